@@ -1,0 +1,135 @@
+/**
+ * The contract every runtime adapter (`deno.ts`, `bun.ts`, `node.ts`) fulfils:
+ * byte sockets with push-style reads, explicit backpressure, and listeners.
+ *
+ * Push-style reads fit Bun's and Node's native callbacks without an extra
+ * promise per chunk; Deno's pull-style `read()` is adapted by a loop in
+ * `deno.ts`. Nothing here names a runtime global. This module is browser
+ * compatible.
+ *
+ * @module
+ */
+
+/** Where a socket is connected, or a listener bound. */
+export type SocketAddress =
+  | { readonly transport: "tcp"; readonly hostname: string; readonly port: number }
+  | { readonly transport: "unix"; readonly path: string };
+
+/** Callbacks a socket delivers to its owner. Each is called on the event loop, never re-entrantly from `write`. */
+export interface SocketHandlers {
+  /**
+   * Bytes arrived. The chunk belongs to the callee from now on: the adapter
+   * never reuses or mutates it, so views into it may be kept.
+   */
+  onData(chunk: Uint8Array): void;
+  /** The peer ended its side (EOF). `onClose` follows once the socket is closed. */
+  onEnd(): void;
+  /** The socket is fully closed; called exactly once. `error` is set when it failed. */
+  onClose(error?: Error): void;
+}
+
+/** A connected byte stream (TCP, TLS or unix). */
+export interface Socket {
+  /** The local address. */
+  readonly localAddress: SocketAddress;
+  /** The peer's address. */
+  readonly remoteAddress: SocketAddress;
+  /** Whether `onClose` has been delivered or `destroy()` called. */
+  readonly closed: boolean;
+  /**
+   * Queues bytes for sending, in order. Returns `false` when the adapter's
+   * buffer is above its high-water mark: the caller should `await drained()`
+   * before writing more. Writing after close is ignored (returns `false`).
+   */
+  write(chunk: Uint8Array): boolean;
+  /** Resolves when the write buffer is empty; resolves at once if closed. */
+  drained(): Promise<void>;
+  /** Stops `onData` delivery (flow control) until `resume()`. */
+  pause(): void;
+  /** Restarts `onData` delivery after `pause()`. */
+  resume(): void;
+  /** Flushes queued bytes, then closes the write side (FIN) and the socket. */
+  end(): void;
+  /** Closes at once, discarding queued bytes. */
+  destroy(error?: Error): void;
+  /** Lets the process exit while this socket is open (idle pooled connections). */
+  unref(): void;
+  /** Undoes `unref()`. */
+  ref(): void;
+}
+
+/** TLS settings for a client connection. */
+export interface ClientTlsOptions {
+  /** Extra trusted CA certificates in PEM (for example a cluster CA). */
+  readonly ca?: string | readonly string[];
+  /** Client certificate chain in PEM, for mutual TLS. */
+  readonly cert?: string;
+  /** Client private key in PEM, for mutual TLS. */
+  readonly key?: string;
+  /** The server name for SNI and verification; defaults to the hostname connected to. */
+  readonly serverName?: string;
+  /** ALPN protocols to offer; the client offers `http/1.1` only. */
+  readonly alpnProtocols?: readonly string[];
+  /**
+   * Accepts any certificate. Only for tests: it makes TLS useless against an
+   * active attacker, hence the loud name.
+   */
+  readonly dangerouslySkipVerification?: boolean;
+}
+
+/** Where and how to connect. */
+export interface ConnectOptions {
+  /** Host name or IP for TCP; ignored when `path` is set. */
+  readonly hostname?: string;
+  /** TCP port. */
+  readonly port?: number;
+  /** A unix domain socket path instead of TCP. */
+  readonly path?: string;
+  /** Wrap the connection in TLS. */
+  readonly tls?: ClientTlsOptions;
+  /** Aborts connecting; the promise rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+}
+
+/** TLS settings for a listener. */
+export interface ServerTlsOptions {
+  /** Certificate chain in PEM. */
+  readonly cert: string;
+  /** Private key in PEM. */
+  readonly key: string;
+  /** ALPN protocols to accept; `http/1.1` by default. */
+  readonly alpnProtocols?: readonly string[];
+}
+
+/** Where and how to listen. */
+export interface ListenOptions {
+  /** Interface to bind; default `"0.0.0.0"`. Ignored when `path` is set. */
+  readonly hostname?: string;
+  /** TCP port; 0 picks a free one (read it back from `Listener.address`). */
+  readonly port?: number;
+  /** A unix domain socket path instead of TCP. */
+  readonly path?: string;
+  /** Serve TLS. */
+  readonly tls?: ServerTlsOptions;
+}
+
+/** A bound listener. */
+export interface Listener {
+  /** The bound address, with the real port when 0 was asked for. */
+  readonly address: SocketAddress;
+  /** Stops accepting; open sockets are left to their owners. Resolves when unbound. */
+  close(): Promise<void>;
+}
+
+/** Called for each accepted socket; returns the handlers that will receive its events. */
+export type AcceptCallback = (socket: Socket) => SocketHandlers;
+
+/** One runtime's networking, as used by the client and the server. */
+export interface RuntimeAdapter {
+  /** `"deno"`, `"bun"` or `"node"`. */
+  readonly name: "deno" | "bun" | "node";
+  /** Opens a connection; `handlers` receive its events once it resolves. */
+  connect(options: ConnectOptions, handlers: SocketHandlers): Promise<Socket>;
+  /** Binds a listener; `accept` is called for each new connection. */
+  listen(options: ListenOptions, accept: AcceptCallback): Promise<Listener>;
+}
