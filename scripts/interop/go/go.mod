@@ -1,0 +1,3 @@
+module early-hints/interop
+
+go 1.19
