@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+/**
+ * The `early-hints` command: `deno run -A src/cli/main.ts URL`,
+ * `bun src/cli/main.ts URL`, or `npx early-hints URL` after `npm install`.
+ * Run it with `--help` for the options.
+ *
+ * This entry builds the {@linkcode CliHost} from the `process` object that
+ * Node, Bun and Deno all provide, so it names no runtime-specific global and
+ * imports no `node:` module; everything else lives in `run.ts`.
+ *
+ * @module
+ */
+
+import type { CliHost } from "./host.ts";
+import { runCli } from "./run.ts";
+
+/** The part of the `process` global (Node, Bun, Deno) this entry uses. */
+interface HostProcess {
+  readonly argv: readonly string[];
+  readonly stdout: HostWritable;
+  readonly stderr: HostWritable;
+  readonly stdin: AsyncIterable<Uint8Array | string>;
+  exit(code: number): never;
+  getBuiltinModule(name: "fs"): {
+    promises: { readFile(path: string): Promise<Uint8Array> };
+  };
+}
+
+interface HostWritable {
+  write(data: string | Uint8Array, callback: (error?: Error | null) => void): boolean;
+}
+
+function write(stream: HostWritable, data: string | Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(data, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+async function readAll(stream: AsyncIterable<Uint8Array | string>): Promise<Uint8Array> {
+  const encoder = new TextEncoder();
+  const parts: Uint8Array[] = [];
+  for await (const chunk of stream) {
+    parts.push(typeof chunk === "string" ? encoder.encode(chunk) : chunk);
+  }
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}
+
+const hostProcess = (globalThis as unknown as { process: HostProcess }).process;
+
+const host: CliHost = {
+  args: hostProcess.argv.slice(2),
+  writeStdout: (data) => write(hostProcess.stdout, data),
+  writeStderr: (text) => write(hostProcess.stderr, text),
+  readFile: (path) => hostProcess.getBuiltinModule("fs").promises.readFile(path),
+  readStdin: () => readAll(hostProcess.stdin),
+};
+
+// Exit explicitly once the output is flushed: the status must reach the shell
+// even if a pooled socket or timer would otherwise keep the event loop alive.
+hostProcess.exit(await runCli(host));

@@ -1,0 +1,107 @@
+/**
+ * The one place where the CLI calls the early-hints client: one request,
+ * interim heads and the final head reported as they arrive, the body streamed.
+ * This module is browser compatible.
+ *
+ * @module
+ */
+
+import { Client } from "../../client.ts";
+
+/** A head as reported to the CLI: header fields as ordered pairs. */
+export interface CliHead {
+  /** The status code. */
+  readonly status: number;
+  /** The reason phrase. */
+  readonly statusText: string;
+  /** Header fields in order, one pair per field line. */
+  readonly headers: ReadonlyArray<readonly [string, string]>;
+}
+
+/** One request as the CLI wants it sent, with callbacks for what arrives. */
+export interface CliRequest {
+  /** The absolute `http:` or `https:` URL. */
+  readonly url: string;
+  /** The method. */
+  readonly method: string;
+  /** Request header fields in order. */
+  readonly headers: ReadonlyArray<readonly [string, string]>;
+  /** The request body, if any. */
+  readonly body?: Uint8Array;
+  /** Connect through this unix socket instead of TCP. */
+  readonly unixSocket?: string;
+  /** Extra trusted CA certificates (PEM). */
+  readonly ca?: string;
+  /** Skip certificate verification. */
+  readonly insecure: boolean;
+  /** Bound on connecting, in milliseconds. */
+  readonly connectTimeoutMs?: number;
+  /** Bound on the whole exchange, in milliseconds. */
+  readonly maxTimeMs?: number;
+  /** Called for each interim response, in order. */
+  onInformational(head: CliHead): void;
+  /** Called once with the final head. */
+  onFinal(head: CliHead): void;
+  /** Called for each body chunk. */
+  onBody(chunk: Uint8Array): void;
+}
+
+/**
+ * Sends the request, reports what arrives, reads the body to its end and
+ * closes the connection.
+ *
+ * @param request What to send and where to report.
+ * @returns Resolves after the body ended; rejects on any failure, with
+ * `TimeoutError` when `maxTimeMs` ran out.
+ *
+ * @example Requesting a local server
+ * ```ts ignore
+ * import { sendRequest } from "./request.ts";
+ * await sendRequest({
+ *   url: "http://127.0.0.1:8080/", method: "GET", headers: [], insecure: false,
+ *   onInformational: (head) => console.log(head.status),
+ *   onFinal: (head) => console.log(head.status),
+ *   onBody: () => {},
+ * });
+ * ```
+ */
+export async function sendRequest(request: CliRequest): Promise<void> {
+  const client = new Client({
+    ...(request.unixSocket !== undefined ? { socketPath: request.unixSocket } : {}),
+    tls: {
+      ...(request.ca !== undefined ? { ca: request.ca } : {}),
+      dangerouslySkipVerification: request.insecure,
+    },
+    ...(request.connectTimeoutMs !== undefined
+      ? { connectTimeout: request.connectTimeoutMs }
+      : {}),
+  });
+  const signal = request.maxTimeMs !== undefined
+    ? AbortSignal.timeout(request.maxTimeMs)
+    : undefined;
+  try {
+    const response = await client.fetch(request.url, {
+      method: request.method,
+      headers: request.headers.map(([name, value]) => [name, value]),
+      ...(request.body !== undefined ? { body: request.body } : {}),
+      ...(signal !== undefined ? { signal } : {}),
+      onInformational(info) {
+        request.onInformational({
+          status: info.status,
+          statusText: info.statusText,
+          headers: [...info.headers],
+        });
+      },
+    });
+    request.onFinal({
+      status: response.status,
+      statusText: response.statusText,
+      headers: [...response.headers],
+    });
+    if (response.body !== null) {
+      for await (const chunk of response.body) request.onBody(chunk);
+    }
+  } finally {
+    await client.close();
+  }
+}
