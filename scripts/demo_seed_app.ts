@@ -44,7 +44,7 @@ export const SEED_LINES: readonly string[] = [
  * ```ts ignore
  * import { serve } from "../server.ts";
  * import { createSeedApp } from "./demo_seed_app.ts";
- * const server = serve(createSeedApp(10).fetch, { hostname: "127.0.0.1", port: 0 });
+ * const server = await serve(createSeedApp(10).fetch, { hostname: "127.0.0.1", port: 0 });
  * await server.shutdown();
  * ```
  */
@@ -165,9 +165,8 @@ export async function observeSeed(url: string, signal: AbortSignal): Promise<See
  * ```
  */
 export async function runSeed(delayMs: number, timeoutMs: number): Promise<SeedObservation> {
-  const server = serve(createSeedApp(delayMs).fetch, { hostname: "127.0.0.1", port: 0 });
+  const server = await serve(createSeedApp(delayMs).fetch, { hostname: "127.0.0.1", port: 0 });
   try {
-    await server.ready;
     return await observeSeed(server.url, AbortSignal.timeout(timeoutMs));
   } finally {
     await server.shutdown();

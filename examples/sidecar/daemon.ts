@@ -113,7 +113,7 @@ function makeHandler(config: DaemonConfig): (request: Request) => Promise<Respon
 
     const job = ++jobs;
     // Tell the caller where to look before doing anything slow (RFC 8297).
-    await sendInformational(request, 103, {
+    sendInformational(request, 103, {
       "x-pod-name": config.podName,
       "x-pod-namespace": config.podNamespace,
     });
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   const onSignal = () => stop.abort();
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
-  const server = serve(makeHandler(config), {
+  const server = await serve(makeHandler(config), {
     ...("path" in config.listen ? { path: config.listen.path } : config.listen),
     // Aborting shuts down gracefully: running jobs still get their answer.
     signal: stop.signal,

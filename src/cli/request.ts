@@ -73,7 +73,7 @@ export async function sendRequest(request: CliRequest): Promise<void> {
       dangerouslySkipVerification: request.insecure,
     },
     ...(request.connectTimeoutMs !== undefined
-      ? { connectTimeout: request.connectTimeoutMs }
+      ? { connectTimeoutMs: request.connectTimeoutMs }
       : {}),
   });
   const signal = request.maxTimeMs !== undefined
@@ -89,7 +89,7 @@ export async function sendRequest(request: CliRequest): Promise<void> {
         request.onInformational({
           status: info.status,
           statusText: info.statusText,
-          headers: [...info.headers],
+          headers: info.rawHeaders,
         });
       },
     });
