@@ -15,6 +15,44 @@ export type SocketAddress =
   | { readonly transport: "tcp"; readonly hostname: string; readonly port: number }
   | { readonly transport: "unix"; readonly path: string };
 
+/**
+ * The write buffer size above which `Socket.write()` returns `false`.
+ *
+ * @example Respect backpressure
+ * ```ts
+ * import { SOCKET_HIGH_WATER_MARK } from "./types.ts";
+ * console.log(SOCKET_HIGH_WATER_MARK); // 65536
+ * ```
+ */
+export const SOCKET_HIGH_WATER_MARK = 64 * 1024;
+
+/**
+ * The normalised `code` of a socket failure (see `SocketError` in
+ * `socket_error.ts`). Other operating system codes (`EHOSTUNREACH` ...) pass
+ * through unchanged; `EUNKNOWN` means the runtime gave none.
+ */
+export type SocketErrorCode =
+  /** Nobody listens there. */
+  | "ECONNREFUSED"
+  /** The peer reset the connection. */
+  | "ECONNRESET"
+  /** Connecting or sending timed out in the operating system. */
+  | "ETIMEDOUT"
+  /** Writing to a connection the peer has closed. */
+  | "EPIPE"
+  /** TLS failed: unknown CA, name mismatch, handshake alert, bad record. */
+  | "ETLS"
+  /** A unix socket path that does not exist. */
+  | "ENOENT"
+  /** The address or unix path is taken. */
+  | "EADDRINUSE"
+  /** Permission denied. */
+  | "EACCES"
+  /** The host name did not resolve. */
+  | "ENOTFOUND"
+  /** The runtime gave no code. */
+  | "EUNKNOWN";
+
 /** Callbacks a socket delivers to its owner. Each is called on the event loop, never re-entrantly from `write`. */
 export interface SocketHandlers {
   /**
@@ -38,8 +76,10 @@ export interface Socket {
   readonly closed: boolean;
   /**
    * Queues bytes for sending, in order. Returns `false` when the adapter's
-   * buffer is above its high-water mark: the caller should `await drained()`
-   * before writing more. Writing after close is ignored (returns `false`).
+   * buffer is above its high-water mark ({@linkcode SOCKET_HIGH_WATER_MARK}):
+   * the caller should `await drained()` before writing more. Writing after
+   * `end()` or close is ignored (returns `false`). The adapter may keep a
+   * reference to `chunk` until it is sent, so do not mutate it afterwards.
    */
   write(chunk: Uint8Array): boolean;
   /** Resolves when the write buffer is empty; resolves at once if closed. */
@@ -48,7 +88,11 @@ export interface Socket {
   pause(): void;
   /** Restarts `onData` delivery after `pause()`. */
   resume(): void;
-  /** Flushes queued bytes, then closes the write side (FIN) and the socket. */
+  /**
+   * Flushes queued bytes, then closes the write side (FIN). Reading goes on:
+   * the socket closes (`onClose`) once the peer has ended too, or on error.
+   * An owner that will not wait for the peer calls `destroy()`.
+   */
   end(): void;
   /** Closes at once, discarding queued bytes. */
   destroy(error?: Error): void;
@@ -128,8 +172,16 @@ export type AcceptCallback = (socket: Socket) => SocketHandlers;
 export interface RuntimeAdapter {
   /** `"deno"`, `"bun"` or `"node"`. */
   readonly name: "deno" | "bun" | "node";
-  /** Opens a connection; `handlers` receive its events once it resolves. */
+  /**
+   * Opens a connection; `handlers` receive its events once it resolves.
+   * Failures reject with a `SocketError` whose `code` is a
+   * {@linkcode SocketErrorCode}; an aborted `signal` rejects with its reason.
+   */
   connect(options: ConnectOptions, handlers: SocketHandlers): Promise<Socket>;
-  /** Binds a listener; `accept` is called for each new connection. */
+  /**
+   * Binds a listener; `accept` is called for each new connection. A unix
+   * `path` whose socket file is stale (nobody accepts on it) is replaced; a
+   * live one fails with `EADDRINUSE`. `close()` removes the socket file.
+   */
   listen(options: ListenOptions, accept: AcceptCallback): Promise<Listener>;
 }

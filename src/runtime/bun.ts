@@ -1,0 +1,434 @@
+/**
+ * The Bun adapter: `Bun.connect` and `Bun.listen`, whose callbacks are
+ * already push-style, so a chunk costs no promise.
+ *
+ * `socket.write()` in Bun is unbuffered (it returns how many bytes the kernel
+ * took); the rest is queued here and written from the `drain` callback.
+ * Type-checked with bun-types (`tsconfig.bun.json`), not by `deno check`:
+ * nothing Deno checks may import this file statically.
+ *
+ * @module
+ */
+
+import {
+  type AcceptCallback,
+  type ClientTlsOptions,
+  type ConnectOptions,
+  type Listener,
+  type ListenOptions,
+  type RuntimeAdapter,
+  type Socket,
+  SOCKET_HIGH_WATER_MARK,
+  type SocketAddress,
+  type SocketHandlers,
+} from "./types.ts";
+import { SocketError, toSocketError } from "./socket_error.ts";
+import type { Socket as BunRawSocket, SocketHandler, SocketListener, TLSOptions } from "bun";
+
+type RawSocket = BunRawSocket<BunSocket>;
+/** Our callbacks, with `binaryType: "uint8array"` (plain chunks, not Buffers). */
+type Callbacks = SocketHandler<BunSocket, "uint8array">;
+
+/**
+ * bun-types only accepts handlers typed for the default `"buffer"` binary
+ * type; with `"uint8array"` Bun passes plain `Uint8Array`s instead, which
+ * is what `onData` promises (a Buffer's `slice` would share memory).
+ */
+function asBunHandlers(callbacks: Callbacks): SocketHandler<BunSocket> {
+  return callbacks as unknown as SocketHandler<BunSocket>;
+}
+
+/** A `Socket` over a Bun socket; the Bun socket's `data` points back here. */
+class BunSocket implements Socket {
+  localAddress: SocketAddress = { transport: "tcp", hostname: "", port: 0 };
+  remoteAddress: SocketAddress = { transport: "tcp", hostname: "", port: 0 };
+  #raw: RawSocket | undefined;
+  #handlers: SocketHandlers | undefined;
+  #unixPath: string | undefined;
+  #closed = false;
+  #closeDelivered = false;
+  #error: Error | undefined;
+  #queue: Uint8Array[] = [];
+  #queuedBytes = 0;
+  #ending = false;
+  #finSent = false;
+  #peerEnded = false;
+  #drainWaiters: (() => void)[] | undefined;
+  /** Set when connect() was aborted: the socket is dropped as soon as it opens. */
+  abandoned = false;
+
+  constructor(handlers: SocketHandlers | undefined, unixPath: string | undefined) {
+    this.#handlers = handlers;
+    this.#unixPath = unixPath;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The Bun socket opened (for TLS: after the handshake). */
+  opened(raw: RawSocket): void {
+    this.#raw = raw;
+    if (this.#unixPath !== undefined) {
+      this.localAddress = { transport: "unix", path: this.#unixPath };
+      this.remoteAddress = this.localAddress;
+    } else {
+      raw.setNoDelay(true);
+      this.localAddress = { transport: "tcp", hostname: raw.localAddress, port: raw.localPort };
+      this.remoteAddress = { transport: "tcp", hostname: raw.remoteAddress, port: raw.remotePort };
+    }
+  }
+
+  /** Sets the handlers of an accepted socket; called once. */
+  attach(handlers: SocketHandlers): void {
+    this.#handlers = handlers;
+  }
+
+  write(chunk: Uint8Array): boolean {
+    const raw = this.#raw;
+    if (raw === undefined || this.#closed || this.#ending) return false;
+    let rest = chunk;
+    if (this.#queue.length === 0) {
+      const written = raw.write(chunk);
+      if (written === chunk.byteLength) return true;
+      if (written < 0) return false;
+      rest = chunk.subarray(written);
+    }
+    this.#queue.push(rest);
+    this.#queuedBytes += rest.byteLength;
+    return this.#queuedBytes < SOCKET_HIGH_WATER_MARK;
+  }
+
+  drained(): Promise<void> {
+    if (this.#closed || this.#queuedBytes === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      (this.#drainWaiters ??= []).push(resolve);
+    });
+  }
+
+  pause(): void {
+    this.#raw?.pause();
+  }
+
+  resume(): void {
+    this.#raw?.resume();
+  }
+
+  end(): void {
+    if (this.#closed || this.#ending) return;
+    this.#ending = true;
+    if (this.#queue.length === 0) this.#sendFin();
+  }
+
+  destroy(error?: Error): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (error !== undefined) this.#error = error;
+    this.#dropQueue();
+    this.#raw?.terminate();
+    // Bun calls close() synchronously from terminate(); deliver later in
+    // case it does not, and never re-enter the caller.
+    queueMicrotask(() => this.deliverClose(undefined));
+  }
+
+  unref(): void {
+    this.#raw?.unref();
+  }
+
+  ref(): void {
+    this.#raw?.ref();
+  }
+
+  /** Bytes arrived. */
+  received(chunk: Uint8Array): void {
+    if (!this.#closed) this.#handlers?.onData(chunk);
+  }
+
+  /** The kernel accepts writes again: send what was queued. */
+  writable(): void {
+    const raw = this.#raw;
+    const queue = this.#queue;
+    if (raw === undefined || this.#closed) return;
+    while (queue.length > 0) {
+      const chunk = queue[0] as Uint8Array;
+      const written = raw.write(chunk);
+      if (written < 0) return;
+      this.#queuedBytes -= written;
+      if (written < chunk.byteLength) {
+        queue[0] = chunk.subarray(written);
+        return;
+      }
+      queue.shift();
+    }
+    this.#releaseDrainWaiters();
+    if (this.#ending) this.#sendFin();
+  }
+
+  /** The peer sent FIN. */
+  peerEnded(): void {
+    if (this.#closed || this.#peerEnded) return;
+    this.#peerEnded = true;
+    this.#handlers?.onEnd();
+    if (this.#finSent) this.#raw?.end();
+  }
+
+  /** A failure; `close` follows. */
+  failed(error: Error): void {
+    this.#error ??= toSocketError(error, "socket");
+  }
+
+  /** Bun closed the socket; delivers `onClose` once. */
+  deliverClose(error: Error | undefined): void {
+    if (this.#closeDelivered) return;
+    if (error !== undefined) this.#error ??= toSocketError(error, "socket");
+    this.#closed = true;
+    this.#closeDelivered = true;
+    this.#dropQueue();
+    this.#releaseDrainWaiters();
+    // A socket whose connect() rejected was never handed out.
+    if (this.abandoned) return;
+    // Bun closes a socket whose write side we shut down as soon as the peer
+    // sends FIN, without calling `end`: report the FIN first.
+    if (this.#finSent && !this.#peerEnded && this.#error === undefined) {
+      this.#peerEnded = true;
+      this.#handlers?.onEnd();
+    }
+    this.#handlers?.onClose(this.#error);
+  }
+
+  #sendFin(): void {
+    if (this.#finSent) return;
+    this.#finSent = true;
+    // Bun's end() closes both directions at once; shutdown() is the real
+    // half-close (FIN) that keeps reading until the peer ends too.
+    if (this.#peerEnded) this.#raw?.end();
+    else this.#raw?.shutdown();
+  }
+
+  #dropQueue(): void {
+    this.#queue = [];
+    this.#queuedBytes = 0;
+  }
+
+  #releaseDrainWaiters(): void {
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = undefined;
+    if (waiters === undefined) return;
+    for (const resolve of waiters) resolve();
+  }
+}
+
+/** Callbacks shared by every socket: per-socket state lives in `socket.data`. */
+const SOCKET_CALLBACKS: Callbacks = {
+  binaryType: "uint8array",
+  open(raw) {
+    const socket = raw.data;
+    if (socket.abandoned) {
+      raw.terminate();
+      return;
+    }
+    socket.opened(raw);
+  },
+  data(raw, chunk) {
+    raw.data.received(chunk);
+  },
+  drain(raw) {
+    raw.data.writable();
+  },
+  end(raw) {
+    raw.data.peerEnded();
+  },
+  error(raw, error) {
+    raw.data.failed(error);
+  },
+  close(raw, error) {
+    raw.data.deliverClose(error);
+  },
+  connectError() {
+    // connect() rejects; handling it here keeps Bun from also reporting an
+    // unhandled rejection.
+  },
+};
+
+/** ALPN names in the TLS wire format: each prefixed by its length (RFC 7301 section 3.1). */
+function alpnWireFormat(protocols: readonly string[]): Uint8Array {
+  const encoded = protocols.map((name) => new TextEncoder().encode(name));
+  const wire = new Uint8Array(encoded.reduce((size, name) => size + 1 + name.byteLength, 0));
+  let offset = 0;
+  for (const name of encoded) {
+    wire[offset++] = name.byteLength;
+    wire.set(name, offset);
+    offset += name.byteLength;
+  }
+  return wire;
+}
+
+function bunClientTls(tls: ClientTlsOptions, hostname: string): TLSOptions {
+  const options: TLSOptions = {
+    rejectUnauthorized: tls.dangerouslySkipVerification !== true,
+    serverName: tls.serverName ?? hostname,
+    ALPNProtocols: alpnWireFormat(tls.alpnProtocols ?? ["http/1.1"]),
+  };
+  if (tls.ca !== undefined) options.ca = typeof tls.ca === "string" ? tls.ca : tls.ca.slice();
+  if (tls.cert !== undefined) options.cert = tls.cert;
+  if (tls.key !== undefined) options.key = tls.key;
+  return options;
+}
+
+/**
+ * Opens a TCP, TLS or unix connection with `Bun.connect`.
+ *
+ * @param options Where and how to connect.
+ * @param handlers Receive the socket's events.
+ * @returns The connected socket, Nagle disabled.
+ */
+async function connect(options: ConnectOptions, handlers: SocketHandlers): Promise<Socket> {
+  const { signal, path } = options;
+  signal?.throwIfAborted();
+  const hostname = options.hostname ?? "127.0.0.1";
+  const target = path ?? `${hostname}:${options.port}`;
+  if (path === undefined && options.port === undefined) {
+    throw new SocketError("EINVAL", `connect ${target}: no port or path`);
+  }
+  const socket = new BunSocket(handlers, path);
+  const tls = options.tls === undefined ? undefined : bunClientTls(options.tls, hostname);
+  const common = { data: socket, socket: asBunHandlers(SOCKET_CALLBACKS), allowHalfOpen: true };
+  const opening = path !== undefined
+    ? Bun.connect(tls === undefined ? { ...common, unix: path } : { ...common, unix: path, tls })
+    : Bun.connect(
+      tls === undefined
+        ? { ...common, hostname, port: options.port ?? 0 }
+        : { ...common, hostname, port: options.port ?? 0, tls },
+    );
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal === undefined) return;
+    onAbort = () => {
+      socket.abandoned = true;
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    const raw = await Promise.race([opening, aborted]);
+    if (options.tls !== undefined && options.tls.dangerouslySkipVerification !== true) {
+      // Bun may complete the handshake with an unverified peer and only
+      // report it here; refuse such a connection.
+      const failure = raw.authorized ? null : raw.getAuthorizationError();
+      if (failure !== null) {
+        raw.terminate();
+        throw failure;
+      }
+    }
+    return socket;
+  } catch (error) {
+    socket.abandoned = true;
+    if (signal?.aborted) {
+      opening.then((raw) => raw.terminate(), () => {});
+      throw signal.reason;
+    }
+    throw toSocketError(error, `connect ${target}`);
+  } finally {
+    if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/**
+ * Binds a TCP, TLS or unix listener with `Bun.listen`.
+ *
+ * @param options Where and how to listen.
+ * @param accept Called with each accepted socket.
+ * @returns The bound listener.
+ */
+async function listen(options: ListenOptions, accept: AcceptCallback): Promise<Listener> {
+  const path = options.path;
+  const callbacks: Callbacks = {
+    ...SOCKET_CALLBACKS,
+    open(raw) {
+      const socket = new BunSocket(undefined, path);
+      raw.data = socket;
+      socket.opened(raw);
+      try {
+        socket.attach(accept(socket));
+      } catch {
+        socket.destroy();
+      }
+    },
+  };
+  const tls = options.tls === undefined ? undefined : {
+    cert: options.tls.cert,
+    key: options.tls.key,
+    ALPNProtocols: alpnWireFormat(options.tls.alpnProtocols ?? ["http/1.1"]),
+  };
+  let server: SocketListener<BunSocket>;
+  let address: SocketAddress;
+  try {
+    if (path !== undefined) {
+      await removeStaleUnixSocket(path);
+      const common = { socket: asBunHandlers(callbacks), allowHalfOpen: true, unix: path };
+      server = Bun.listen<BunSocket>(tls === undefined ? common : { ...common, tls });
+      address = { transport: "unix", path };
+    } else {
+      const common = {
+        socket: asBunHandlers(callbacks),
+        allowHalfOpen: true,
+        hostname: options.hostname ?? "0.0.0.0",
+        port: options.port ?? 0,
+      };
+      const tcp = Bun.listen<BunSocket>(tls === undefined ? common : { ...common, tls });
+      server = tcp;
+      address = { transport: "tcp", hostname: tcp.hostname, port: tcp.port };
+    }
+  } catch (error) {
+    throw toSocketError(error, `listen ${path ?? options.port}`);
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    address,
+    close(): Promise<void> {
+      closing ??= (async () => {
+        // false: open sockets stay with their owners.
+        server.stop(false);
+        if (path !== undefined) {
+          const { rm } = await import("node:fs/promises");
+          await rm(path, { force: true });
+        }
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * Deletes a unix socket file nobody accepts on (left by a crashed process);
+ * a live socket or a non-socket file is left alone, so binding then fails.
+ */
+async function removeStaleUnixSocket(path: string): Promise<void> {
+  const { lstat, rm } = await import("node:fs/promises");
+  const stat = await lstat(path).catch(() => undefined);
+  if (stat === undefined || !stat.isSocket()) return;
+  const alive = await Bun.connect({
+    unix: path,
+    socket: { data() {}, connectError() {} },
+  }).then((probe) => {
+    probe.terminate();
+    return true;
+  }, () => false);
+  if (!alive) await rm(path, { force: true });
+}
+
+/**
+ * The adapter for Bun.
+ *
+ * @example Echo server
+ * ```ts
+ * import { bunAdapter } from "./bun.ts";
+ * const listener = await bunAdapter.listen({ hostname: "127.0.0.1", port: 0 }, (socket) => ({
+ *   onData: (chunk) => socket.write(chunk),
+ *   onEnd: () => socket.end(),
+ *   onClose: () => {},
+ * }));
+ * await listener.close();
+ * ```
+ */
+export const bunAdapter: RuntimeAdapter = { name: "bun", connect, listen };

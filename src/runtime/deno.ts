@@ -1,0 +1,490 @@
+/**
+ * The Deno adapter: `Deno.connect`, `Deno.startTls`, `Deno.listen` and
+ * `Deno.listenTls`, with Deno's pull-style `read()` turned into push-style
+ * `onData` by one read loop per socket.
+ *
+ * Deno cannot skip certificate verification per connection, nor run TLS over
+ * a unix socket; those two cases go through `node.ts` (Deno's `node:tls`).
+ *
+ * @module
+ */
+
+import {
+  type AcceptCallback,
+  type ConnectOptions,
+  type Listener,
+  type ListenOptions,
+  type RuntimeAdapter,
+  type Socket,
+  SOCKET_HIGH_WATER_MARK,
+  type SocketAddress,
+  type SocketHandlers,
+} from "./types.ts";
+import { SocketError, toSocketError } from "./socket_error.ts";
+
+/** Bytes asked for per `read()`. */
+const READ_SIZE = 64 * 1024;
+/**
+ * A read at least this large keeps the read buffer (a new one is allocated
+ * for the next read); a smaller one is copied out so a few bytes never pin
+ * 64 KiB.
+ */
+const HAND_OVER_SIZE = 16 * 1024;
+/** Queued chunks are joined into writes of up to this many bytes. */
+const JOIN_LIMIT = 64 * 1024;
+
+function denoAddress(addr: Deno.Addr): SocketAddress {
+  if (addr.transport === "unix" || addr.transport === "unixpacket") {
+    return { transport: "unix", path: addr.path ?? "" };
+  }
+  if (addr.transport === "tcp" || addr.transport === "udp") {
+    return { transport: "tcp", hostname: addr.hostname, port: addr.port };
+  }
+  return { transport: "tcp", hostname: "", port: 0 };
+}
+
+/** A `Socket` over a `Deno.Conn`. */
+class DenoSocket implements Socket {
+  readonly localAddress: SocketAddress;
+  readonly remoteAddress: SocketAddress;
+  #conn: Deno.Conn;
+  #handlers: SocketHandlers | undefined;
+  #closed = false;
+  #closeDelivered = false;
+  #error: Error | undefined;
+  #paused = false;
+  #resumeRead: (() => void) | undefined;
+  #queue: Uint8Array[] = [];
+  #queuedBytes = 0;
+  #writing = false;
+  #ending = false;
+  #finSent = false;
+  #peerEnded = false;
+  #drainWaiters: (() => void)[] | undefined;
+
+  constructor(conn: Deno.Conn) {
+    this.#conn = conn;
+    this.localAddress = denoAddress(conn.localAddr);
+    this.remoteAddress = denoAddress(conn.remoteAddr);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Starts delivering to `handlers`; called once. */
+  attach(handlers: SocketHandlers): void {
+    this.#handlers = handlers;
+    this.#readLoop(handlers);
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.#closed || this.#ending) return false;
+    if (chunk.byteLength > 0) {
+      this.#queue.push(chunk);
+      this.#queuedBytes += chunk.byteLength;
+      if (!this.#writing) this.#flush();
+    }
+    return this.#queuedBytes < SOCKET_HIGH_WATER_MARK;
+  }
+
+  drained(): Promise<void> {
+    if (this.#closed || this.#queuedBytes === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      (this.#drainWaiters ??= []).push(resolve);
+    });
+  }
+
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#paused = false;
+    const resumeRead = this.#resumeRead;
+    this.#resumeRead = undefined;
+    resumeRead?.();
+  }
+
+  end(): void {
+    if (this.#closed || this.#ending) return;
+    this.#ending = true;
+    if (!this.#writing) this.#sendFin();
+  }
+
+  destroy(error?: Error): void {
+    this.#close(error);
+  }
+
+  unref(): void {
+    this.#conn.unref();
+  }
+
+  ref(): void {
+    this.#conn.ref();
+  }
+
+  async #readLoop(handlers: SocketHandlers): Promise<void> {
+    const conn = this.#conn;
+    let buffer = new Uint8Array(READ_SIZE);
+    try {
+      while (!this.#closed) {
+        if (this.#paused) await this.#waitForResume();
+        if (this.#closed) return;
+        const n = await conn.read(buffer);
+        if (this.#closed) return;
+        if (n === null) break;
+        if (n === 0) continue;
+        let chunk: Uint8Array;
+        if (n >= HAND_OVER_SIZE) {
+          chunk = buffer.subarray(0, n);
+          buffer = new Uint8Array(READ_SIZE);
+        } else {
+          chunk = buffer.slice(0, n);
+        }
+        // A read already under way when pause() was called still completes;
+        // hold its bytes until resume().
+        if (this.#paused) await this.#waitForResume();
+        if (this.#closed) return;
+        handlers.onData(chunk);
+      }
+    } catch (error) {
+      if (!this.#closed) this.#close(toSocketError(error, "read"));
+      return;
+    }
+    if (this.#closed) return;
+    this.#peerEnded = true;
+    handlers.onEnd();
+    if (this.#finSent) this.#close();
+  }
+
+  #waitForResume(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#resumeRead = resolve;
+    });
+  }
+
+  async #flush(): Promise<void> {
+    this.#writing = true;
+    const conn = this.#conn;
+    try {
+      while (this.#queue.length > 0) {
+        const data = this.#takeBatch();
+        let offset = 0;
+        while (offset < data.byteLength) {
+          // conn.write may write fewer bytes than asked.
+          const n = await conn.write(
+            offset === 0 ? data : data.subarray(offset),
+          );
+          if (this.#closed) return;
+          offset += n;
+          this.#queuedBytes -= n;
+        }
+      }
+    } catch (error) {
+      if (!this.#closed) this.#close(toSocketError(error, "write"));
+      return;
+    } finally {
+      this.#writing = false;
+    }
+    this.#releaseDrainWaiters();
+    if (this.#ending) this.#sendFin();
+  }
+
+  /** Takes queued chunks, joining small ones into one write. */
+  #takeBatch(): Uint8Array {
+    const queue = this.#queue;
+    const first = queue[0] as Uint8Array;
+    if (queue.length === 1 || first.byteLength >= JOIN_LIMIT) {
+      queue.shift();
+      return first;
+    }
+    let count = 0;
+    let size = 0;
+    while (count < queue.length) {
+      const next = (queue[count] as Uint8Array).byteLength;
+      if (count > 0 && size + next > JOIN_LIMIT) break;
+      size += next;
+      count++;
+    }
+    if (count === 1) {
+      queue.shift();
+      return first;
+    }
+    const joined = new Uint8Array(size);
+    let offset = 0;
+    for (const chunk of queue.splice(0, count)) {
+      joined.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+    return joined;
+  }
+
+  async #sendFin(): Promise<void> {
+    if (this.#finSent || this.#closed) return;
+    this.#finSent = true;
+    try {
+      await this.#conn.closeWrite();
+    } catch (error) {
+      if (!this.#closed) this.#close(toSocketError(error, "end"));
+      return;
+    }
+    if (this.#peerEnded) this.#close();
+  }
+
+  #releaseDrainWaiters(): void {
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = undefined;
+    if (waiters === undefined) return;
+    for (const resolve of waiters) resolve();
+  }
+
+  #close(error?: Error): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#error = error;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed by the runtime (the peer reset it).
+    }
+    this.#releaseDrainWaiters();
+    this.resume();
+    // Deliver from a fresh task: destroy() may be called from inside a
+    // handler, and onClose must never re-enter the caller.
+    queueMicrotask(() => this.#deliverClose());
+  }
+
+  #deliverClose(): void {
+    if (this.#closeDelivered) return;
+    this.#closeDelivered = true;
+    this.#handlers?.onClose(this.#error);
+  }
+}
+
+/**
+ * Opens a TCP, TLS or unix connection with Deno's own APIs, or through
+ * `node.ts` for `dangerouslySkipVerification` and TLS over unix sockets.
+ *
+ * @param options Where and how to connect.
+ * @param handlers Receive the socket's events.
+ * @returns The connected socket, Nagle disabled.
+ */
+async function connect(
+  options: ConnectOptions,
+  handlers: SocketHandlers,
+): Promise<Socket> {
+  const { signal, tls } = options;
+  signal?.throwIfAborted();
+  if (
+    tls !== undefined &&
+    (tls.dangerouslySkipVerification === true || options.path !== undefined)
+  ) {
+    const { nodeAdapter } = await import("./node.ts");
+    return nodeAdapter.connect(options, handlers);
+  }
+  const hostname = options.hostname ?? "127.0.0.1";
+  const target = options.path ?? `${hostname}:${options.port}`;
+  let conn: Deno.Conn;
+  try {
+    if (options.path !== undefined) {
+      conn = await abortable(
+        Deno.connect({ transport: "unix", path: options.path }),
+        signal,
+        (late) => late.close(),
+      );
+    } else {
+      if (options.port === undefined) {
+        throw new SocketError("EINVAL", `connect ${target}: no port or path`);
+      }
+      const tcp = await Deno.connect(
+        signal === undefined
+          ? { hostname, port: options.port }
+          : { hostname, port: options.port, signal },
+      );
+      tcp.setNoDelay(true);
+      conn = tcp;
+      if (tls !== undefined) {
+        // startTls (not connectTls) so that Nagle is off underneath and the
+        // SNI name may differ from the address connected to.
+        const startOptions: Deno.StartTlsOptions & Partial<Deno.TlsCertifiedKeyPem> = {
+          hostname: tls.serverName ?? hostname,
+          alpnProtocols: tls.alpnProtocols?.slice() ?? ["http/1.1"],
+        };
+        if (tls.ca !== undefined) {
+          startOptions.caCerts = typeof tls.ca === "string" ? [tls.ca] : tls.ca.slice();
+        }
+        if (tls.cert !== undefined && tls.key !== undefined) {
+          startOptions.cert = tls.cert;
+          startOptions.key = tls.key;
+        }
+        const tlsConn = await Deno.startTls(tcp, startOptions).catch(
+          (error) => {
+            tcp.close();
+            throw error;
+          },
+        );
+        conn = tlsConn;
+        // Verify now, so a bad certificate fails connect() itself.
+        await abortable(tlsConn.handshake(), signal).catch((error) => {
+          tlsConn.close();
+          throw error;
+        });
+      }
+    }
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    throw toSocketError(error, `connect ${target}`);
+  }
+  const socket = new DenoSocket(conn);
+  socket.attach(handlers);
+  return socket;
+}
+
+/**
+ * Races `promise` against `signal`. A value that arrives after the abort is
+ * handed to `dispose` so that nothing opened is leaked.
+ */
+function abortable<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  dispose?: (late: T) => void,
+): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        if (signal.aborted) dispose?.(value);
+        else resolve(value);
+      },
+      (error) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * Binds a TCP, TLS or unix listener with `Deno.listen` / `Deno.listenTls`.
+ *
+ * @param options Where and how to listen.
+ * @param accept Called with each accepted socket.
+ * @returns The bound listener.
+ */
+async function listen(
+  options: ListenOptions,
+  accept: AcceptCallback,
+): Promise<Listener> {
+  const path = options.path;
+  let listener: Deno.Listener;
+  try {
+    if (path !== undefined) {
+      if (options.tls !== undefined) {
+        throw new SocketError(
+          "EINVAL",
+          `listen ${path}: TLS over a unix socket is not supported on Deno`,
+        );
+      }
+      await removeStaleUnixSocket(path);
+      listener = Deno.listen({ transport: "unix", path });
+    } else if (options.tls !== undefined) {
+      listener = Deno.listenTls({
+        hostname: options.hostname ?? "0.0.0.0",
+        port: options.port ?? 0,
+        cert: options.tls.cert,
+        key: options.tls.key,
+        alpnProtocols: options.tls.alpnProtocols?.slice() ?? ["http/1.1"],
+      });
+    } else {
+      listener = Deno.listen({
+        hostname: options.hostname ?? "0.0.0.0",
+        port: options.port ?? 0,
+      });
+    }
+  } catch (error) {
+    throw toSocketError(error, `listen ${path ?? options.port}`);
+  }
+  let closed = false;
+  (async () => {
+    while (!closed) {
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch {
+        if (closed) return;
+        // EMFILE and the like: back off instead of spinning.
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        continue;
+      }
+      if ("setNoDelay" in conn && typeof conn.setNoDelay === "function") {
+        (conn as Deno.TcpConn).setNoDelay(true);
+      }
+      const socket = new DenoSocket(conn);
+      let handlers: SocketHandlers;
+      try {
+        handlers = accept(socket);
+      } catch {
+        socket.destroy();
+        continue;
+      }
+      socket.attach(handlers);
+    }
+  })();
+  const address = denoAddress(listener.addr);
+  let closing: Promise<void> | undefined;
+  return {
+    address,
+    close(): Promise<void> {
+      closing ??= (async () => {
+        closed = true;
+        try {
+          listener.close();
+        } catch {
+          // Already closed.
+        }
+        if (path !== undefined) {
+          await Deno.remove(path).catch(() => {});
+        }
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * Deletes a unix socket file nobody accepts on (left by a crashed process);
+ * a live socket or a non-socket file is left alone, so binding then fails.
+ */
+async function removeStaleUnixSocket(path: string): Promise<void> {
+  const stat = await Deno.lstat(path).catch(() => undefined);
+  if (stat === undefined || stat.isSocket !== true) return;
+  try {
+    const probe = await Deno.connect({ transport: "unix", path });
+    probe.close();
+  } catch {
+    await Deno.remove(path).catch(() => {});
+  }
+}
+
+/**
+ * The adapter for Deno.
+ *
+ * @example Echo server
+ * ```ts
+ * import { denoAdapter } from "./deno.ts";
+ * const listener = await denoAdapter.listen({ hostname: "127.0.0.1", port: 0 }, (socket) => ({
+ *   onData: (chunk) => socket.write(chunk),
+ *   onEnd: () => socket.end(),
+ *   onClose: () => {},
+ * }));
+ * await listener.close();
+ * ```
+ */
+export const denoAdapter: RuntimeAdapter = { name: "deno", connect, listen };

@@ -1,0 +1,374 @@
+/**
+ * The Node adapter: sockets and listeners on `node:net` and `node:tls`.
+ *
+ * It also runs under Deno and Bun, which implement both modules, so a user
+ * may pick it explicitly anywhere; `deno.ts` uses it for the TLS options
+ * Deno cannot do natively. The modules are loaded on first use, never at
+ * module load.
+ *
+ * @module
+ */
+
+import {
+  type AcceptCallback,
+  type ClientTlsOptions,
+  type ConnectOptions,
+  type Listener,
+  type ListenOptions,
+  type RuntimeAdapter,
+  type Socket,
+  SOCKET_HIGH_WATER_MARK,
+  type SocketAddress,
+  type SocketHandlers,
+} from "./types.ts";
+import { SocketError, toSocketError } from "./socket_error.ts";
+
+type NodeNet = typeof import("node:net");
+type NodeTls = typeof import("node:tls");
+type NodeStream = import("node:net").Socket;
+type NodeServer = import("node:net").Server;
+
+interface NodeModules {
+  readonly net: NodeNet;
+  readonly tls: NodeTls;
+  readonly fs: typeof import("node:fs/promises");
+}
+
+let nodeModules: Promise<NodeModules> | undefined;
+
+function loadNodeModules(): Promise<NodeModules> {
+  nodeModules ??= Promise.all([
+    import("node:net"),
+    import("node:tls"),
+    import("node:fs/promises"),
+  ]).then(([net, tls, fs]) => ({ net, tls, fs }));
+  return nodeModules;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** A `Socket` over a `node:net` (or `node:tls`) socket. */
+class NodeSocket implements Socket {
+  readonly localAddress: SocketAddress;
+  readonly remoteAddress: SocketAddress;
+  #raw: NodeStream;
+  #handlers: SocketHandlers | undefined;
+  #destroyed = false;
+  #closeDelivered = false;
+  #error: Error | undefined;
+  #drainWaiters: (() => void)[] | undefined;
+
+  constructor(raw: NodeStream, unixPath: string | undefined) {
+    this.#raw = raw;
+    if (unixPath !== undefined) {
+      this.localAddress = { transport: "unix", path: unixPath };
+      this.remoteAddress = { transport: "unix", path: unixPath };
+    } else {
+      this.localAddress = tcpAddress(raw.localAddress, raw.localPort);
+      this.remoteAddress = tcpAddress(raw.remoteAddress, raw.remotePort);
+    }
+  }
+
+  get closed(): boolean {
+    return this.#destroyed || this.#closeDelivered;
+  }
+
+  /** Routes the stream's events to `handlers`; called once. */
+  attach(handlers: SocketHandlers): void {
+    this.#handlers = handlers;
+    const raw = this.#raw;
+    raw.on("data", (chunk: Uint8Array) => {
+      // A plain view, not a Buffer: Buffer#slice shares memory where
+      // Uint8Array#slice copies, a trap for code written against the web type.
+      handlers.onData(
+        new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+      );
+    });
+    raw.on("end", () => handlers.onEnd());
+    raw.on("error", (error: Error) => {
+      this.#error ??= toSocketError(error, "socket");
+    });
+    raw.on("close", () => this.#deliverClose());
+  }
+
+  write(chunk: Uint8Array): boolean {
+    const raw = this.#raw;
+    if (this.#destroyed || this.#closeDelivered || raw.writableEnded) {
+      return false;
+    }
+    raw.write(chunk);
+    return raw.writableLength < SOCKET_HIGH_WATER_MARK;
+  }
+
+  drained(): Promise<void> {
+    const raw = this.#raw;
+    if (this.closed || raw.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      if (this.#drainWaiters !== undefined) {
+        this.#drainWaiters.push(resolve);
+        return;
+      }
+      this.#drainWaiters = [resolve];
+      const release = () => this.#releaseDrainWaiters();
+      // A zero-length write completes after everything queued before it,
+      // whether or not Node would emit "drain" for this buffer level.
+      if (raw.writableEnded) raw.once("finish", release);
+      else raw.write(EMPTY, release);
+    });
+  }
+
+  pause(): void {
+    this.#raw.pause();
+  }
+
+  resume(): void {
+    this.#raw.resume();
+  }
+
+  end(): void {
+    if (this.closed) return;
+    this.#raw.end();
+  }
+
+  destroy(error?: Error): void {
+    if (this.closed) return;
+    this.#destroyed = true;
+    if (error !== undefined) this.#error = error;
+    this.#raw.destroy();
+    if (this.#handlers === undefined) this.#deliverClose();
+  }
+
+  unref(): void {
+    this.#raw.unref();
+  }
+
+  ref(): void {
+    this.#raw.ref();
+  }
+
+  #releaseDrainWaiters(): void {
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = undefined;
+    if (waiters === undefined) return;
+    for (const resolve of waiters) resolve();
+  }
+
+  #deliverClose(): void {
+    if (this.#closeDelivered) return;
+    this.#closeDelivered = true;
+    this.#releaseDrainWaiters();
+    this.#handlers?.onClose(this.#error);
+  }
+}
+
+function tcpAddress(
+  hostname: string | undefined,
+  port: number | undefined,
+): SocketAddress {
+  return { transport: "tcp", hostname: hostname ?? "", port: port ?? 0 };
+}
+
+function describeTarget(options: ConnectOptions): string {
+  return options.path ?? `${options.hostname ?? "127.0.0.1"}:${options.port}`;
+}
+
+function isIpAddress(hostname: string): boolean {
+  return /^[\d.]+$/.test(hostname) || hostname.includes(":");
+}
+
+function nodeTlsOptions(
+  tls: ClientTlsOptions,
+  hostname: string,
+): import("node:tls").ConnectionOptions {
+  // Node refuses an IP address as SNI (RFC 6066 section 3); it then checks
+  // the certificate against the connected host instead.
+  const serverName = tls.serverName ??
+    (isIpAddress(hostname) ? undefined : hostname);
+  const options: import("node:tls").ConnectionOptions = {
+    ALPNProtocols: tls.alpnProtocols?.slice() ?? ["http/1.1"],
+    rejectUnauthorized: tls.dangerouslySkipVerification !== true,
+  };
+  if (tls.ca !== undefined) {
+    options.ca = typeof tls.ca === "string" ? tls.ca : tls.ca.slice();
+  }
+  if (tls.cert !== undefined) options.cert = tls.cert;
+  if (tls.key !== undefined) options.key = tls.key;
+  if (serverName !== undefined) options.servername = serverName;
+  return options;
+}
+
+/**
+ * Opens a TCP, TLS or unix connection with `node:net` / `node:tls`.
+ *
+ * @param options Where and how to connect.
+ * @param handlers Receive the socket's events.
+ * @returns The connected socket, Nagle disabled.
+ */
+async function connect(
+  options: ConnectOptions,
+  handlers: SocketHandlers,
+): Promise<Socket> {
+  const { signal } = options;
+  signal?.throwIfAborted();
+  const { net, tls } = await loadNodeModules();
+  signal?.throwIfAborted();
+  const hostname = options.hostname ?? "127.0.0.1";
+  const target = describeTarget(options);
+  const { path, port } = options;
+  if (path === undefined && port === undefined) {
+    throw new SocketError("EINVAL", `connect ${target}: no port or path`);
+  }
+  return new Promise<Socket>((resolve, reject) => {
+    const where: { path: string } | { host: string; port: number } = path !== undefined
+      ? { path }
+      : { host: hostname, port: port ?? 0 };
+    // allowHalfOpen: our end() alone decides when we send FIN. tls.connect
+    // honours it although its option type does not list it.
+    const raw: NodeStream = options.tls !== undefined
+      ? tls.connect(Object.assign(
+        { ...where, allowHalfOpen: true, noDelay: true },
+        nodeTlsOptions(options.tls, hostname),
+      ))
+      : net.connect({ ...where, allowHalfOpen: true, noDelay: true });
+    const settle = () => {
+      raw.off(options.tls !== undefined ? "secureConnect" : "connect", onOpen);
+      raw.off("error", onError);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    const onOpen = () => {
+      settle();
+      if (options.path === undefined) raw.setNoDelay(true);
+      const socket = new NodeSocket(raw, options.path);
+      socket.attach(handlers);
+      resolve(socket);
+    };
+    const onError = (error: Error) => {
+      settle();
+      raw.destroy();
+      reject(toSocketError(error, `connect ${target}`));
+    };
+    const onAbort = () => {
+      settle();
+      raw.destroy();
+      reject(signal?.reason);
+    };
+    raw.once(options.tls !== undefined ? "secureConnect" : "connect", onOpen);
+    raw.once("error", onError);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * Binds a TCP, TLS or unix listener with `node:net` / `node:tls`.
+ *
+ * @param options Where and how to listen.
+ * @param accept Called with each accepted socket.
+ * @returns The bound listener.
+ */
+async function listen(
+  options: ListenOptions,
+  accept: AcceptCallback,
+): Promise<Listener> {
+  const { net, tls, fs } = await loadNodeModules();
+  const path = options.path;
+  const onConnection = (raw: NodeStream) => {
+    if (path === undefined) raw.setNoDelay(true);
+    const socket = new NodeSocket(raw, path);
+    let handlers: SocketHandlers;
+    try {
+      handlers = accept(socket);
+    } catch {
+      raw.destroy();
+      return;
+    }
+    socket.attach(handlers);
+  };
+  const server: NodeServer = options.tls !== undefined
+    ? tls.createServer({
+      cert: options.tls.cert,
+      key: options.tls.key,
+      ALPNProtocols: options.tls.alpnProtocols?.slice() ?? ["http/1.1"],
+      allowHalfOpen: true,
+    }).on("secureConnection", onConnection)
+    : net.createServer({ allowHalfOpen: true }, onConnection);
+  if (path !== undefined) {
+    await removeStaleUnixSocket(path, net, fs);
+  }
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error) => {
+      server.off("listening", onListening);
+      reject(toSocketError(error, `listen ${path ?? options.port}`));
+    };
+    const onListening = () => {
+      server.off("error", onError);
+      resolve();
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    if (path !== undefined) server.listen(path);
+    else {
+      server.listen({ host: options.hostname ?? "0.0.0.0", port: options.port ?? 0 });
+    }
+  });
+  // Accept failures (EMFILE ...) must not crash the process; the server
+  // keeps accepting once resources free up.
+  server.on("error", () => {});
+  const bound = server.address();
+  const address: SocketAddress = path !== undefined
+    ? { transport: "unix", path }
+    : typeof bound === "object" && bound !== null
+    ? { transport: "tcp", hostname: bound.address, port: bound.port }
+    : { transport: "tcp", hostname: options.hostname ?? "0.0.0.0", port: 0 };
+  let closing: Promise<void> | undefined;
+  return {
+    address,
+    close(): Promise<void> {
+      closing ??= (async () => {
+        // server.close's callback waits for every open connection; the
+        // contract leaves those to their owners, so do not wait for it.
+        server.close();
+        if (path !== undefined) await fs.rm(path, { force: true });
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * Deletes a unix socket file nobody accepts on (left by a crashed process),
+ * so that binding does not fail; a live socket or a non-socket file is left
+ * alone and binding then fails with `EADDRINUSE`.
+ */
+async function removeStaleUnixSocket(
+  path: string,
+  net: NodeNet,
+  fs: typeof import("node:fs/promises"),
+): Promise<void> {
+  const stat = await fs.lstat(path).catch(() => undefined);
+  if (stat === undefined || !stat.isSocket()) return;
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = net.connect({ path });
+    probe.once("connect", () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once("error", () => resolve(false));
+  });
+  if (!alive) await fs.rm(path, { force: true });
+}
+
+/**
+ * The adapter for Node (and for Deno or Bun when chosen explicitly).
+ *
+ * @example Echo server and client
+ * ```ts
+ * import { nodeAdapter } from "./node.ts";
+ * const listener = await nodeAdapter.listen({ hostname: "127.0.0.1", port: 0 }, (socket) => ({
+ *   onData: (chunk) => socket.write(chunk),
+ *   onEnd: () => socket.end(),
+ *   onClose: () => {},
+ * }));
+ * await listener.close();
+ * ```
+ */
+export const nodeAdapter: RuntimeAdapter = { name: "node", connect, listen };
