@@ -113,7 +113,9 @@ async function main(): Promise<number> {
       results.push(`${runtime}: the seed's 9 lines, as Go prints them`);
     } else {
       if (code === -1) process.stdout.write(stdout);
-      results.push(`${runtime}: FAILED (exit ${code}${same ? "" : ", lines differ from the seed"})`);
+      results.push(
+        `${runtime}: FAILED (exit ${code}${same ? "" : ", lines differ from the seed"})`,
+      );
     }
   }
   process.stdout.write(`\n${results.join("\n")}\n`);

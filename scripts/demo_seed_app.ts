@@ -50,7 +50,8 @@ export const SEED_LINES: readonly string[] = [
  */
 export function createSeedApp(delayMs: number): Hono {
   const app = new Hono();
-  app.get("/", async (c) => {
+  // "/" as in the seed; "/seed" too, like the Go reference server's route.
+  app.get("/:seed{(seed)?}", async (c) => {
     c.header("xxx", "yyy");
     c.header("aaa", "bbb");
     c.header("sss", "ttt");

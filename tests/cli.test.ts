@@ -274,7 +274,16 @@ test("early-hints --json prints one document with interim and final heads", asyn
 
 test("early-hints sends the method, headers and data (@file and @-)", async () => {
   await withOurServer(async (url) => {
-    const inline = await cli(["--body", "-H", "x-custom: yes", "-d", "a=1", "-d", "b=2", `${url}/echo`]);
+    const inline = await cli([
+      "--body",
+      "-H",
+      "x-custom: yes",
+      "-d",
+      "a=1",
+      "-d",
+      "b=2",
+      `${url}/echo`,
+    ]);
     assert.equal(inline.code, 0, inline.stderr);
     const echoed = JSON.parse(inline.stdout.split("\n").find((line) => line.startsWith("{"))!);
     assert.deepEqual(echoed, {
@@ -285,7 +294,17 @@ test("early-hints sends the method, headers and data (@file and @-)", async () =
     });
 
     const fromFile = await cli(
-      ["--json", "--body", "-X", "PUT", "-H", "content-type: text/plain", "-d", "@in.txt", `${url}/echo`],
+      [
+        "--json",
+        "--body",
+        "-X",
+        "PUT",
+        "-H",
+        "content-type: text/plain",
+        "-d",
+        "@in.txt",
+        `${url}/echo`,
+      ],
       { "in.txt": "line 1\nline 2\n" },
     );
     const fileEcho = JSON.parse(JSON.parse(fromFile.stdout).body);
@@ -420,7 +439,10 @@ test("early-hints (the bin) shows the 103 from node:http writeEarlyHints", SPAWN
     assert.equal(code, 0, stderr);
     assert.deepEqual(statusLines(stdout), ["103 Early Hints", "200 OK"]);
     const lines = stdout.split("\n").map((line) => line.trim());
-    assert.ok(lines.indexOf("link: </node.css>; rel=preload; as=style") < lines.indexOf("x-from: node-http"));
+    assert.ok(
+      lines.indexOf("link: </node.css>; rel=preload; as=style") <
+        lines.indexOf("x-from: node-http"),
+    );
     assert.ok(lines.indexOf("x-from: node-http") < lines.findIndex((line) => /200 OK$/.test(line)));
     assert.ok(lines.includes("from node:http"));
   } finally {
@@ -485,7 +507,11 @@ test("early-hints trusts --cacert, skips verification with -k, refuses otherwise
       const ca = await readFile(path.join(directory, "cert.pem"), "utf8");
       const trusted = await cli(["--cacert", "ca.pem", url], { "ca.pem": ca });
       assert.equal(trusted.code, 0, trusted.stderr);
-      assert.deepEqual(statusLines(trusted.stdout), ["103 Early Hints", "103 Early Hints", "200 OK"]);
+      assert.deepEqual(statusLines(trusted.stdout), [
+        "103 Early Hints",
+        "103 Early Hints",
+        "200 OK",
+      ]);
       const insecure = await cli(["-k", url]);
       assert.equal(insecure.code, 0, insecure.stderr);
       const refused = await cli([url]);

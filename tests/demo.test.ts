@@ -63,7 +63,12 @@ test("scripts/demo_seed.ts rejects an unknown argument", SPAWN, async () => {
 /** Runs the launcher the way `npm run demo` does: with Node and tsx. */
 function runLauncher(args: string[]): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn("node", ["--import", "tsx", path.join(REPO_ROOT, "scripts", "demo.ts"), ...args], {
+    const child = spawn("node", [
+      "--import",
+      "tsx",
+      path.join(REPO_ROOT, "scripts", "demo.ts"),
+      ...args,
+    ], {
       cwd: REPO_ROOT,
       env: process.env,
       stdio: ["ignore", "pipe", "pipe"],
@@ -89,13 +94,17 @@ function runLauncher(args: string[]): Promise<{ code: number | null; stdout: str
   });
 }
 
-test(`npm run demo -- --runtime=${CURRENT_RUNTIME} runs the seed and confirms its lines`, SPAWN, async () => {
-  const { code, stdout } = await runLauncher([`--runtime=${CURRENT_RUNTIME}`, "--delay=50"]);
-  assert.equal(code, 0, stdout);
-  assert.ok(stdout.includes(`=== ${CURRENT_RUNTIME} ===`), stdout);
-  assert.ok(stdout.includes(SEED_LINES.join("\n")), stdout);
-  assert.ok(stdout.includes(`${CURRENT_RUNTIME}: the seed's 9 lines, as Go prints them`), stdout);
-});
+test(
+  `npm run demo -- --runtime=${CURRENT_RUNTIME} runs the seed and confirms its lines`,
+  SPAWN,
+  async () => {
+    const { code, stdout } = await runLauncher([`--runtime=${CURRENT_RUNTIME}`, "--delay=50"]);
+    assert.equal(code, 0, stdout);
+    assert.ok(stdout.includes(`=== ${CURRENT_RUNTIME} ===`), stdout);
+    assert.ok(stdout.includes(SEED_LINES.join("\n")), stdout);
+    assert.ok(stdout.includes(`${CURRENT_RUNTIME}: the seed's 9 lines, as Go prints them`), stdout);
+  },
+);
 
 test("npm run demo rejects an unknown runtime with exit 2", SPAWN, async () => {
   const { code, stdout } = await runLauncher(["--runtime=python"]);

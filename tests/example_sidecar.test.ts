@@ -50,7 +50,10 @@ function assertHintThenFinal(lines: string[], kubectl: string, status: string): 
 }
 
 test("sidecar prints the kubectl line before the final status over TCP", SPAWN, async () => {
-  const { daemon, address } = await startDaemon(["--listen=127.0.0.1:0"], { ...POD, WORK_MS: "800" });
+  const { daemon, address } = await startDaemon(["--listen=127.0.0.1:0"], {
+    ...POD,
+    WORK_MS: "800",
+  });
   try {
     assert.match(address, /^http:\/\/127\.0\.0\.1:\d+$/);
     const result = await runSidecar([`--url=${address}/work`]);
@@ -63,34 +66,41 @@ test("sidecar prints the kubectl line before the final status over TCP", SPAWN, 
   }
 });
 
-test("sidecar prints the kubectl line before the final status over a unix socket", SPAWN, async () => {
-  const directory = await mkdtemp(path.join(tmpdir(), "early-hints-sidecar-"));
-  const socket = path.join(directory, "daemon.sock");
-  try {
-    const { daemon, address } = await startDaemon([`--unix-socket=${socket}`], {
-      ...POD,
-      WORK_MS: "800",
-    });
+test(
+  "sidecar prints the kubectl line before the final status over a unix socket",
+  SPAWN,
+  async () => {
+    const directory = await mkdtemp(path.join(tmpdir(), "early-hints-sidecar-"));
+    const socket = path.join(directory, "daemon.sock");
     try {
-      assert.equal(address, `unix:${socket}`);
-      const result = await runSidecar([], {
-        DAEMON_SOCKET: socket,
-        DAEMON_URL: "http://localhost/work",
+      const { daemon, address } = await startDaemon([`--unix-socket=${socket}`], {
+        ...POD,
+        WORK_MS: "800",
       });
-      assert.equal(result.kubectl, KUBECTL);
-      assert.equal(result.finalBeforeHint, false);
-      assertHintThenFinal(result.lines, KUBECTL, "200 OK");
-      assert.equal(result.code, 0, result.stderr);
+      try {
+        assert.equal(address, `unix:${socket}`);
+        const result = await runSidecar([], {
+          DAEMON_SOCKET: socket,
+          DAEMON_URL: "http://localhost/work",
+        });
+        assert.equal(result.kubectl, KUBECTL);
+        assert.equal(result.finalBeforeHint, false);
+        assertHintThenFinal(result.lines, KUBECTL, "200 OK");
+        assert.equal(result.code, 0, result.stderr);
+      } finally {
+        await daemon.stop();
+      }
     } finally {
-      await daemon.stop();
+      await rm(directory, { recursive: true, force: true });
     }
-  } finally {
-    await rm(directory, { recursive: true, force: true });
-  }
-});
+  },
+);
 
 test("sidecar exits 1 when the daemon's final status is not 2xx", SPAWN, async () => {
-  const { daemon, address } = await startDaemon(["--listen=127.0.0.1:0"], { ...POD, WORK_MS: "50" });
+  const { daemon, address } = await startDaemon(["--listen=127.0.0.1:0"], {
+    ...POD,
+    WORK_MS: "50",
+  });
   try {
     const result = await runSidecar([`--url=${address}/work?status=503`]);
     assertHintThenFinal(result.lines, KUBECTL, "503 Service Unavailable");

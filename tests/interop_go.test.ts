@@ -10,7 +10,7 @@ import path from "node:path";
 import { Client, type InformationalResponse } from "../client.ts";
 import { sendInformational, serve } from "../server.ts";
 import { createSeedApp, observeSeed, SEED_LINES } from "../scripts/demo_seed_app.ts";
-import { goSkipReason, type GoServer, runGoClient, startGoServer } from "./_support/go.ts";
+import { type GoServer, goSkipReason, runGoClient, startGoServer } from "./_support/go.ts";
 
 const skip = await goSkipReason();
 /** Generous for a cold Go build on a slow CI machine. */
@@ -42,7 +42,9 @@ async function observeWithOurClient(
   url: string,
   options: { socketPath?: string } = {},
 ): Promise<GoReport> {
-  const client = new Client(options.socketPath !== undefined ? { socketPath: options.socketPath } : {});
+  const client = new Client(
+    options.socketPath !== undefined ? { socketPath: options.socketPath } : {},
+  );
   const informational: GoReport["informational"] = [];
   try {
     const response = await client.fetch(url, {
@@ -91,15 +93,19 @@ async function withGoServer(args: string[], run: (server: GoServer) => Promise<v
   }
 }
 
-test("our fetch prints the seed's lines against Go's seed server, as Go's client does", GO, async () => {
-  await withGoServer(["-delay", "100ms"], async (server) => {
-    const go = await runGoClient([`${server.url}/seed`]);
-    assert.equal(go.code, 0, go.stderr);
-    assert.equal(go.stdout, SEED_LINES.join("\n") + "\n");
-    const { lines } = await observeSeed(`${server.url}/seed`, AbortSignal.timeout(20_000));
-    assert.deepEqual(lines, go.stdout.trimEnd().split("\n"));
-  });
-});
+test(
+  "our fetch prints the seed's lines against Go's seed server, as Go's client does",
+  GO,
+  async () => {
+    await withGoServer(["-delay", "100ms"], async (server) => {
+      const go = await runGoClient([`${server.url}/seed`]);
+      assert.equal(go.code, 0, go.stderr);
+      assert.equal(go.stdout, SEED_LINES.join("\n") + "\n");
+      const { lines } = await observeSeed(`${server.url}/seed`, AbortSignal.timeout(20_000));
+      assert.deepEqual(lines, go.stdout.trimEnd().split("\n"));
+    });
+  },
+);
 
 test("our client observes the same interim and final heads as Go's client", GO, async () => {
   await withGoServer(["-delay", "20ms"], async (server) => {
@@ -136,7 +142,7 @@ function ourGoLikeHandler(delayMs: number): (request: Request) => Response | Pro
   const seed = createSeedApp(delayMs);
   return async (request) => {
     const url = new URL(request.url);
-    if (url.pathname === "/seed") return seed.fetch(new Request(new URL("/", url), request));
+    if (url.pathname === "/seed") return seed.fetch(request);
     if (url.pathname === "/hints") {
       const n = Number(url.searchParams.get("n") ?? "1");
       const code = Number(url.searchParams.get("code") ?? "103");

@@ -47,7 +47,9 @@ const USAGE = "usage: daemon.ts [--listen=HOST:PORT | --unix-socket=PATH] (see t
 function parseListen(text: string): DaemonConfig["listen"] {
   if (text.startsWith("/") || text.startsWith("./")) return { path: text };
   const match = /^(.*):(\d+)$/.exec(text);
-  if (match === null) throw new Error(`bad listen address ${JSON.stringify(text)}: use HOST:PORT or /path`);
+  if (match === null) {
+    throw new Error(`bad listen address ${JSON.stringify(text)}: use HOST:PORT or /path`);
+  }
   return { hostname: match[1]!.replace(/^\[(.*)\]$/, "$1"), port: Number(match[2]) };
 }
 
@@ -59,7 +61,10 @@ function parseInteger(name: string, text: string, min: number, max: number): num
   return value;
 }
 
-function readConfig(args: readonly string[], env: Record<string, string | undefined>): DaemonConfig {
+function readConfig(
+  args: readonly string[],
+  env: Record<string, string | undefined>,
+): DaemonConfig {
   let listen = parseListen(env.LISTEN ?? "127.0.0.1:8080");
   for (const arg of args) {
     const [flag, value] = arg.split(/=(.*)/s) as [string, string | undefined];
@@ -144,7 +149,9 @@ async function main(): Promise<void> {
     onListen(addr) {
       const where = addr.transport === "unix"
         ? `unix:${addr.path}`
-        : `http://${addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname}:${addr.port}`;
+        : `http://${
+          addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname
+        }:${addr.port}`;
       console.log(`listening ${where}`);
       log(`pod ${config.podNamespace}/${config.podName}, jobs take ${config.workMs} ms`);
     },

@@ -36,7 +36,10 @@ interface SidecarConfig {
 
 const USAGE = "usage: sidecar.ts [--url=URL] [--unix-socket=PATH] [--timeout=SECONDS]";
 
-function readConfig(args: readonly string[], env: Record<string, string | undefined>): SidecarConfig {
+function readConfig(
+  args: readonly string[],
+  env: Record<string, string | undefined>,
+): SidecarConfig {
   let url = env.DAEMON_URL || "http://127.0.0.1:8080/work";
   let socketPath = env.DAEMON_SOCKET || undefined;
   let timeout = env.TIMEOUT_SECONDS || "3600";
@@ -48,7 +51,11 @@ function readConfig(args: readonly string[], env: Record<string, string | undefi
     else throw new Error(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
   }
   const seconds = Number(timeout);
-  if (!(seconds > 0)) throw new Error(`the timeout must be a positive number of seconds, got ${JSON.stringify(timeout)}`);
+  if (!(seconds > 0)) {
+    throw new Error(
+      `the timeout must be a positive number of seconds, got ${JSON.stringify(timeout)}`,
+    );
+  }
   return { url, timeoutMs: seconds * 1000, ...(socketPath !== undefined ? { socketPath } : {}) };
 }
 
@@ -76,8 +83,12 @@ async function main(): Promise<number> {
     console.error(`sidecar: ${(error as Error).message}`);
     return 2;
   }
-  const client = new Client(config.socketPath !== undefined ? { socketPath: config.socketPath } : {});
-  const where = config.socketPath !== undefined ? `${config.url} via ${config.socketPath}` : config.url;
+  const client = new Client(
+    config.socketPath !== undefined ? { socketPath: config.socketPath } : {},
+  );
+  const where = config.socketPath !== undefined
+    ? `${config.url} via ${config.socketPath}`
+    : config.url;
   console.log(`sidecar: asking the daemon (${where}) and waiting for its answer`);
   try {
     const response = await client.fetch(config.url, {
@@ -87,15 +98,21 @@ async function main(): Promise<number> {
         const pod = headers.get("x-pod-name");
         const namespace = headers.get("x-pod-namespace");
         if (status !== 103 || pod === null || namespace === null) return;
-        console.log(`sidecar: the daemon pod ${namespace}/${pod} is working on it; follow its logs with:`);
+        console.log(
+          `sidecar: the daemon pod ${namespace}/${pod} is working on it; follow its logs with:`,
+        );
         console.log(kubectlLogsCommand(namespace, pod));
       },
     });
     const body = (await response.text()).trim();
-    console.log(`sidecar: final status ${response.status} ${response.statusText}${body ? `: ${body}` : ""}`);
+    console.log(
+      `sidecar: final status ${response.status} ${response.statusText}${body ? `: ${body}` : ""}`,
+    );
     return response.ok ? 0 : 1;
   } catch (error) {
-    const reason = error instanceof Error ? `${error.message}${"code" in error ? ` (${String(error.code)})` : ""}` : String(error);
+    const reason = error instanceof Error
+      ? `${error.message}${"code" in error ? ` (${String(error.code)})` : ""}`
+      : String(error);
     console.log(`sidecar: no final response: ${reason}`);
     return 1;
   } finally {

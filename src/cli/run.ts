@@ -185,7 +185,9 @@ async function readBody(options: CliOptions, host: CliHost): Promise<Uint8Array 
       try {
         parts.push(await host.readFile(part.path));
       } catch (error) {
-        throw new Error(`cannot read --data file ${JSON.stringify(part.path)}: ${messageOf(error)}`);
+        throw new Error(
+          `cannot read --data file ${JSON.stringify(part.path)}: ${messageOf(error)}`,
+        );
       }
     }
   }

@@ -167,7 +167,11 @@ export function startProgram(
     lines,
     stderr: () => stderr,
     waitForLine: (pattern, timeoutMs) =>
-      waitFor(() => lines.find((line) => pattern.test(line)), `line matching ${pattern}`, timeoutMs),
+      waitFor(
+        () => lines.find((line) => pattern.test(line)),
+        `line matching ${pattern}`,
+        timeoutMs,
+      ),
     exited: (timeoutMs) =>
       waitFor(() => (exitCode === undefined ? undefined : { exitCode }), "exit", timeoutMs)
         .catch((error) => {
