@@ -26,7 +26,7 @@ export type Http1ErrorCode =
   | "INVALID_CHUNK"
   /** A status code outside 100-999, or 101 where not allowed (client side). */
   | "INVALID_STATUS"
-  /** The request line exceeds `maxRequestLineBytes` (414). */
+  /** The request line exceeds `maxStartLineBytes` (414). */
   | "URI_TOO_LONG"
   /** The header section exceeds `maxHeaderBytes` or `maxHeaderCount` (431). */
   | "HEADERS_TOO_LARGE"

@@ -26,6 +26,7 @@ export type BodyFraming =
 
 /** The head of a parsed request. */
 export interface RequestHead {
+  /** Discriminant: a request head. */
   readonly kind: "request";
   /** The method, case preserved (methods are case-sensitive). */
   readonly method: string;
@@ -47,6 +48,7 @@ export interface RequestHead {
 
 /** A parsed interim (1xx) response, other than 101. */
 export interface InformationalHead {
+  /** Discriminant: an interim response head. */
   readonly kind: "informational";
   /** 100-199 except 101. */
   readonly status: number;
@@ -58,11 +60,17 @@ export interface InformationalHead {
 
 /** The head of a parsed final response (status 200-999, or 101). */
 export interface ResponseHead {
+  /** Discriminant: a final response head. */
   readonly kind: "response";
+  /** The status code: 200-999, or 101. */
   readonly status: number;
+  /** The reason phrase as sent (may be empty). */
   readonly reason: string;
+  /** The minor version: 0 for HTTP/1.0, 1 for HTTP/1.1. */
   readonly minorVersion: 0 | 1;
+  /** Header fields in order, names lower-cased. */
   readonly headers: HeaderList;
+  /** How the body is framed ("none" for 1xx/204/304/HEAD, 101 and 2xx to CONNECT). */
   readonly framing: BodyFraming;
   /** The declared length when `framing` is `"length"`, else -1. */
   readonly contentLength: number;
@@ -76,13 +84,17 @@ export interface ResponseHead {
  * valid as long as the caller does not mutate what it pushed.
  */
 export interface BodyChunk {
+  /** Discriminant: body bytes. */
   readonly kind: "data";
+  /** The bytes (never empty); possibly a view into a pushed chunk. */
   readonly data: Uint8Array;
 }
 
 /** The end of a message, with the trailer fields of a chunked body (else empty). */
 export interface MessageEnd {
+  /** Discriminant: the message is complete. */
   readonly kind: "end";
+  /** Trailer fields in order, names lower-cased; empty unless a chunked body had some. */
   readonly trailers: HeaderList;
 }
 

@@ -1,0 +1,221 @@
+/**
+ * Decodes a message body framed by length, by chunked coding (RFC 9112
+ * section 7.1) or by connection close, emitting views of the pending bytes.
+ * Private to the engine.
+ *
+ * @module
+ */
+
+import { CR, HEX_VALUE, HTAB, LF, SEMICOLON, SP } from "./_bytes.ts";
+import type { ByteQueue } from "./_byte_queue.ts";
+import { FieldSectionReader } from "./_field_section.ts";
+import { findLineEnd, lineContentEnd } from "./_lines.ts";
+import { Http1Error } from "./errors.ts";
+import type { BodyChunk, HeaderList, MessageEnd, ParserLimits } from "./types.ts";
+
+const NO_TRAILERS: HeaderList = [];
+
+// Decoder phases (plain numbers: enums are not erasable TypeScript).
+const LENGTH = 0;
+const CLOSE = 1;
+const CHUNK_SIZE = 2;
+const CHUNK_DATA = 3;
+const CHUNK_DATA_END = 4;
+const TRAILERS = 5;
+const DONE = 6;
+type Phase = 0 | 1 | 2 | 3 | 4 | 5 | 6;
+
+// 13 hex digits stay below Number.MAX_SAFE_INTEGER (2^53 - 1).
+const MAX_CHUNK_SIZE_DIGITS = 13;
+
+/** One body at a time; `begin()` starts the next. */
+export class BodyDecoder {
+  #phase: Phase = DONE;
+  #remaining = 0;
+  #received = 0;
+  readonly #maxBodyBytes: number;
+  readonly #maxChunkLineBytes: number;
+  readonly #allowBareLf: boolean;
+  readonly #trailers: FieldSectionReader;
+
+  constructor(limits: ParserLimits, allowBareLf: boolean) {
+    this.#maxBodyBytes = limits.maxBodyBytes;
+    this.#maxChunkLineBytes = limits.maxChunkLineBytes;
+    this.#allowBareLf = allowBareLf;
+    this.#trailers = new FieldSectionReader(
+      limits.maxHeaderBytes,
+      limits.maxHeaderCount,
+      allowBareLf,
+      "trailer section",
+    );
+  }
+
+  /**
+   * Starts a body. `length` is the Content-Length for "length" framing; "none"
+   * is a body of length 0.
+   */
+  begin(framing: "none" | "length" | "chunked" | "close", length: number): void {
+    this.#received = 0;
+    if (framing === "chunked") {
+      this.#phase = CHUNK_SIZE;
+    } else if (framing === "close") {
+      this.#phase = CLOSE;
+    } else {
+      this.#phase = LENGTH;
+      this.#remaining = framing === "length" ? length : 0;
+    }
+  }
+
+  /**
+   * The next `data` or `end` event, or undefined when more bytes are needed.
+   * `eof` says the peer has closed: a body cut short is INCOMPLETE_MESSAGE.
+   */
+  next(queue: ByteQueue, eof: boolean): BodyChunk | MessageEnd | undefined {
+    for (;;) {
+      switch (this.#phase) {
+        case LENGTH:
+          if (this.#remaining === 0) return this.#end(NO_TRAILERS);
+          return this.#take(queue, eof, this.#remaining);
+        case CLOSE: {
+          if (queue.size > 0) return this.#take(queue, eof, queue.size);
+          if (eof) return this.#end(NO_TRAILERS);
+          return undefined;
+        }
+        case CHUNK_SIZE:
+          if (!this.#readChunkSize(queue)) return incomplete(eof);
+          break;
+        case CHUNK_DATA:
+          if (this.#remaining === 0) {
+            this.#phase = CHUNK_DATA_END;
+            break;
+          }
+          return this.#take(queue, eof, this.#remaining);
+        case CHUNK_DATA_END:
+          if (!this.#readChunkDataEnd(queue)) return incomplete(eof);
+          this.#phase = CHUNK_SIZE;
+          break;
+        case TRAILERS:
+          if (!this.#trailers.read(queue)) return incomplete(eof);
+          return this.#end(this.#trailers.fields);
+        case DONE:
+          return undefined;
+      }
+    }
+  }
+
+  #end(trailers: HeaderList): MessageEnd {
+    this.#phase = DONE;
+    return { kind: "end", trailers };
+  }
+
+  // Emits up to `limit` pending bytes as a view; never an empty chunk.
+  #take(queue: ByteQueue, eof: boolean, limit: number): BodyChunk | undefined {
+    const available = queue.size;
+    if (available === 0) return incomplete(eof);
+    const count = available < limit ? available : limit;
+    if (this.#phase === CLOSE) {
+      this.#received += count;
+      if (this.#received > this.#maxBodyBytes) throw tooLarge(this.#maxBodyBytes);
+    } else {
+      this.#remaining -= count;
+    }
+    const start = queue.start;
+    queue.consume(count);
+    return { kind: "data", data: queue.bytes.subarray(start, start + count) };
+  }
+
+  // chunk-size [ chunk-ext ] CRLF (RFC 9112 section 7.1)
+  #readChunkSize(queue: ByteQueue): boolean {
+    const lf = findLineEnd(
+      queue,
+      this.#maxChunkLineBytes,
+      "INVALID_CHUNK",
+      "chunk-size line",
+    );
+    if (lf === -1) return false;
+    const bytes = queue.bytes;
+    const start = queue.start;
+    const end = lineContentEnd(queue, lf, this.#allowBareLf);
+    let i = start;
+    let size = 0;
+    let digits = 0;
+    for (; i < end; i++) {
+      const value = HEX_VALUE[bytes[i]!]!;
+      if (value === 255) break;
+      if (digits > 0 || value !== 0) digits++;
+      if (digits > MAX_CHUNK_SIZE_DIGITS) {
+        throw new Http1Error("INVALID_CHUNK", "chunk size overflows");
+      }
+      size = size * 16 + value;
+    }
+    if (i === start) {
+      throw new Http1Error("INVALID_CHUNK", "chunk-size line without a hex size");
+    }
+    checkChunkExtensions(bytes, i, end);
+    if (this.#received + size > this.#maxBodyBytes) {
+      throw tooLarge(this.#maxBodyBytes);
+    }
+    this.#received += size;
+    queue.consume(lf + 1 - start);
+    if (size === 0) {
+      this.#trailers.reset();
+      this.#phase = TRAILERS;
+    } else {
+      this.#remaining = size;
+      this.#phase = CHUNK_DATA;
+    }
+    return true;
+  }
+
+  // The CRLF after chunk-data.
+  #readChunkDataEnd(queue: ByteQueue): boolean {
+    if (queue.size === 0) return false;
+    const first = queue.bytes[queue.start];
+    if (first === LF && this.#allowBareLf) {
+      queue.consume(1);
+      return true;
+    }
+    if (first === CR) {
+      if (queue.size < 2) return false;
+      if (queue.bytes[queue.start + 1] === LF) {
+        queue.consume(2);
+        return true;
+      }
+    }
+    throw new Http1Error("INVALID_CHUNK", "chunk data not followed by CRLF");
+  }
+}
+
+/**
+ * Checks `*( BWS ";" BWS ext-name [ BWS "=" BWS ext-value ] )` loosely: the
+ * extensions are ignored (RFC 9112 section 7.1.1), so only their framing
+ * matters: a `;` must start them and no control byte may appear.
+ */
+function checkChunkExtensions(bytes: Uint8Array, start: number, end: number): void {
+  let i = start;
+  while (i < end && (bytes[i] === SP || bytes[i] === HTAB)) i++;
+  if (i === end) return;
+  if (bytes[i] !== SEMICOLON) {
+    throw new Http1Error("INVALID_CHUNK", "invalid byte after the chunk size");
+  }
+  for (; i < end; i++) {
+    const byte = bytes[i]!;
+    if (byte < 0x20 ? byte !== HTAB : byte === 0x7f) {
+      if (byte === CR) {
+        throw new Http1Error("BARE_CR", "chunk extension contains a bare CR");
+      }
+      throw new Http1Error("INVALID_CHUNK", "chunk extension contains a control byte");
+    }
+  }
+}
+
+function incomplete(eof: boolean): undefined {
+  if (eof) {
+    throw new Http1Error("INCOMPLETE_MESSAGE", "connection closed in the middle of a body");
+  }
+  return undefined;
+}
+
+function tooLarge(max: number): Http1Error {
+  return new Http1Error("BODY_TOO_LARGE", `body exceeds ${max} bytes`);
+}

@@ -1,0 +1,72 @@
+/**
+ * Line framing for heads, chunk-size lines and trailers (RFC 9112 section
+ * 2.2), with the bound checked before the terminator arrives. Private to the
+ * engine.
+ *
+ * @module
+ */
+
+import { CR } from "./_bytes.ts";
+import type { ByteQueue } from "./_byte_queue.ts";
+import { Http1Error, type Http1ErrorCode } from "./errors.ts";
+
+/**
+ * Returns the index of the LF ending the next line, or -1 when it has not
+ * arrived. Fails with `code` as soon as the line content (without CRLF) is
+ * known to exceed `maxContent` bytes, so a peer can never make the parser
+ * buffer more than the limit while waiting for a terminator.
+ */
+export function findLineEnd(
+  queue: ByteQueue,
+  maxContent: number,
+  code: Http1ErrorCode,
+  what: string,
+): number {
+  const lf = queue.findLineFeed();
+  if (lf === -1) {
+    // The pending bytes may end with the CR of the terminator.
+    if (queue.size > maxContent + 1) throw tooLong(code, what, maxContent);
+    return -1;
+  }
+  const content = lf - queue.start;
+  if (content > maxContent && (content > maxContent + 1 || queue.bytes[lf - 1] !== CR)) {
+    throw tooLong(code, what, maxContent);
+  }
+  return lf;
+}
+
+/**
+ * The end of the content of the line ending at `lf` (the CR excluded).
+ * A bare LF terminator is accepted only when `allowBareLf` is set.
+ */
+export function lineContentEnd(
+  queue: ByteQueue,
+  lf: number,
+  allowBareLf: boolean,
+): number {
+  if (lf > queue.start && queue.bytes[lf - 1] === CR) return lf - 1;
+  if (!allowBareLf) {
+    throw new Http1Error(
+      "BAD_SYNTAX",
+      "line terminated by a bare LF instead of CRLF (RFC 9112 section 2.2)",
+    );
+  }
+  return lf;
+}
+
+function tooLong(code: Http1ErrorCode, what: string, max: number): Http1Error {
+  return new Http1Error(code, `${what} exceeds ${max} bytes`);
+}
+
+/** Fails with BARE_CR when `bytes[start, end)` holds a CR (RFC 9112 section 2.2). */
+export function rejectBareCr(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  what: string,
+): void {
+  const at = bytes.indexOf(CR, start);
+  if (at !== -1 && at < end) {
+    throw new Http1Error("BARE_CR", `${what} contains a CR not followed by LF`);
+  }
+}

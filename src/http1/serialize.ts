@@ -1,0 +1,238 @@
+/**
+ * Serialisers for HTTP/1.1 request heads, interim and final response heads,
+ * and chunked body framing. Every name, value, method, target and reason is
+ * validated, so no caller can inject a line break. The caller chooses the
+ * framing by putting `content-length` or `transfer-encoding: chunked` in the
+ * headers. This module is browser compatible.
+ *
+ * @module
+ */
+
+import { isToken } from "./_bytes.ts";
+import { Http1Error } from "./errors.ts";
+import { reasonPhrase } from "./reason_phrase.ts";
+import type { HeaderList } from "./types.ts";
+import { validateHeaderName } from "./validate.ts";
+
+const encoder = new TextEncoder();
+
+/**
+ * Serialises a request head: `method SP target SP HTTP/1.1 CRLF`, the
+ * fields, and the empty line.
+ *
+ * @param method The method, a token (e.g. "GET").
+ * @param target The request-target (e.g. "/path?q=1"); visible ASCII only.
+ * @param headers The fields in order, names as given; include `host` and framing fields.
+ * @returns The bytes of the head.
+ * @throws {Http1Error} LOCAL_PROTOCOL_ERROR for an invalid method, target, name or value.
+ *
+ * @example Writing a GET request
+ * ```ts
+ * import { encodeRequestHead } from "./serialize.ts";
+ * const bytes = encodeRequestHead("GET", "/", [["host", "example.com"]]);
+ * console.assert(
+ *   new TextDecoder().decode(bytes) === "GET / HTTP/1.1\r\nhost: example.com\r\n\r\n",
+ * );
+ * ```
+ */
+export function encodeRequestHead(
+  method: string,
+  target: string,
+  headers: HeaderList,
+): Uint8Array {
+  if (!isToken(method)) {
+    throw new Http1Error("LOCAL_PROTOCOL_ERROR", `invalid method ${JSON.stringify(method)}`);
+  }
+  if (!isRequestTarget(target)) {
+    throw new Http1Error(
+      "LOCAL_PROTOCOL_ERROR",
+      `invalid request-target ${JSON.stringify(target)}: must be non-empty visible ASCII`,
+    );
+  }
+  return encodeHead(`${method} ${target} HTTP/1.1\r\n`, false, headers);
+}
+
+/**
+ * Serialises an interim response head such as `103 Early Hints`. It may be
+ * sent any number of times before the final response (RFC 9110 section 15.2).
+ *
+ * @param status 100-199, except 101 (which is final: use {@linkcode encodeResponseHead}).
+ * @param headers The fields in order, e.g. several `link` fields.
+ * @returns The bytes of the head.
+ * @throws {Http1Error} LOCAL_PROTOCOL_ERROR for a bad status, name or value.
+ *
+ * @example Writing 103 Early Hints
+ * ```ts
+ * import { encodeInformational } from "./serialize.ts";
+ * const bytes = encodeInformational(103, [["x-pod-name", "worker-1"]]);
+ * console.assert(
+ *   new TextDecoder().decode(bytes) ===
+ *     "HTTP/1.1 103 Early Hints\r\nx-pod-name: worker-1\r\n\r\n",
+ * );
+ * ```
+ */
+export function encodeInformational(
+  status: number,
+  headers: HeaderList,
+): Uint8Array {
+  if (!Number.isInteger(status) || status < 100 || status > 199 || status === 101) {
+    throw new Http1Error(
+      "LOCAL_PROTOCOL_ERROR",
+      `invalid interim status ${status}: must be 100-199 and not 101`,
+    );
+  }
+  return encodeHead(`HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n`, false, headers);
+}
+
+/**
+ * Serialises a final response head (or a 101).
+ *
+ * @param status 200-999, or 101.
+ * @param reason The reason phrase; undefined for the registered one (see
+ * {@linkcode reasonPhrase}).
+ * @param headers The fields in order, including the framing fields chosen by the caller.
+ * @returns The bytes of the head.
+ * @throws {Http1Error} LOCAL_PROTOCOL_ERROR for a bad status, reason, name or value.
+ *
+ * @example Writing a chunked 200 response
+ * ```ts
+ * import { encodeResponseHead } from "./serialize.ts";
+ * const bytes = encodeResponseHead(200, undefined, [["transfer-encoding", "chunked"]]);
+ * console.assert(
+ *   new TextDecoder().decode(bytes) ===
+ *     "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n",
+ * );
+ * ```
+ */
+export function encodeResponseHead(
+  status: number,
+  reason: string | undefined,
+  headers: HeaderList,
+): Uint8Array {
+  if (
+    !Number.isInteger(status) || status > 999 ||
+    (status < 200 && status !== 101)
+  ) {
+    throw new Http1Error(
+      "LOCAL_PROTOCOL_ERROR",
+      `invalid final status ${status}: must be 200-999 or 101 (use encodeInformational for 1xx)`,
+    );
+  }
+  const phrase = reason ?? reasonPhrase(status);
+  const wide = checkValue(phrase, "reason phrase");
+  return encodeHead(`HTTP/1.1 ${status} ${phrase}\r\n`, wide, headers);
+}
+
+/**
+ * Frames one chunk of a chunked body: `<hex size> CRLF data CRLF` (RFC 9112
+ * section 7.1). An empty `data` gives empty bytes, since a zero-size chunk
+ * would end the body.
+ *
+ * @param data The chunk content.
+ * @returns The framed chunk (a new array).
+ *
+ * @example Framing a chunk
+ * ```ts
+ * import { encodeChunk } from "./serialize.ts";
+ * const framed = encodeChunk(new TextEncoder().encode("hello"));
+ * console.assert(new TextDecoder().decode(framed) === "5\r\nhello\r\n");
+ * ```
+ */
+export function encodeChunk(data: Uint8Array): Uint8Array {
+  const length = data.length;
+  if (length === 0) return new Uint8Array(0);
+  const size = length.toString(16);
+  const out = new Uint8Array(size.length + length + 4);
+  let at = encoder.encodeInto(size, out).written;
+  out[at++] = 0x0d;
+  out[at++] = 0x0a;
+  out.set(data, at);
+  at += length;
+  out[at++] = 0x0d;
+  out[at] = 0x0a;
+  return out;
+}
+
+/**
+ * The last chunk with no trailers, `0 CRLF CRLF`, ending a chunked body.
+ * Shared: do not mutate it.
+ *
+ * @example Ending a chunked body
+ * ```ts
+ * import { LAST_CHUNK } from "./serialize.ts";
+ * console.assert(new TextDecoder().decode(LAST_CHUNK) === "0\r\n\r\n");
+ * ```
+ */
+export const LAST_CHUNK: Uint8Array = encoder.encode("0\r\n\r\n");
+
+/**
+ * The last chunk followed by trailer fields (RFC 9112 section 7.1.2).
+ *
+ * @param trailers The trailer fields in order (may be empty).
+ * @returns The bytes ending the chunked body.
+ * @throws {Http1Error} LOCAL_PROTOCOL_ERROR for an invalid name or value.
+ *
+ * @example Ending a body with a trailer
+ * ```ts
+ * import { encodeLastChunk } from "./serialize.ts";
+ * const bytes = encodeLastChunk([["server-timing", "total;dur=12"]]);
+ * console.assert(
+ *   new TextDecoder().decode(bytes) === "0\r\nserver-timing: total;dur=12\r\n\r\n",
+ * );
+ * ```
+ */
+export function encodeLastChunk(trailers: HeaderList): Uint8Array {
+  return encodeHead("0\r\n", false, trailers);
+}
+
+function encodeHead(
+  startLine: string,
+  startLineWide: boolean,
+  headers: HeaderList,
+): Uint8Array {
+  let text = startLine;
+  let wide = startLineWide;
+  for (let i = 0; i < headers.length; i++) {
+    const [name, value] = headers[i]!;
+    validateHeaderName(name);
+    if (checkValue(value, name)) wide = true;
+    text += `${name}: ${value}\r\n`;
+  }
+  text += "\r\n";
+  // ASCII is UTF-8; obs-text must be written one byte per character.
+  return wide ? encodeLatin1(text) : encoder.encode(text);
+}
+
+/**
+ * Throws on characters a field value may not hold (RFC 9110 section 5.5);
+ * returns whether it holds obs-text (U+0080-U+00FF).
+ */
+function checkValue(value: string, name: string): boolean {
+  let wide = false;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 ? code !== 0x09 : code === 0x7f || code > 0xff) {
+      throw new Http1Error(
+        "LOCAL_PROTOCOL_ERROR",
+        `invalid character U+${code.toString(16).padStart(4, "0")} in ${name}`,
+      );
+    }
+    if (code > 0x7f) wide = true;
+  }
+  return wide;
+}
+
+function isRequestTarget(target: string): boolean {
+  if (target.length === 0) return false;
+  for (let i = 0; i < target.length; i++) {
+    const code = target.charCodeAt(i);
+    if (code <= 0x20 || code >= 0x7f) return false;
+  }
+  return true;
+}
+
+function encodeLatin1(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}

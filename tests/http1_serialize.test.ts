@@ -1,0 +1,281 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  encodeChunk,
+  encodeInformational,
+  encodeLastChunk,
+  encodeRequestHead,
+  encodeResponseHead,
+  LAST_CHUNK,
+} from "../src/http1/serialize.ts";
+import {
+  isValidHeaderName,
+  isValidHeaderValue,
+  validateHeaderName,
+  validateHeaderValue,
+} from "../src/http1/validate.ts";
+import { reasonPhrase } from "../src/http1/reason_phrase.ts";
+import { RequestParser } from "../src/http1/request_parser.ts";
+import { ResponseParser } from "../src/http1/response_parser.ts";
+import type { HeaderList } from "../src/http1/types.ts";
+import { bytes, drive, latin1 } from "./_support/http1_vectors.ts";
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+function lower(headers: HeaderList): HeaderList {
+  return headers.map(([name, value]) => [name.toLowerCase(), value]);
+}
+
+test("encodeRequestHead writes the exact bytes", () => {
+  const head = encodeRequestHead("GET", "/a?b=1", [["Host", "example.com"], ["Accept", "*/*"]]);
+  assert.equal(latin1(head), "GET /a?b=1 HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\n\r\n");
+});
+
+test("encodeInformational writes 103 with its registered reason", () => {
+  const head = encodeInformational(103, [["Link", "</a.css>; rel=preload"], ["Link", "</b.js>"]]);
+  assert.equal(
+    latin1(head),
+    "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\nLink: </b.js>\r\n\r\n",
+  );
+  assert.equal(latin1(encodeInformational(100, [])), "HTTP/1.1 100 Continue\r\n\r\n");
+  assert.equal(latin1(encodeInformational(199, [])), "HTTP/1.1 199 \r\n\r\n");
+});
+
+test("encodeResponseHead uses the given or the registered reason", () => {
+  assert.equal(latin1(encodeResponseHead(404, undefined, [])), "HTTP/1.1 404 Not Found\r\n\r\n");
+  assert.equal(latin1(encodeResponseHead(200, "Fine", [])), "HTTP/1.1 200 Fine\r\n\r\n");
+  assert.equal(latin1(encodeResponseHead(299, undefined, [])), "HTTP/1.1 299 \r\n\r\n");
+  assert.equal(
+    latin1(encodeResponseHead(101, undefined, [["Upgrade", "websocket"]])),
+    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n",
+  );
+});
+
+test("obs-text values are written one byte per character", () => {
+  const head = encodeResponseHead(200, "Tr\xe8s bien", [["X-Name", "caf\xe9"]]);
+  assert.deepEqual(head, bytes("HTTP/1.1 200 Tr\xe8s bien\r\nX-Name: caf\xe9\r\n\r\n"));
+});
+
+test("encodeChunk, LAST_CHUNK and encodeLastChunk frame a chunked body", () => {
+  assert.equal(latin1(encodeChunk(bytes("hello"))), "5\r\nhello\r\n");
+  assert.equal(latin1(encodeChunk(new Uint8Array(300))).slice(0, 5), "12c\r\n");
+  assert.equal(encodeChunk(new Uint8Array(0)).length, 0);
+  assert.equal(latin1(LAST_CHUNK), "0\r\n\r\n");
+  assert.equal(latin1(encodeLastChunk([])), "0\r\n\r\n");
+  assert.equal(latin1(encodeLastChunk([["X-Sum", "abc"]])), "0\r\nX-Sum: abc\r\n\r\n");
+});
+
+const BAD_VALUES = [
+  "a\r\nSet-Cookie: x=1",
+  "a\rb",
+  "a\nb",
+  "a\x00b",
+  "a\x01b",
+  "a\x7fb",
+  "\u0100",
+  "emoji \u{1f600}",
+];
+const BAD_NAMES = ["", "bad name", "a:b", "a\r\nb", "a\nb", "a\x00", "caf\xe9", "(x)", "a\tb"];
+
+test("serialisers refuse CR, LF, NUL and other controls in values", () => {
+  for (const value of BAD_VALUES) {
+    const label = JSON.stringify(value);
+    assert.throws(() => encodeRequestHead("GET", "/", [["x", value]]), {
+      code: "LOCAL_PROTOCOL_ERROR",
+    }, label);
+    assert.throws(() => encodeInformational(103, [["link", value]]), {
+      code: "LOCAL_PROTOCOL_ERROR",
+    }, label);
+    assert.throws(() => encodeResponseHead(200, undefined, [["x", value]]), {
+      code: "LOCAL_PROTOCOL_ERROR",
+    }, label);
+    assert.throws(
+      () => encodeResponseHead(200, value, []),
+      { code: "LOCAL_PROTOCOL_ERROR" },
+      label,
+    );
+    assert.throws(() => encodeLastChunk([["x", value]]), { code: "LOCAL_PROTOCOL_ERROR" }, label);
+    assert.throws(() => validateHeaderValue(value), { code: "LOCAL_PROTOCOL_ERROR" }, label);
+    assert.equal(isValidHeaderValue(value), false, label);
+  }
+});
+
+test("serialisers refuse names that are not tokens", () => {
+  for (const name of BAD_NAMES) {
+    const label = JSON.stringify(name);
+    assert.throws(() => encodeRequestHead("GET", "/", [[name, "v"]]), {
+      code: "LOCAL_PROTOCOL_ERROR",
+    }, label);
+    assert.throws(() => encodeInformational(103, [[name, "v"]]), {
+      code: "LOCAL_PROTOCOL_ERROR",
+    }, label);
+    assert.throws(() => encodeResponseHead(200, undefined, [[name, "v"]]), {
+      code: "LOCAL_PROTOCOL_ERROR",
+    }, label);
+    assert.throws(() => encodeLastChunk([[name, "v"]]), { code: "LOCAL_PROTOCOL_ERROR" }, label);
+    assert.throws(() => validateHeaderName(name), { code: "LOCAL_PROTOCOL_ERROR" }, label);
+    assert.equal(isValidHeaderName(name), false, label);
+  }
+});
+
+test("valid names and values pass validation", () => {
+  for (const name of ["x", "X-Pod-Name", "!#$%&'*+-.^_`|~09azAZ"]) {
+    validateHeaderName(name);
+    assert.ok(isValidHeaderName(name));
+  }
+  for (const value of ["", "a b\tc", "</a>; rel=preload", "caf\xe9", "\x80\xff", "  padded  "]) {
+    validateHeaderValue(value);
+    assert.ok(isValidHeaderValue(value));
+  }
+});
+
+test("encodeRequestHead refuses bad methods and targets", () => {
+  for (const method of ["", "GE T", "GET\r\n", "G(T"]) {
+    assert.throws(() => encodeRequestHead(method, "/", []), { code: "LOCAL_PROTOCOL_ERROR" });
+  }
+  for (const target of ["", "/a b", "/a\r\nX: y", "/caf\xe9", "/\x00"]) {
+    assert.throws(() => encodeRequestHead("GET", target, []), { code: "LOCAL_PROTOCOL_ERROR" });
+  }
+});
+
+test("status codes are range-checked", () => {
+  for (const status of [99, 101, 200, 100.5, Number.NaN]) {
+    assert.throws(
+      () => encodeInformational(status, []),
+      { code: "LOCAL_PROTOCOL_ERROR" },
+      String(status),
+    );
+  }
+  for (const status of [99, 100, 103, 199, 1000, 200.5, Number.NaN]) {
+    assert.throws(() => encodeResponseHead(status, undefined, []), {
+      code: "LOCAL_PROTOCOL_ERROR",
+    }, String(status));
+  }
+});
+
+test("reasonPhrase knows the registry and returns empty otherwise", () => {
+  assert.equal(reasonPhrase(103), "Early Hints");
+  assert.equal(reasonPhrase(200), "OK");
+  assert.equal(reasonPhrase(413), "Content Too Large");
+  assert.equal(reasonPhrase(599), "");
+});
+
+test("round trip: a chunked request with trailers parses back to the same", () => {
+  const headers: HeaderList = [
+    ["Host", "example.com"],
+    ["Transfer-Encoding", "chunked"],
+    ["X-Obs", "caf\xe9"],
+    ["Accept", "a"],
+    ["Accept", "b"],
+  ];
+  const wire = concat(
+    encodeRequestHead("POST", "/upload?x=1", headers),
+    encodeChunk(bytes("hello ")),
+    encodeChunk(bytes("world")),
+    encodeLastChunk([["X-Checksum", "42"]]),
+    encodeRequestHead("GET", "/next", [["Host", "example.com"], ["Content-Length", "0"]]),
+  );
+  const outcome = drive(new RequestParser(), [wire]);
+  assert.equal(outcome.error, undefined);
+  assert.deepEqual(outcome.events, [
+    {
+      kind: "request",
+      method: "POST",
+      target: "/upload?x=1",
+      minorVersion: 1,
+      headers: lower(headers),
+      framing: "chunked",
+      contentLength: -1,
+      keepAlive: true,
+      expectContinue: false,
+    },
+    { kind: "data", text: "hello world" },
+    { kind: "end", trailers: [["x-checksum", "42"]] },
+    {
+      kind: "request",
+      method: "GET",
+      target: "/next",
+      minorVersion: 1,
+      headers: [["host", "example.com"], ["content-length", "0"]],
+      framing: "length",
+      contentLength: 0,
+      keepAlive: true,
+      expectContinue: false,
+    },
+    { kind: "end", trailers: [] },
+  ]);
+});
+
+test("round trip: interim responses and a final response parse back to the same", () => {
+  const hints: HeaderList = [["Link", "</a.css>; rel=preload; as=style"], ["X-Pod-Name", "w-1"]];
+  const wire = concat(
+    encodeInformational(103, hints),
+    encodeInformational(103, [["X-Pod-Namespace", "default"]]),
+    encodeResponseHead(200, undefined, [["Content-Length", "2"], ["Content-Type", "text/plain"]]),
+    bytes("ok"),
+    encodeResponseHead(500, "Oops", [["Transfer-Encoding", "chunked"]]),
+    encodeChunk(bytes("bad")),
+    LAST_CHUNK,
+  );
+  const parser = new ResponseParser({ allowBareLf: false });
+  parser.expect("GET");
+  parser.expect("GET");
+  const outcome = drive(parser, [wire]);
+  assert.equal(outcome.error, undefined);
+  assert.deepEqual(outcome.events, [
+    { kind: "informational", status: 103, reason: "Early Hints", headers: lower(hints) },
+    {
+      kind: "informational",
+      status: 103,
+      reason: "Early Hints",
+      headers: [["x-pod-namespace", "default"]],
+    },
+    {
+      kind: "response",
+      status: 200,
+      reason: "OK",
+      minorVersion: 1,
+      headers: [["content-length", "2"], ["content-type", "text/plain"]],
+      framing: "length",
+      contentLength: 2,
+      keepAlive: true,
+    },
+    { kind: "data", text: "ok" },
+    { kind: "end", trailers: [] },
+    {
+      kind: "response",
+      status: 500,
+      reason: "Oops",
+      minorVersion: 1,
+      headers: [["transfer-encoding", "chunked"]],
+      framing: "chunked",
+      contentLength: -1,
+      keepAlive: true,
+    },
+    { kind: "data", text: "bad" },
+    { kind: "end", trailers: [] },
+  ]);
+});
+
+test("round trip: every byte value survives chunked framing", () => {
+  const body = new Uint8Array(256);
+  for (let i = 0; i < 256; i++) body[i] = i;
+  const wire = concat(
+    encodeResponseHead(200, undefined, [["Transfer-Encoding", "chunked"]]),
+    encodeChunk(body),
+    encodeChunk(body.subarray(0, 13)),
+    LAST_CHUNK,
+  );
+  const parser = new ResponseParser();
+  parser.expect("GET");
+  const outcome = drive(parser, [wire]);
+  assert.equal(outcome.events[1]?.text, latin1(body) + latin1(body.subarray(0, 13)));
+});
