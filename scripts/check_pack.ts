@@ -1,0 +1,161 @@
+/**
+ * Proves the npm package works for a plain Node user: `npm pack` (which
+ * builds `dist/`), install the tarball into an empty temporary project with
+ * no network, then
+ * - import every `exports` entry with plain `node` (no TypeScript loader),
+ * - type-check a consumer that imports every entry against the shipped
+ *   `.d.ts` files (`skipLibCheck: false`),
+ * - check the tarball holds `dist/`, README.md, LICENSE and no sources.
+ *
+ * Usage: `node --import tsx scripts/check_pack.ts [--keep]` (`--keep` leaves
+ * the temporary directory for inspection).
+ *
+ * @module
+ */
+
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { runCommand } from "./_run.ts";
+
+const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
+const keep = process.argv.includes("--keep");
+
+interface Manifest {
+  name: string;
+  exports: Record<string, unknown>;
+}
+
+interface PackInfo {
+  filename: string;
+  files: { path: string }[];
+}
+
+async function npm(args: string[], cwd: string): Promise<string> {
+  const run = await runCommand("npm", args, { cwd, timeoutMs: 180_000, output: "pipe" });
+  if (run.code !== 0) {
+    throw new Error(`npm ${args.join(" ")} failed (exit ${run.code}):\n${run.output}`);
+  }
+  return run.output;
+}
+
+async function check(work: string): Promise<string[]> {
+  const problems: string[] = [];
+  const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as Manifest;
+  const subpaths = Object.keys(manifest.exports).filter((key) => key !== "./package.json");
+
+  // npm pack runs `prepack`, the build. --json prints the file list after
+  // the build's own output, so take the last JSON array.
+  const packOutput = await npm(["pack", "--json", "--pack-destination", work], ROOT);
+  const json = packOutput.slice(packOutput.lastIndexOf("\n[") + 1);
+  const [pack] = JSON.parse(json) as PackInfo[];
+  if (pack === undefined) throw new Error(`npm pack printed no file list:\n${packOutput}`);
+  const paths = pack.files.map((file) => file.path);
+  for (const required of ["package.json", "README.md", "LICENSE"]) {
+    if (!paths.includes(required)) problems.push(`tarball lacks ${required}`);
+  }
+  for (const path of paths) {
+    if (!/^(dist\/|package\.json$|README\.md$|LICENSE$)/.test(path)) {
+      problems.push(`tarball holds ${path}, which is not part of the package`);
+    }
+  }
+  console.log(`check_pack: ${pack.filename}, ${paths.length} files`);
+
+  const consumer = join(work, "consumer");
+  mkdirSync(consumer);
+  writeFileSync(
+    join(consumer, "package.json"),
+    JSON.stringify({ name: "consumer", private: true, type: "module" }),
+  );
+  await npm(
+    [
+      "install",
+      "--offline",
+      "--no-audit",
+      "--no-fund",
+      "--ignore-scripts",
+      join(work, pack.filename),
+    ],
+    consumer,
+  );
+
+  // Plain Node, no loader: every entry must load and export something.
+  const specifiers = subpaths.map((key) =>
+    key === "." ? manifest.name : `${manifest.name}${key.slice(1)}`
+  );
+  writeFileSync(
+    join(consumer, "import_all.mjs"),
+    `const specifiers = ${JSON.stringify(specifiers)};
+let failed = 0;
+for (const specifier of specifiers) {
+  try {
+    const names = Object.keys(await import(specifier));
+    if (names.length === 0) throw new Error("exports nothing");
+    console.log(\`  \${specifier}: \${names.sort().join(", ")}\`);
+  } catch (error) {
+    failed++;
+    console.error(\`  \${specifier}: \${error instanceof Error ? error.message : error}\`);
+  }
+}
+process.exitCode = failed === 0 ? 0 : 1;
+`,
+  );
+  const node = await runCommand(process.execPath, ["import_all.mjs"], {
+    cwd: consumer,
+    timeoutMs: 60_000,
+    output: "pipe",
+  });
+  process.stdout.write(node.output);
+  if (node.code !== 0) problems.push("plain node could not import every entry point");
+
+  // The shipped types must stand on their own for a strict consumer.
+  writeFileSync(
+    join(consumer, "consumer.ts"),
+    specifiers.map((s, i) => `import * as entry${i} from "${s}";\nexport { entry${i} };\n`).join(
+      "",
+    ),
+  );
+  writeFileSync(
+    join(consumer, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        target: "ES2022",
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        lib: ["ES2023", "DOM", "DOM.Iterable"],
+        types: ["node"],
+        typeRoots: [join(ROOT, "node_modules", "@types")],
+        strict: true,
+        skipLibCheck: false,
+        noEmit: true,
+      },
+      files: ["consumer.ts"],
+    }),
+  );
+  const tsc = await runCommand(join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "."], {
+    cwd: consumer,
+    timeoutMs: 120_000,
+    output: "pipe",
+  });
+  if (tsc.code !== 0) {
+    process.stdout.write(tsc.output);
+    problems.push("a strict TypeScript consumer cannot type-check against the shipped .d.ts");
+  } else {
+    console.log("  types: a strict consumer (skipLibCheck: false) type-checks");
+  }
+  return problems;
+}
+
+const work = mkdtempSync(join(tmpdir(), "early-hints-pack-"));
+try {
+  const problems = await check(work);
+  for (const problem of problems) console.error(`check_pack: ${problem}`);
+  process.exitCode = problems.length === 0 ? 0 : 1;
+} catch (error) {
+  console.error(`check_pack: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+} finally {
+  if (keep) console.log(`check_pack: kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+}
