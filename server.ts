@@ -1,0 +1,60 @@
+/**
+ * The server half of early-hints: serve a web-standard fetch handler (a Hono
+ * app's `app.fetch`) on Deno, Bun or Node, and send interim responses such as
+ * `103 Early Hints` from it before the final response, which `Deno.serve`
+ * and `Bun.serve` cannot do.
+ *
+ * - `serve(handler, options)` starts the server (our HTTP/1.1 engine on the
+ *   runtime's sockets; `adapter: "node-http"` uses `node:http` instead).
+ * - `sendInformational(request, status, headers)` writes a 1xx at once.
+ * - `hint(c, headers?)` is the Hono helper, with Go's header semantics;
+ *   `earlyHints()` and `preload()` are middleware.
+ *
+ * @example A Hono app that tells the client which pod handles it, then answers
+ * ```ts ignore
+ * import { Hono } from "hono";
+ * import { hint, serve } from "early-hints/server";
+ *
+ * const app = new Hono();
+ * app.post("/work", async (c) => {
+ *   c.header("x-pod-name", "daemon-0");
+ *   c.header("x-pod-namespace", "default");
+ *   hint(c); // HTTP/1.1 103 Early Hints, flushed now
+ *   await new Promise((resolve) => setTimeout(resolve, 2000));
+ *   return c.text("done"); // still carries x-pod-name and x-pod-namespace
+ * });
+ * const server = await serve(app.fetch, { port: 8080 });
+ * ```
+ *
+ * @example Any fetch handler, any interim status
+ * ```ts ignore
+ * import { sendInformational, serve } from "early-hints/server";
+ *
+ * const server = await serve((request) => {
+ *   sendInformational(request, 103, { link: ["</a.css>; rel=preload; as=style"] });
+ *   sendInformational(request, 102);
+ *   return new Response("ok");
+ * }, { hostname: "127.0.0.1", port: 0 });
+ * console.log(server.url);
+ * await server.shutdown();
+ * ```
+ *
+ * @module
+ */
+
+export { serve } from "./src/server/serve.ts";
+export { sendInformational } from "./src/server/send_informational.ts";
+export { earlyHints, hint, preload, preloadLinks } from "./src/server/hono.ts";
+export type { PreloadResource } from "./src/server/hono.ts";
+export type { FieldsInit } from "./src/server/fields.ts";
+export type {
+  InformationalResult,
+  InformationalSkipReason,
+  ServeAdapterName,
+  ServeHandler,
+  ServeHandlerInfo,
+  ServeLimits,
+  ServeOptions,
+  Server,
+} from "./src/server/types.ts";
+export type { SocketAddress } from "./src/runtime/types.ts";

@@ -1,0 +1,59 @@
+/**
+ * What `serve()` needs from a server implementation: the engine on a socket
+ * adapter (`engine_server.ts`) or `node:http` (`src/runtime/node_http.ts`).
+ * This module is browser compatible.
+ *
+ * @module
+ */
+
+import type { SocketAddress } from "../runtime/types.ts";
+import type { ServeHandler, ServeLimits, ServeOptions } from "./types.ts";
+
+/** A bound, running server implementation. */
+export interface ServerBackend {
+  /** The bound address. */
+  readonly addr: SocketAddress;
+  /** The implementation's name (`"deno"`, `"bun"`, `"node"`, `"node-http"`). */
+  readonly adapter: string;
+  /** Graceful stop: see `Server.shutdown`. */
+  shutdown(): Promise<void>;
+  /** Immediate stop: see `Server.close`. */
+  close(): Promise<void>;
+}
+
+/** The settings every backend receives, already validated. */
+export interface BackendSettings {
+  readonly handler: ServeHandler;
+  readonly options: ServeOptions;
+  readonly limits: Readonly<ServeLimits>;
+  readonly onError: (error: unknown, request: Request) => void;
+}
+
+/**
+ * Starts a backend.
+ *
+ * @param settings What to serve and how.
+ * @returns The running backend once it is bound.
+ */
+export type StartBackend = (settings: BackendSettings) => Promise<ServerBackend>;
+
+/**
+ * The host part of a request URL for a bound TCP address: `localhost` for a
+ * wildcard address, brackets around IPv6.
+ *
+ * @param addr The bound address.
+ * @returns `host:port`, or `localhost` for a unix socket.
+ *
+ * @example
+ * ```ts
+ * import { authorityOf } from "./backend.ts";
+ * console.assert(authorityOf({ transport: "tcp", hostname: "::1", port: 80 }) === "[::1]:80");
+ * ```
+ */
+export function authorityOf(addr: SocketAddress): string {
+  if (addr.transport === "unix") return "localhost";
+  const hostname = addr.hostname === "0.0.0.0" || addr.hostname === "::"
+    ? "localhost"
+    : addr.hostname;
+  return hostname.includes(":") ? `[${hostname}]:${addr.port}` : `${hostname}:${addr.port}`;
+}

@@ -1,0 +1,420 @@
+/**
+ * The connection loop, written once for every runtime: socket bytes go into
+ * the engine's `RequestParser`, each request head becomes an
+ * {@linkcode Exchange}, and exchanges run one at a time in arrival order, so
+ * pipelined requests are answered in order (RFC 9112 section 9.3.2) like Go's
+ * server does. Malformed requests are answered with the engine's status and
+ * the connection closes; slow clients meet the header and idle deadlines,
+ * checked by the server's sweep. This module is browser compatible.
+ *
+ * @module
+ */
+
+import { Http1Error } from "../http1/errors.ts";
+import { RequestParser } from "../http1/request_parser.ts";
+import { encodeResponseHead } from "../http1/serialize.ts";
+import type { RequestHead } from "../http1/types.ts";
+import type { Socket, SocketHandlers } from "../runtime/types.ts";
+import { httpDate } from "./date.ts";
+import { Exchange, type ExchangeHost } from "./exchange.ts";
+import { registerInterimTarget } from "./interim_target.ts";
+import type { ServeHandler, ServeLimits } from "./types.ts";
+
+/** What connections share: the handler, settings and the server's bookkeeping. */
+export interface ConnectionContext {
+  readonly handler: ServeHandler;
+  readonly limits: Readonly<ServeLimits>;
+  /** `"http"` or `"https"`, for request URLs. */
+  readonly scheme: string;
+  /** Host used in request URLs when the request has no `Host` (HTTP/1.0). */
+  readonly defaultHost: string;
+  /** Whether the server is shutting down. */
+  readonly draining: boolean;
+  /** Reports a handler failure. */
+  onError(error: unknown, request: Request): void;
+  /** The connection is gone. */
+  connectionClosed(connection: Connection): void;
+}
+
+const NO_DEADLINE = 0;
+const HEAD_DEADLINE = 1;
+const IDLE_DEADLINE = 2;
+
+// While a response is pending, pipelined bytes wait in the parser; beyond
+// this the socket is paused so a client cannot make us buffer without bound.
+const PAUSE_THRESHOLD = 64 * 1024;
+// RFC 9112 section 9.3 lets us read and drop an unread request body to keep
+// the connection; past this many bytes closing is cheaper (Go uses 256 KiB).
+const DISCARD_LIMIT = 256 * 1024;
+
+const encoder = new TextEncoder();
+
+/**
+ * Serves HTTP/1.1 on one socket.
+ *
+ * @example Connections are created by the server for each accepted socket
+ * ```ts ignore
+ * listen(options, (socket) => new Connection(socket, context));
+ * ```
+ */
+export class Connection implements SocketHandlers, ExchangeHost {
+  /** The socket. */
+  readonly socket: Socket;
+  readonly #context: ConnectionContext;
+  readonly #parser: RequestParser;
+  #exchange: Exchange | undefined;
+  #served = 0;
+  #deadline: number;
+  #deadlineKind = HEAD_DEADLINE;
+  #paused = false;
+  #peerEnded = false;
+  #closing = false;
+  #closed = false;
+  #ended = false;
+  #processing = false;
+  #again = false;
+  #discarded = 0;
+
+  /**
+   * Starts serving a socket.
+   *
+   * @param socket The accepted socket.
+   * @param context Shared settings.
+   */
+  constructor(socket: Socket, context: ConnectionContext) {
+    this.socket = socket;
+    this.#context = context;
+    const limits = context.limits;
+    this.#parser = new RequestParser({
+      maxStartLineBytes: limits.maxStartLineBytes,
+      maxHeaderBytes: limits.maxHeaderBytes,
+      maxHeaderCount: limits.maxHeaderCount,
+      maxChunkLineBytes: limits.maxChunkLineBytes,
+      maxBodyBytes: limits.maxBodyBytes,
+    });
+    this.#deadline = Date.now() + limits.headersTimeout;
+  }
+
+  /** Whether this connection closes after the current exchange. */
+  get closing(): boolean {
+    return this.#closing || this.#context.draining;
+  }
+
+  /** Whether an exchange is in progress (graceful shutdown waits for it). */
+  get busy(): boolean {
+    return this.#exchange !== undefined;
+  }
+
+  // --- socket events -------------------------------------------------------
+
+  /** @param chunk Bytes from the client. */
+  onData(chunk: Uint8Array): void {
+    if (this.#deadlineKind === IDLE_DEADLINE) {
+      this.#deadlineKind = HEAD_DEADLINE;
+      this.#deadline = Date.now() + this.#context.limits.headersTimeout;
+    }
+    this.#parser.push(chunk);
+    this.#process();
+  }
+
+  /** The client ended its side. */
+  onEnd(): void {
+    this.#peerEnded = true;
+    this.#parser.finish();
+    const exchange = this.#exchange;
+    // Like Go's server: EOF while a request is being handled means the
+    // client went away; the handler learns it from request.signal. A client
+    // that pipelined more requests before its FIN still wants the answers.
+    if (
+      exchange !== undefined && exchange.requestComplete && !exchange.done &&
+      this.#parser.buffered === 0
+    ) {
+      exchange.abort(new DOMException("the client closed the connection", "AbortError"));
+    }
+    this.#process();
+  }
+
+  /** @param error Why the socket closed, if it failed. */
+  onClose(error?: Error): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#exchange?.abort(
+      error ?? new DOMException("the connection closed", "AbortError"),
+    );
+    this.#context.connectionClosed(this);
+  }
+
+  // --- called by the server ------------------------------------------------
+
+  /**
+   * Applies the header and idle deadlines; called by the server's sweep.
+   *
+   * @param now The current time in milliseconds.
+   */
+  checkDeadline(now: number): void {
+    if (this.#deadlineKind === NO_DEADLINE || now < this.#deadline || this.#closed) return;
+    if (this.#deadlineKind === HEAD_DEADLINE && this.#parser.buffered > 0) {
+      // RFC 9110 section 15.5.9: the client was too slow to send its request.
+      this.#writeError(408, "request header timeout");
+      return;
+    }
+    this.#end();
+  }
+
+  /** Graceful shutdown: close now if idle, else after the current exchange. */
+  drain(): void {
+    this.#closing = true;
+    if (this.#exchange === undefined) this.#end();
+  }
+
+  /**
+   * Closes at once, aborting the current request.
+   *
+   * @param reason The abort reason given to `request.signal`.
+   */
+  destroy(reason: unknown): void {
+    this.#exchange?.abort(reason);
+    this.socket.destroy();
+  }
+
+  // --- ExchangeHost --------------------------------------------------------
+
+  /** @param exchange The exchange whose handler waits for body bytes. */
+  bodyPulled(exchange: Exchange): void {
+    if (exchange === this.#exchange) this.#process();
+  }
+
+  /**
+   * @param exchange The exchange whose response is written.
+   * @param keepAlive Whether the connection may carry another request.
+   */
+  responseDone(exchange: Exchange, keepAlive: boolean): void {
+    if (exchange !== this.#exchange) return;
+    this.#served++;
+    if (!keepAlive || this.#served >= this.#context.limits.maxRequestsPerConnection) {
+      this.#closing = true;
+    }
+    if (!exchange.requestComplete) {
+      // The handler answered without reading the whole body.
+      exchange.body?.error(
+        new TypeError("the request body can no longer be read: the response was already sent"),
+      );
+      if (this.#closing) {
+        this.#exchange = undefined;
+        this.#end();
+        return;
+      }
+      this.#discarded = 0;
+      this.#process(); // discards the rest, then goes on with the next request
+      return;
+    }
+    this.#nextExchange();
+  }
+
+  /**
+   * @param error What the handler threw.
+   * @param request Its request.
+   */
+  reportError(error: unknown, request: Request): void {
+    this.#context.onError(error, request);
+  }
+
+  // --- the loop --------------------------------------------------------------
+
+  #nextExchange(): void {
+    this.#exchange = undefined;
+    // Pipelined requests that arrived before an EOF still get answers.
+    if (this.closing || this.#closed || (this.#peerEnded && this.#parser.buffered === 0)) {
+      this.#end();
+      return;
+    }
+    if (this.#parser.buffered === 0) {
+      this.#deadlineKind = IDLE_DEADLINE;
+      this.#deadline = Date.now() + this.#context.limits.idleTimeout;
+    } else {
+      this.#deadlineKind = HEAD_DEADLINE;
+      this.#deadline = Date.now() + this.#context.limits.headersTimeout;
+    }
+    this.#process();
+  }
+
+  #process(): void {
+    if (this.#processing) {
+      this.#again = true;
+      return;
+    }
+    this.#processing = true;
+    try {
+      do {
+        this.#again = false;
+        this.#step();
+      } while (this.#again && !this.#closed);
+    } finally {
+      this.#processing = false;
+    }
+  }
+
+  #step(): void {
+    const parser = this.#parser;
+    for (;;) {
+      if (this.#ended) return;
+      const exchange = this.#exchange;
+      if (exchange !== undefined) {
+        // Waiting for the response, or for the handler to read the body.
+        if (exchange.requestComplete) break;
+        if (!exchange.done && exchange.body !== undefined && !exchange.body.wantsData) break;
+      }
+      let event;
+      try {
+        event = parser.next();
+      } catch (error) {
+        this.#onParseError(error);
+        return;
+      }
+      if (event === undefined) {
+        if (this.#paused) {
+          this.#paused = false;
+          this.socket.resume();
+        }
+        if (this.#peerEnded && this.#exchange === undefined) this.#end();
+        return;
+      }
+      switch (event.kind) {
+        case "request":
+          this.#startExchange(event);
+          break;
+        case "data":
+          if (exchange === undefined) break;
+          if (exchange.done || exchange.body === undefined || exchange.body.state !== "open") {
+            this.#discarded += event.data.byteLength;
+            if (this.#discarded > DISCARD_LIMIT && exchange.done) {
+              this.#exchange = undefined;
+              this.#end();
+              return;
+            }
+          } else exchange.body.push(event.data);
+          break;
+        case "end":
+          if (exchange === undefined) break;
+          exchange.requestComplete = true;
+          exchange.body?.end();
+          if (exchange.done) this.#nextExchange();
+          break;
+      }
+    }
+    if (!this.#paused && parser.buffered >= PAUSE_THRESHOLD) {
+      this.#paused = true;
+      this.socket.pause();
+    }
+  }
+
+  #startExchange(head: RequestHead): void {
+    this.#deadlineKind = NO_DEADLINE;
+    const context = this.#context;
+    const exchange = new Exchange(this, head, this.socket.remoteAddress);
+    this.#exchange = exchange;
+    if (head.framing === "none") exchange.requestComplete = true;
+    const method = head.method;
+    // The Fetch standard cannot represent these methods in a Request.
+    if (method === "CONNECT" || method === "TRACE" || method === "TRACK") {
+      exchange.answerStatus(501, false);
+      return;
+    }
+    const url = requestUrl(head, context.scheme, context.defaultHost);
+    if (url === undefined) {
+      exchange.answerStatus(400, false);
+      return;
+    }
+    let request: Request;
+    try {
+      request = exchange.createRequest(url);
+    } catch {
+      exchange.answerStatus(400, false);
+      return;
+    }
+    registerInterimTarget(request, exchange);
+    exchange.run(context.handler);
+  }
+
+  #onParseError(error: unknown): void {
+    const exchange = this.#exchange;
+    const status = error instanceof Http1Error ? error.status : 400;
+    if (error instanceof Http1Error && error.code === "INCOMPLETE_MESSAGE") {
+      // The client closed mid-request: nobody is left to answer.
+      exchange?.abort(error);
+      this.#closing = true;
+      if (exchange === undefined || exchange.done) this.#end();
+      return;
+    }
+    if (exchange !== undefined && exchange.done) {
+      // The answer is out; the bytes after it are garbage: just close.
+      this.#exchange = undefined;
+      this.#end();
+      return;
+    }
+    if (exchange !== undefined) {
+      // A bad body: the handler sees the error when reading; its response
+      // (or the error's status when it rethrows) goes out, then we close.
+      this.#closing = true;
+      exchange.body?.error(error);
+      if (exchange.body === undefined || !exchange.body.touched) exchange.fail(error);
+      return;
+    }
+    this.#writeError(status, error instanceof Error ? error.message : String(error));
+  }
+
+  /** Answers with an error status outside any exchange and closes. */
+  #writeError(status: number, message: string): void {
+    this.#closing = true;
+    this.#exchange = undefined;
+    const text = encoder.encode(`${message}\n`);
+    const head = encodeResponseHead(status, undefined, [
+      ["content-type", "text/plain; charset=utf-8"],
+      ["content-length", String(text.byteLength)],
+      ["date", httpDate()],
+      ["connection", "close"],
+    ]);
+    const bytes = new Uint8Array(head.byteLength + text.byteLength);
+    bytes.set(head);
+    bytes.set(text, head.byteLength);
+    this.socket.write(bytes);
+    this.#end();
+  }
+
+  /** Flushes and closes; nothing more is read or started. */
+  #end(): void {
+    this.#ended = true;
+    this.#deadlineKind = NO_DEADLINE;
+    this.socket.end();
+  }
+}
+
+/**
+ * The absolute URL of a request: the target when it is in absolute-form
+ * (RFC 9112 section 3.2.2), else scheme, Host and the target.
+ */
+function requestUrl(
+  head: RequestHead,
+  scheme: string,
+  defaultHost: string,
+): string | undefined {
+  const target = head.target;
+  if (target.charCodeAt(0) !== 0x2f /* "/" */) {
+    if (ABSOLUTE_FORM.test(target)) return target;
+    if (target !== "*") return undefined;
+  }
+  let host = defaultHost;
+  for (const [name, value] of head.headers) {
+    if (name === "host") {
+      if (value !== "") host = value;
+      break;
+    }
+  }
+  // RFC 9110 section 7.2: uri-host [ ":" port ]; anything else could smuggle
+  // a different path or userinfo into the URL.
+  if (!HOST.test(host)) return undefined;
+  return target === "*" ? `${scheme}://${host}/*` : `${scheme}://${host}${target}`;
+}
+
+const ABSOLUTE_FORM = /^https?:\/\//i;
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]+)(?::[0-9]*)?$/;

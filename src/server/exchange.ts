@@ -1,0 +1,493 @@
+/**
+ * One request/response exchange on a connection: the `Request` given to the
+ * handler, its body, interim responses, and the writing of the final
+ * response (head and body in one write when the body is ready, chunked with
+ * backpressure when it streams). This module is browser compatible.
+ *
+ * @module
+ */
+
+import { Http1Error } from "../http1/errors.ts";
+import {
+  encodeChunk,
+  encodeInformational,
+  encodeResponseHead,
+  LAST_CHUNK,
+} from "../http1/serialize.ts";
+import type { HeaderList, RequestHead } from "../http1/types.ts";
+import type { Socket, SocketAddress } from "../runtime/types.ts";
+import { httpDate } from "./date.ts";
+import type { InterimTarget } from "./interim_target.ts";
+import { checkChunk, readReadyChunks } from "./ready_chunks.ts";
+import { RequestBody } from "./request_body.ts";
+import { responseFields } from "./response_fields.ts";
+import type { InformationalResult, ServeHandlerInfo } from "./types.ts";
+
+/** What an exchange needs from its connection. */
+export interface ExchangeHost {
+  /** The connection's socket. */
+  readonly socket: Socket;
+  /** Whether the connection must close after this exchange (server draining, request limit, EOF). */
+  readonly closing: boolean;
+  /** The handler waits for body bytes. */
+  bodyPulled(exchange: Exchange): void;
+  /** The final response is written (or abandoned); `keepAlive` says whether the connection may go on. */
+  responseDone(exchange: Exchange, keepAlive: boolean): void;
+  /** Reports a handler failure. */
+  reportError(error: unknown, request: Request): void;
+}
+
+const SENT: InformationalResult = Object.freeze({ sent: true });
+const HTTP10: InformationalResult = Object.freeze({ sent: false, reason: "http/1.0" });
+const CLOSED: InformationalResult = Object.freeze({ sent: false, reason: "closed" });
+const CONTINUE_100 = encodeInformational(100, []);
+const encoder = new TextEncoder();
+
+// Bodies up to this size that are ready at once are sent with
+// Content-Length, in the same write as the head.
+const READY_BODY_LIMIT = 64 * 1024;
+
+/**
+ * The handler's view of the connection, with `completed` created only when read.
+ */
+class HandlerInfo implements ServeHandlerInfo {
+  readonly remoteAddr: SocketAddress;
+  #completed: Promise<void> | undefined;
+  #resolve: (() => void) | undefined;
+  #done = false;
+
+  constructor(remoteAddr: SocketAddress) {
+    this.remoteAddr = remoteAddr;
+  }
+
+  get completed(): Promise<void> {
+    if (this.#completed === undefined) {
+      if (this.#done) this.#completed = Promise.resolve();
+      else this.#completed = new Promise((resolve) => (this.#resolve = resolve));
+    }
+    return this.#completed;
+  }
+
+  finish(): void {
+    this.#done = true;
+    this.#resolve?.();
+  }
+}
+
+/**
+ * The state of one request being served.
+ *
+ * @example Exchanges are created by the connection loop
+ * ```ts ignore
+ * const exchange = new Exchange(host, head, "http", remoteAddr);
+ * exchange.run(handler);
+ * ```
+ */
+export class Exchange implements InterimTarget {
+  /** The parsed request head. */
+  readonly head: RequestHead;
+  /** The request body, or `undefined` when the request has none (or it is not exposed). */
+  readonly body: RequestBody | undefined;
+  /** See {@linkcode InterimTarget.fieldLines}. */
+  fieldLines: Map<string, string[]> | undefined;
+  /** Set by the connection once the parser emitted this request's `end`. */
+  requestComplete = false;
+  readonly #host: ExchangeHost;
+  readonly #controller = new AbortController();
+  readonly #info: HandlerInfo;
+  #request: Request | undefined;
+  #finalStarted = false;
+  #continueSent = false;
+  #done = false;
+  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+
+  /**
+   * Creates the exchange for a parsed request head.
+   *
+   * @param host The connection.
+   * @param head The request head.
+   * @param remoteAddr The peer's address, for the handler's `info`.
+   */
+  constructor(host: ExchangeHost, head: RequestHead, remoteAddr: SocketAddress) {
+    this.#host = host;
+    this.head = head;
+    this.#info = new HandlerInfo(remoteAddr);
+    const hasBody = head.framing !== "none" && head.method !== "GET" && head.method !== "HEAD";
+    this.body = hasBody
+      ? new RequestBody({
+        onPull: (first) => this.#onPull(first),
+        onCancel: () => this.#host.bodyPulled(this),
+      })
+      : undefined;
+  }
+
+  /** Whether the final response has begun (interim responses are no longer possible). */
+  get finalStarted(): boolean {
+    return this.#finalStarted;
+  }
+
+  /** Whether the exchange is over on our side. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /**
+   * Builds the `Request` for the handler.
+   *
+   * @param url The absolute URL.
+   * @returns The request, also kept by the exchange.
+   * @throws {TypeError} When the runtime refuses the method, URL or a header.
+   */
+  createRequest(url: string): Request {
+    const head = this.head;
+    const init: RequestInit & { duplex?: "half" } = {
+      method: head.method,
+      headers: head.headers,
+      signal: this.#controller.signal,
+    };
+    if (this.body !== undefined) {
+      init.body = this.body.stream;
+      init.duplex = "half";
+    }
+    this.#request = new Request(url, init);
+    return this.#request;
+  }
+
+  /**
+   * Calls the handler and writes what it returns.
+   *
+   * @param handler The user's handler.
+   */
+  run(
+    handler: (request: Request, info: ServeHandlerInfo) => Response | Promise<Response>,
+  ): void {
+    const request = this.#request!;
+    let result: Response | Promise<Response>;
+    try {
+      result = handler(request, this.#info);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    // A synchronous handler is answered without a promise hop.
+    if (result instanceof Response) this.respond(result);
+    else {
+      Promise.resolve(result).then(
+        (response) => this.respond(response),
+        (error) => this.fail(error),
+      );
+    }
+  }
+
+  /**
+   * Writes an interim response (see `sendInformational`).
+   *
+   * @param status 100-199 except 101.
+   * @param headers Validated fields.
+   * @returns Whether it was sent.
+   * @throws {TypeError} When the final response has begun.
+   */
+  writeInformational(status: number, headers: HeaderList): InformationalResult {
+    if (this.#finalStarted) {
+      throw new TypeError(
+        `sendInformational: cannot send ${status} because the final response for ` +
+          `${this.head.method} ${this.head.target} has already begun`,
+      );
+    }
+    if (this.head.minorVersion === 0) return HTTP10;
+    const socket = this.#host.socket;
+    if (socket.closed || this.#done) return CLOSED;
+    if (status === 100) this.#continueSent = true;
+    socket.write(encodeInformational(status, headers));
+    return SENT;
+  }
+
+  /**
+   * Aborts `request.signal` (client gone, server closing) and stops writing.
+   *
+   * @param reason The abort reason.
+   */
+  abort(reason: unknown): void {
+    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+    this.body?.error(reason);
+    this.#reader?.cancel(reason).catch(() => {});
+  }
+
+  /**
+   * Answers with the handler's failure: the status of an `Http1Error` raised
+   * by the request body (413 ...), else 500.
+   *
+   * @param error What the handler threw.
+   */
+  fail(error: unknown): void {
+    if (this.#finalStarted || this.#done) return;
+    if (error instanceof Http1Error) {
+      // The request (its body) was malformed or too large: answer its status.
+      this.#writeStatus(error.status, false);
+      return;
+    }
+    if (!this.#controller.signal.aborted) this.#host.reportError(error, this.#request!);
+    this.#writeStatus(500, true);
+  }
+
+  /**
+   * Answers with a small plain-text response for an error status, without
+   * calling the handler.
+   *
+   * @param status The status.
+   * @param keepAlive Whether the connection may go on afterwards.
+   */
+  answerStatus(status: number, keepAlive: boolean): void {
+    if (this.#finalStarted || this.#done) return;
+    this.#writeStatus(status, keepAlive);
+  }
+
+  #writeStatus(status: number, keepAlive: boolean): void {
+    this.#finalStarted = true;
+    const alive = keepAlive && this.#keepAliveAllowed();
+    const text = encoder.encode(`${status}\n`);
+    const fields: HeaderList = [
+      ["content-type", "text/plain; charset=utf-8"],
+      ["content-length", String(text.byteLength)],
+      ["date", httpDate()],
+    ];
+    this.#addConnectionField(fields, alive);
+    const head = encodeResponseHead(status, undefined, fields);
+    this.#host.socket.write(
+      this.head.method === "HEAD" ? head : concat([head, text], head.byteLength + text.byteLength),
+    );
+    this.#finish(alive);
+  }
+
+  /**
+   * Writes the handler's final response.
+   *
+   * @param response What the handler returned.
+   */
+  respond(response: unknown): void {
+    if (this.#finalStarted || this.#done) {
+      if (response instanceof Response) response.body?.cancel().catch(() => {});
+      return;
+    }
+    if (!(response instanceof Response)) {
+      this.fail(
+        new TypeError(
+          `the handler must return a Response, got ${response === null ? "null" : typeof response}`,
+        ),
+      );
+      return;
+    }
+    this.#finalStarted = true;
+    let head: ReturnType<typeof responseFields>;
+    try {
+      head = responseFields(response.headers, this.fieldLines);
+    } catch (error) {
+      this.#finalStarted = false;
+      this.fail(error);
+      return;
+    }
+    const { fields, declaredLength, hasDate } = head;
+    if (!hasDate) fields.push(["date", httpDate()]);
+    const status = response.status;
+    const reason = response.statusText || undefined;
+    const body = response.body;
+    const isHead = this.head.method === "HEAD";
+    // RFC 9110 sections 15.3.5 and 15.4.5: 204 and 304 never have content.
+    if (body === null || status === 204 || status === 304) {
+      body?.cancel().catch(() => {});
+      if (status === 304) {
+        if (declaredLength >= 0) fields.push(["content-length", String(declaredLength)]);
+      } else if (status !== 204) {
+        const length = isHead && declaredLength >= 0 ? declaredLength : 0;
+        fields.push(["content-length", String(length)]);
+      }
+      const alive = this.#keepAliveAllowed();
+      this.#addConnectionField(fields, alive);
+      if (!this.#writeHead(status, reason, fields, undefined, 0)) return;
+      this.#finish(alive);
+      return;
+    }
+    this.#writeBody(status, reason, fields, declaredLength, body, isHead).catch((error) => {
+      // The head is out: the only honest signal left is closing the connection.
+      this.#host.reportError(error, this.#request!);
+      this.#host.socket.destroy();
+      this.#finish(false);
+    });
+  }
+
+  async #writeBody(
+    status: number,
+    reason: string | undefined,
+    fields: HeaderList,
+    declaredLength: number,
+    body: ReadableStream<Uint8Array>,
+    isHead: boolean,
+  ): Promise<void> {
+    const socket = this.#host.socket;
+    const reader = body.getReader();
+    this.#reader = reader;
+    let ready;
+    try {
+      ready = await readReadyChunks(reader, READY_BODY_LIMIT);
+    } catch (error) {
+      // Nothing is written yet: answer 500 instead.
+      this.#finalStarted = false;
+      this.#reader = undefined;
+      this.fail(error);
+      return;
+    }
+    if (socket.closed) {
+      reader.cancel().catch(() => {});
+      this.#finish(false);
+      return;
+    }
+    if (ready.done) {
+      const length = isHead && declaredLength >= 0 ? declaredLength : ready.size;
+      fields.push(["content-length", String(length)]);
+      const alive = this.#keepAliveAllowed();
+      this.#addConnectionField(fields, alive);
+      if (!this.#writeHead(status, reason, fields, isHead ? undefined : ready.chunks, ready.size)) {
+        return;
+      }
+      this.#finish(alive);
+      return;
+    }
+    if (isHead) {
+      reader.cancel().catch(() => {});
+      if (declaredLength >= 0) fields.push(["content-length", String(declaredLength)]);
+      const alive = this.#keepAliveAllowed();
+      this.#addConnectionField(fields, alive);
+      if (!this.#writeHead(status, reason, fields, undefined, 0)) return;
+      this.#finish(alive);
+      return;
+    }
+    // A streaming body: declared length, chunked (HTTP/1.1), or until close (HTTP/1.0).
+    let chunked = false;
+    let alive = this.#keepAliveAllowed();
+    if (declaredLength >= 0) fields.push(["content-length", String(declaredLength)]);
+    else if (this.head.minorVersion === 1) {
+      chunked = true;
+      fields.push(["transfer-encoding", "chunked"]);
+    } else alive = false;
+    this.#addConnectionField(fields, alive);
+    let written = ready.size;
+    const first = chunked ? ready.chunks.map(encodeChunk) : ready.chunks;
+    const firstSize = first.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+    if (!this.#writeHead(status, reason, fields, first, firstSize)) return;
+    let pending = ready.pending;
+    for (;;) {
+      if (socket.closed) {
+        reader.cancel().catch(() => {});
+        this.#finish(false);
+        return;
+      }
+      const result = await (pending ?? reader.read());
+      pending = undefined;
+      if (result.done) break;
+      const chunk = checkChunk(result.value);
+      if (chunk.byteLength === 0) continue;
+      written += chunk.byteLength;
+      if (declaredLength >= 0 && written > declaredLength) {
+        throw new TypeError(
+          `response body is longer than its content-length of ${declaredLength} bytes`,
+        );
+      }
+      if (!socket.write(chunked ? encodeChunk(chunk) : chunk)) await socket.drained();
+    }
+    if (this.#controller.signal.aborted || socket.closed) {
+      this.#finish(false);
+      return;
+    }
+    if (declaredLength >= 0 && written !== declaredLength) {
+      throw new TypeError(
+        `response body has ${written} bytes but its content-length says ${declaredLength}`,
+      );
+    }
+    if (chunked) socket.write(LAST_CHUNK);
+    else if (!alive) {
+      // HTTP/1.0 close-delimited body: the end of the connection ends it.
+      this.#finish(false);
+      return;
+    }
+    this.#finish(alive);
+  }
+
+  /**
+   * Encodes and writes the head, with the body chunks in the same write.
+   * Returns false (after answering 500) when the head cannot be encoded.
+   */
+  #writeHead(
+    status: number,
+    reason: string | undefined,
+    fields: HeaderList,
+    chunks: Uint8Array[] | undefined,
+    size: number,
+  ): boolean {
+    let head: Uint8Array;
+    try {
+      head = encodeResponseHead(status, reason, fields);
+    } catch (error) {
+      // A header value the runtime's Headers accepted but HTTP/1.1 cannot carry.
+      this.#finalStarted = false;
+      this.#reader?.cancel().catch(() => {});
+      this.fail(error);
+      return false;
+    }
+    const socket = this.#host.socket;
+    if (chunks === undefined || chunks.length === 0) socket.write(head);
+    else if (size <= READY_BODY_LIMIT) {
+      socket.write(concat([head, ...chunks], head.byteLength + size));
+    } else {
+      socket.write(head);
+      for (const chunk of chunks) socket.write(chunk);
+    }
+    return true;
+  }
+
+  #addConnectionField(fields: HeaderList, alive: boolean): void {
+    if (this.head.minorVersion === 1) {
+      if (!alive) fields.push(["connection", "close"]);
+    } else if (alive) fields.push(["connection", "keep-alive"]);
+  }
+
+  /** Whether the connection can carry another request after this response. */
+  #keepAliveAllowed(): boolean {
+    if (!this.head.keepAlive || this.#host.closing) return false;
+    // RFC 9110 section 10.1.1: the client waits for 100 before sending the
+    // body; without it the unread body is in doubt, so close.
+    if (this.head.expectContinue && !this.#continueSent && !this.requestComplete) {
+      return false;
+    }
+    return true;
+  }
+
+  #onPull(first: boolean): void {
+    if (
+      first && this.head.expectContinue && !this.#continueSent && !this.#finalStarted &&
+      this.head.minorVersion === 1
+    ) {
+      // RFC 9110 section 10.1.1: the handler wants the body, so invite it.
+      this.#continueSent = true;
+      this.#host.socket.write(CONTINUE_100);
+    }
+    this.#host.bodyPulled(this);
+  }
+
+  #finish(keepAlive: boolean): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#reader = undefined;
+    this.#info.finish();
+    this.#host.responseDone(this, keepAlive);
+  }
+}
+
+function concat(parts: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}

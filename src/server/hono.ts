@@ -1,0 +1,265 @@
+/**
+ * Hono helpers: `hint(c)` sends a `103 Early Hints` from a handler with Go's
+ * header semantics, and `earlyHints()` / `preload()` are middleware that hint
+ * before the route runs. Only Hono's types are imported, so Hono is not a
+ * runtime dependency. This module is browser compatible.
+ *
+ * @module
+ */
+
+import type { Context, MiddlewareHandler } from "hono";
+import { type FieldsInit, isFieldName } from "./fields.ts";
+import { type InterimTarget, interimTargetOf } from "./interim_target.ts";
+import { sendInformational } from "./send_informational.ts";
+import type { InformationalResult } from "./types.ts";
+
+// Fields that describe a message body or the connection: Go leaves
+// Content-Length and Transfer-Encoding out of a 1xx, and RFC 9110 section
+// 7.6.1 makes connection fields hop-by-hop.
+const NOT_HINTED: ReadonlySet<string> = new Set([
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "keep-alive",
+  "upgrade",
+  "proxy-connection",
+]);
+
+const tracked = new WeakSet<Context>();
+
+// Visible ASCII without "<" and ">", which would end the Link's URI-Reference
+// (RFC 8288 section 3).
+const URI_REFERENCE = /^[!-;=?-~]+$/;
+
+/**
+ * Sends a `103 Early Hints` for the request a Hono handler is serving.
+ *
+ * With `headers`, exactly those fields are sent (arrays and pairs give one
+ * field line per value), and the context is left alone.
+ *
+ * Without `headers`, it behaves like Go's `w.WriteHeader(103)`: it sends the
+ * fields set so far with `c.header()`, and they stay on the context, so the
+ * final response carries them unless the handler replaces them (RFC 8297
+ * section 2 lets it). Values added later with `c.header(name, value, {
+ * append: true })` are sent in the final response as separate field lines,
+ * one per value (`sss: ttt` then `sss: uuu`, as Go's `Header.Add` does), so Go
+ * clients print `[ttt uuu]` rather than `[ttt, uuu]`; by RFC 9110 section 5.3
+ * both forms mean the same, and a web `Headers` on the receiving side joins
+ * them as `ttt, uuu` either way. Values appended before the first `hint(c)`
+ * are sent joined, as `Headers` stores them.
+ *
+ * Under a server that cannot send interim responses (plain `Deno.serve`,
+ * `Bun.serve`, `@hono/node-server`) nothing is sent, a warning is printed
+ * once, and the request goes on; HTTP/1.0 clients get nothing either (RFC
+ * 9110 section 15.2). The result says which happened.
+ *
+ * @param c The Hono context.
+ * @param headers The hint's fields; omit to send the context's fields.
+ * @returns `{ sent: true }`, or `{ sent: false, reason }`.
+ * @throws {TypeError} For an invalid field, or after the final response has begun.
+ *
+ * @example The seed program as a Hono route
+ * ```ts ignore
+ * import { Hono } from "hono";
+ * import { hint } from "early-hints/server";
+ *
+ * const app = new Hono();
+ * app.get("/", async (c) => {
+ *   c.header("xxx", "yyy");
+ *   c.header("aaa", "bbb");
+ *   c.header("sss", "ttt");
+ *   hint(c); // 103 with xxx, aaa and sss
+ *   await new Promise((resolve) => setTimeout(resolve, 2000));
+ *   c.header("xxx", "zzz");
+ *   c.header("ccc", "ddd");
+ *   c.header("sss", "uuu", { append: true });
+ *   return c.body(null, 200); // xxx: zzz, aaa: bbb, ccc: ddd, sss: ttt, sss: uuu
+ * });
+ * ```
+ */
+export function hint(c: Context, headers?: FieldsInit): InformationalResult {
+  const request = c.req.raw;
+  if (headers !== undefined) return sendInformational(request, 103, headers);
+  const target = interimTargetOf(request);
+  if (target === undefined) return sendInformational(request, 103);
+  // Reading c.res makes Hono keep the fields set so far in c.res.headers,
+  // which every later c.header() and c.body()/c.text() builds on.
+  const contextHeaders = c.res.headers;
+  trackAppends(c, target);
+  const fields: Array<[string, string]> = [];
+  const fieldLines = target.fieldLines;
+  for (const [name, value] of contextHeaders) {
+    if (NOT_HINTED.has(name)) continue;
+    const values = fieldLines?.get(name);
+    if (values !== undefined && values.join(", ") === value) {
+      for (const item of values) fields.push([name, item]);
+    } else fields.push([name, value]);
+  }
+  return sendInformational(request, 103, fields);
+}
+
+/**
+ * Makes `c.header(name, value, { append: true })` remember the values
+ * appended to a field, so the final response can send them as separate
+ * field lines (see `InterimTarget.fieldLines`).
+ */
+function trackAppends(c: Context, target: InterimTarget): void {
+  if (tracked.has(c)) return;
+  tracked.add(c);
+  type HeaderSetter = (name: string, value?: string, options?: { append?: boolean }) => void;
+  const setHeader = c.header as unknown as HeaderSetter;
+  const tracking: HeaderSetter = (name, value, options) => {
+    const key = name.toLowerCase();
+    const previous = key === "set-cookie" ? null : c.res.headers.get(key);
+    setHeader(name, value, options);
+    if (key === "set-cookie") return; // Headers keeps Set-Cookie lines apart already.
+    const lines = target.fieldLines;
+    if (value === undefined || options?.append !== true) {
+      lines?.delete(key);
+      return;
+    }
+    const map = lines ?? (target.fieldLines = new Map());
+    let values = map.get(key);
+    if (values === undefined || values.join(", ") !== previous) {
+      values = previous === null ? [] : [previous];
+      map.set(key, values);
+    }
+    // Headers strips leading and trailing whitespace from values.
+    values.push(value.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, ""));
+  };
+  (c as unknown as { header: HeaderSetter }).header = tracking;
+}
+
+/**
+ * Hono middleware that sends a `103 Early Hints` with fixed (or computed)
+ * fields before the route runs.
+ *
+ * @param headers The hint's fields, or a function of the context returning them.
+ * @returns The middleware.
+ *
+ * @example Hinting a stylesheet on every page
+ * ```ts ignore
+ * import { Hono } from "hono";
+ * import { earlyHints } from "early-hints/server";
+ * const app = new Hono();
+ * app.use("/pages/*", earlyHints({ link: "</app.css>; rel=preload; as=style" }));
+ * ```
+ */
+export function earlyHints(
+  headers: FieldsInit | ((c: Context) => FieldsInit),
+): MiddlewareHandler {
+  if (typeof headers !== "function") validateOnce(headers);
+  return async (c, next) => {
+    hint(c, typeof headers === "function" ? headers(c) : headers);
+    await next();
+  };
+}
+
+/** A resource to preload, for {@linkcode preload}. */
+export interface PreloadResource {
+  /** The URL, relative or absolute. */
+  readonly href: string;
+  /** The request destination (`style`, `script`, `font`, `image`, `fetch` ...); guessed from the extension when omitted. */
+  readonly as?: string;
+  /** The MIME type, letting the browser skip types it cannot use. */
+  readonly type?: string;
+  /** `anonymous` or `use-credentials`; fonts default to `anonymous` as browsers require. */
+  readonly crossorigin?: "anonymous" | "use-credentials";
+  /** The link relation; default `preload`. */
+  readonly rel?: string;
+}
+
+/**
+ * Formats preload resources as `Link` field values (RFC 8288), one per resource.
+ *
+ * @param resources URLs or descriptions.
+ * @returns The `Link` values.
+ * @throws {TypeError} For a URL containing `<`, `>` or a control character.
+ *
+ * @example Two stylesheets and a script
+ * ```ts
+ * import { preloadLinks } from "./hono.ts";
+ * const links = preloadLinks(["/app.css", { href: "/app.js", as: "script" }]);
+ * console.assert(links[0] === "</app.css>; rel=preload; as=style");
+ * console.assert(links[1] === "</app.js>; rel=preload; as=script");
+ * ```
+ */
+export function preloadLinks(
+  resources: ReadonlyArray<string | PreloadResource>,
+): string[] {
+  return resources.map((resource) => {
+    const item = typeof resource === "string" ? { href: resource } : resource;
+    if (typeof item.href !== "string" || !URI_REFERENCE.test(item.href)) {
+      throw new TypeError(`preload: invalid URL ${JSON.stringify(item.href)}`);
+    }
+    const as = item.as ?? guessDestination(item.href);
+    let value = `<${item.href}>; rel=${item.rel ?? "preload"}`;
+    if (as !== undefined) value += `; as=${as}`;
+    if (item.type !== undefined) value += `; type="${item.type.replace(/["\\]/g, "")}"`;
+    const crossorigin = item.crossorigin ?? (as === "font" ? "anonymous" : undefined);
+    if (crossorigin !== undefined) value += `; crossorigin=${crossorigin}`;
+    return value;
+  });
+}
+
+/**
+ * Hono middleware that sends a `103 Early Hints` with a `Link: rel=preload`
+ * field per resource before the route runs, so the browser fetches them
+ * while the page is being produced.
+ *
+ * @param resources URLs (the destination is guessed from the extension) or descriptions.
+ * @returns The middleware.
+ * @throws {TypeError} For an invalid URL.
+ *
+ * @example Preloading a stylesheet and a font
+ * ```ts ignore
+ * import { Hono } from "hono";
+ * import { preload } from "early-hints/server";
+ * const app = new Hono();
+ * app.get("/", preload(["/app.css", "/inter.woff2"]), (c) => c.html("<h1>hi</h1>"));
+ * ```
+ */
+export function preload(
+  resources: ReadonlyArray<string | PreloadResource>,
+): MiddlewareHandler {
+  return earlyHints({ link: preloadLinks(resources) });
+}
+
+function guessDestination(href: string): string | undefined {
+  const path = href.replace(/[?#].*$/, "");
+  const extension = path.slice(path.lastIndexOf(".") + 1).toLowerCase();
+  switch (extension) {
+    case "css":
+      return "style";
+    case "js":
+    case "mjs":
+      return "script";
+    case "woff":
+    case "woff2":
+    case "ttf":
+    case "otf":
+      return "font";
+    case "png":
+    case "jpg":
+    case "jpeg":
+    case "gif":
+    case "webp":
+    case "avif":
+    case "svg":
+      return "image";
+    case "json":
+      return "fetch";
+    default:
+      return undefined;
+  }
+}
+
+function validateOnce(headers: FieldsInit): void {
+  if (headers instanceof Headers || typeof headers !== "object" || headers === null) return;
+  if (Symbol.iterator in headers) return;
+  for (const name of Object.keys(headers)) {
+    if (!isFieldName(name)) {
+      throw new TypeError(`earlyHints: invalid field name ${JSON.stringify(name)}`);
+    }
+  }
+}

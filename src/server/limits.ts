@@ -1,0 +1,46 @@
+/**
+ * The server's default limits and timeouts, and their validation. This
+ * module is browser compatible.
+ *
+ * @module
+ */
+
+import { DEFAULT_LIMITS } from "../http1/types.ts";
+import type { ServeLimits } from "./types.ts";
+
+/** The defaults for {@linkcode ServeLimits}. */
+export const DEFAULT_SERVE_LIMITS: Readonly<ServeLimits> = Object.freeze({
+  ...DEFAULT_LIMITS,
+  headersTimeout: 10_000,
+  idleTimeout: 5_000,
+  maxRequestsPerConnection: Infinity,
+  shutdownTimeout: 30_000,
+});
+
+/**
+ * Merges user limits over the defaults.
+ *
+ * @param limits The user's partial limits.
+ * @returns The complete limits.
+ * @throws {RangeError} For a limit that is not a positive number.
+ *
+ * @example Overriding one timeout
+ * ```ts
+ * import { resolveServeLimits } from "./limits.ts";
+ * console.assert(resolveServeLimits({ idleTimeout: 100 }).idleTimeout === 100);
+ * ```
+ */
+export function resolveServeLimits(limits: Partial<ServeLimits> | undefined): ServeLimits {
+  const resolved: ServeLimits = { ...DEFAULT_SERVE_LIMITS };
+  if (limits === undefined) return resolved;
+  for (const key of Object.keys(limits) as (keyof ServeLimits)[]) {
+    const value = limits[key];
+    if (value === undefined) continue;
+    if (!(key in DEFAULT_SERVE_LIMITS)) throw new RangeError(`unknown limit ${key}`);
+    if (typeof value !== "number" || !(value > 0)) {
+      throw new RangeError(`limit ${key} must be a positive number, got ${String(value)}`);
+    }
+    resolved[key] = value;
+  }
+  return resolved;
+}

@@ -1,0 +1,94 @@
+/**
+ * `sendInformational()`: write an interim (1xx) response for the request a
+ * handler is serving, before its final response. This module is browser
+ * compatible.
+ *
+ * @module
+ */
+
+import { type FieldsInit, toHeaderList } from "./fields.ts";
+import { interimTargetOf } from "./interim_target.ts";
+import type { InformationalResult } from "./types.ts";
+import { warnOnce } from "./warn_once.ts";
+
+// RFC 9110 section 8.6 and RFC 9112 section 6.1: a 1xx carries no
+// Content-Length or Transfer-Encoding; connection-specific fields would be
+// read as applying to the connection.
+const FORBIDDEN_IN_INTERIM: ReadonlySet<string> = new Set([
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "keep-alive",
+  "upgrade",
+]);
+
+const UNSUPPORTED: InformationalResult = Object.freeze({
+  sent: false,
+  reason: "unsupported",
+});
+
+/**
+ * Sends an interim response (status 100-199 except 101) for `request`, flushed
+ * at once, ahead of the final response. It may be called many times; each call
+ * is one 1xx on the wire, in order. `103 Early Hints` (RFC 8297) is the usual
+ * status.
+ *
+ * Nothing is sent, without error, when the client speaks HTTP/1.0 (RFC 9110
+ * section 15.2 forbids 1xx there; result reason `"http/1.0"`), when the
+ * connection has already closed (`"closed"`), or when the request does not come
+ * from this library's `serve()` (plain `Deno.serve`, `Bun.serve`, a bare
+ * `node:http` server; reason `"unsupported"`, and a warning is printed once).
+ * Sending `100` yourself replaces the automatic `100 Continue`.
+ *
+ * @param request The request the handler received (with Hono: `c.req.raw`).
+ * @param status The interim status, 100-199 except 101.
+ * @param headers The interim response's header fields. Arrays and pairs give
+ * one field line per value.
+ * @returns `{ sent: true }`, or `{ sent: false, reason }`.
+ * @throws {RangeError} When `status` is not an integer in 100-199, or is 101
+ * (switching protocols is final, not interim).
+ * @throws {TypeError} When a header field is invalid or not allowed in a 1xx
+ * (`content-length`, `transfer-encoding`, connection-specific fields), or when
+ * the final response has already begun.
+ *
+ * @example Sending a 103 before the final response
+ * ```ts ignore
+ * import { sendInformational, serve } from "early-hints/server";
+ * const server = await serve(async (request) => {
+ *   sendInformational(request, 103, { link: "</app.css>; rel=preload; as=style" });
+ *   return new Response("done");
+ * }, { port: 0 });
+ * await server.shutdown();
+ * ```
+ */
+export function sendInformational(
+  request: Request,
+  status: number,
+  headers?: FieldsInit,
+): InformationalResult {
+  if (!(request instanceof Request)) {
+    throw new TypeError("sendInformational: the first argument must be the handler's Request");
+  }
+  if (!Number.isInteger(status) || status < 100 || status > 199) {
+    throw new RangeError(
+      `sendInformational: status must be an integer from 100 to 199, got ${status}`,
+    );
+  }
+  if (status === 101) {
+    throw new RangeError(
+      "sendInformational: 101 Switching Protocols is a final response, not an interim one",
+    );
+  }
+  const fields = toHeaderList(headers, FORBIDDEN_IN_INTERIM);
+  const target = interimTargetOf(request);
+  if (target === undefined) {
+    warnOnce(
+      "unsupported",
+      "early-hints: this request is not served by early-hints' serve(), which is the only " +
+        "server that can send interim (1xx) responses here; the hint was skipped and the " +
+        "request goes on normally.",
+    );
+    return UNSUPPORTED;
+  }
+  return target.writeInformational(status, fields);
+}

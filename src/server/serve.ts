@@ -1,0 +1,156 @@
+/**
+ * `serve()`: run a web-standard fetch handler (a Hono app's `app.fetch`) on
+ * a server that can send interim responses, on Deno, Bun and Node. This
+ * module is browser compatible (runtime code is loaded from `src/runtime/`).
+ *
+ * @module
+ */
+
+import { defaultAdapter, detectRuntime, loadAdapter } from "../runtime/select.ts";
+import type { RuntimeAdapter, SocketAddress } from "../runtime/types.ts";
+import { authorityOf, type BackendSettings, type ServerBackend } from "./backend.ts";
+import { startEngineServer } from "./engine_server.ts";
+import { resolveServeLimits } from "./limits.ts";
+import type { ServeAdapterName, ServeHandler, ServeOptions, Server } from "./types.ts";
+
+/**
+ * The backend used on Node when no adapter is named. Our engine on
+ * `node:net` measured faster than `node:http` (see `scripts/bench_server.ts`).
+ */
+const NODE_DEFAULT: ServeAdapterName = "node";
+
+/**
+ * Serves `handler` over HTTP/1.1 (HTTPS with `cert` and `key`), with interim
+ * responses available to it through `sendInformational()` and Hono's
+ * `hint()`. Resolves once the listener is bound.
+ *
+ * The request given to the handler is a standard `Request`: its URL is built
+ * from the scheme, `Host` and target; its body (`null` for GET and HEAD)
+ * streams from the socket with backpressure, answering `Expect: 100-continue`
+ * when first read; its `signal` aborts when the client goes away or the
+ * server is closed. A handler that throws gets a `500` and the connection
+ * lives on. Responses are written with `Content-Length` when the body is
+ * ready at once, else chunked; HEAD gets no body; every response has a `Date`.
+ *
+ * @param handler A fetch handler: `(request, info) => Response | Promise<Response>`.
+ * @param options Where to listen, TLS, limits, `signal`, `onListen`, `adapter`.
+ * @returns The running server.
+ * @throws {TypeError} When `handler` is not a function or the options are inconsistent.
+ * @throws {RangeError} For a bad port or limit.
+ * @throws {Error} When the address cannot be bound (a `SocketError` with a `code` such as `EADDRINUSE`).
+ *
+ * @example Serving a Hono app with an early hint
+ * ```ts ignore
+ * import { Hono } from "hono";
+ * import { hint, serve } from "early-hints/server";
+ *
+ * const app = new Hono();
+ * app.get("/", (c) => {
+ *   hint(c, { link: "</app.css>; rel=preload; as=style" });
+ *   return c.text("hello");
+ * });
+ * const server = await serve(app.fetch, { hostname: "127.0.0.1", port: 0 });
+ * console.log(`listening on ${server.url}`);
+ * await server.shutdown();
+ * ```
+ */
+export async function serve(handler: ServeHandler, options: ServeOptions = {}): Promise<Server> {
+  if (typeof handler !== "function") {
+    throw new TypeError("serve: the handler must be a function (request, info) => Response");
+  }
+  const port = options.port;
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new RangeError(`serve: port must be an integer from 0 to 65535, got ${port}`);
+  }
+  if ((options.cert === undefined) !== (options.key === undefined)) {
+    throw new TypeError("serve: cert and key must be given together");
+  }
+  const limits = resolveServeLimits(options.limits);
+  const settings: BackendSettings = {
+    handler,
+    options,
+    limits,
+    onError: options.onError ?? defaultOnError,
+  };
+  const backend = await startBackend(settings);
+  const server = new RunningServer(backend, options.cert !== undefined);
+  const signal = options.signal;
+  if (signal !== undefined) {
+    if (signal.aborted) void server.shutdown();
+    else signal.addEventListener("abort", () => void server.shutdown(), { once: true });
+  }
+  if (!signal?.aborted) options.onListen?.(backend.addr);
+  return server;
+}
+
+function defaultOnError(error: unknown, request: Request): void {
+  console.error(`early-hints: the handler failed for ${request.method} ${request.url}:`, error);
+}
+
+async function startBackend(settings: BackendSettings): Promise<ServerBackend> {
+  const choice = settings.options.adapter;
+  let adapter: RuntimeAdapter;
+  if (typeof choice === "object" && choice !== null) adapter = choice;
+  else {
+    const name = choice ?? (detectRuntime() === "node" ? NODE_DEFAULT : undefined);
+    if (name === "node-http") {
+      const { startNodeHttpServer } = await import("../runtime/node_http.ts");
+      return await startNodeHttpServer(settings);
+    }
+    if (name === undefined) adapter = await defaultAdapter();
+    else if (name === "deno" || name === "bun" || name === "node") {
+      adapter = await loadAdapter(name);
+    } else throw new TypeError(`serve: unknown adapter ${JSON.stringify(name)}`);
+  }
+  return await startEngineServer(settings, adapter);
+}
+
+class RunningServer implements Server {
+  readonly finished: Promise<void>;
+  readonly #backend: ServerBackend;
+  readonly #tls: boolean;
+  #finish!: () => void;
+  #stopping: Promise<void> | undefined;
+  #closing = false;
+
+  constructor(backend: ServerBackend, tls: boolean) {
+    this.#backend = backend;
+    this.#tls = tls;
+    this.finished = new Promise((resolve) => (this.#finish = resolve));
+  }
+
+  get addr(): SocketAddress {
+    return this.#backend.addr;
+  }
+
+  get url(): string {
+    const addr = this.addr;
+    if (addr.transport === "unix") return `http+unix://${encodeURIComponent(addr.path)}`;
+    return `${this.#tls ? "https" : "http"}://${authorityOf(addr)}`;
+  }
+
+  get adapter(): string {
+    return this.#backend.adapter;
+  }
+
+  shutdown(): Promise<void> {
+    return this.#stop(false);
+  }
+
+  close(): Promise<void> {
+    return this.#stop(true);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown();
+  }
+
+  #stop(force: boolean): Promise<void> {
+    if (this.#stopping === undefined || (force && !this.#closing)) {
+      this.#closing ||= force;
+      const stopping = force ? this.#backend.close() : this.#backend.shutdown();
+      this.#stopping = stopping.finally(() => this.#finish());
+    }
+    return this.#stopping;
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The public types of the server: the handler, its options, the running
+ * server, and the result of sending an interim response. This module is
+ * browser compatible (it only declares types).
+ *
+ * @module
+ */
+
+import type { ParserLimits } from "../http1/types.ts";
+import type { RuntimeAdapter, SocketAddress } from "../runtime/types.ts";
+
+/**
+ * What a handler learns about the connection besides the request, shaped like
+ * Deno's `ServeHandlerInfo` so that Hono's Deno `getConnInfo` works unchanged.
+ */
+export interface ServeHandlerInfo {
+  /** The peer's address (TCP host and port, or the unix socket path). */
+  readonly remoteAddr: SocketAddress;
+  /** Resolves when the response has been fully written or the exchange failed. */
+  readonly completed: Promise<void>;
+}
+
+/**
+ * A web-standard fetch handler, such as a Hono app's `app.fetch`.
+ *
+ * @param request The incoming request; `request.signal` aborts when the client goes away.
+ * @param info The connection's details.
+ * @returns The final response (after any interim responses sent with `sendInformational`).
+ */
+export type ServeHandler = (
+  request: Request,
+  info: ServeHandlerInfo,
+) => Response | Promise<Response>;
+
+/** Which server implementation carries the connections. */
+export type ServeAdapterName =
+  /** Our engine on `Deno.listen` / `Deno.listenTls`. */
+  | "deno"
+  /** Our engine on `Bun.listen`. */
+  | "bun"
+  /** Our engine on `node:net` / `node:tls`. */
+  | "node"
+  /** `node:http` / `node:https` with its own parser, interim responses written beside it. */
+  | "node-http";
+
+/** Limits against oversized requests, on top of the engine's parser limits. */
+export interface ServeLimits extends ParserLimits {
+  /** Milliseconds allowed to receive a complete request head once its first byte arrived (or the connection opened). Default 10 000. */
+  headersTimeout: number;
+  /** Milliseconds an idle keep-alive connection is kept between requests. Default 5 000. */
+  idleTimeout: number;
+  /** Most requests served on one connection before it is closed; default Infinity. */
+  maxRequestsPerConnection: number;
+  /** Milliseconds `shutdown()` waits for in-flight exchanges before closing them; default 30 000. */
+  shutdownTimeout: number;
+}
+
+/** Options of {@linkcode ServeHandler} servers started with `serve()`. */
+export interface ServeOptions {
+  /** Interface to bind; default `"0.0.0.0"`. */
+  readonly hostname?: string;
+  /** TCP port; default 8000; 0 picks a free port (read it back from `server.addr`). */
+  readonly port?: number;
+  /** Listen on this unix socket path instead of TCP. */
+  readonly path?: string;
+  /** Serve HTTPS with this PEM certificate chain and key. */
+  readonly cert?: string;
+  /** The PEM private key for `cert`. */
+  readonly key?: string;
+  /** Parser limits and timeouts; unset fields keep their defaults. */
+  readonly limits?: Partial<ServeLimits>;
+  /** Aborting it shuts the server down gracefully. */
+  readonly signal?: AbortSignal;
+  /** Called once the listener is bound, with its address. */
+  readonly onListen?: (addr: SocketAddress) => void;
+  /**
+   * Called when a handler throws or rejects; the client gets a 500 either way.
+   * Default: `console.error`.
+   */
+  readonly onError?: (error: unknown, request: Request) => void;
+  /**
+   * Which implementation to use: a name, or a socket adapter object. The
+   * default is the engine on the current runtime's sockets.
+   */
+  readonly adapter?: ServeAdapterName | RuntimeAdapter;
+}
+
+/** A running server, as `serve()` resolves it. */
+export interface Server {
+  /** The bound address (with the real port when 0 was asked for). */
+  readonly addr: SocketAddress;
+  /** `http://host:port` or `https://host:port` for TCP; `http+unix:` plus the encoded path for unix sockets. */
+  readonly url: string;
+  /** Which implementation is serving. */
+  readonly adapter: ServeAdapterName | string;
+  /** Resolves once the server has stopped and every connection is closed; never rejects. */
+  readonly finished: Promise<void>;
+  /**
+   * Stops accepting, closes idle connections, lets in-flight exchanges finish
+   * (their responses carry `Connection: close`), then resolves. Exchanges
+   * still running after `limits.shutdownTimeout` are closed.
+   */
+  shutdown(): Promise<void>;
+  /** Stops at once: closes every connection and aborts in-flight requests. */
+  close(): Promise<void>;
+  /** Same as `shutdown()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Why an interim response was not sent, without it being an error. */
+export type InformationalSkipReason =
+  /** The client speaks HTTP/1.0, to which RFC 9110 section 15.2 forbids sending 1xx. */
+  | "http/1.0"
+  /** The request is not served by a server that can send interim responses (e.g. plain `Deno.serve`). */
+  | "unsupported"
+  /** The connection closed before the interim response could be written. */
+  | "closed";
+
+/** The outcome of `sendInformational()`. */
+export type InformationalResult =
+  | { readonly sent: true }
+  | { readonly sent: false; readonly reason: InformationalSkipReason };

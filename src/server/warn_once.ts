@@ -1,0 +1,30 @@
+/**
+ * A console warning printed once per process for each distinct key, so a
+ * misconfiguration is visible without flooding the log at every request.
+ * This module is browser compatible.
+ *
+ * @module
+ */
+
+const warned = new Set<string>();
+
+/**
+ * Prints `message` with `console.warn` the first time `key` is seen.
+ *
+ * @param key What the warning is about; later calls with it are silent.
+ * @param message The text to print.
+ * @returns `true` when the warning was printed now.
+ *
+ * @example Warning once
+ * ```ts
+ * import { warnOnce } from "./warn_once.ts";
+ * const first = warnOnce("example", "shown once");
+ * console.assert(first && !warnOnce("example", "shown once"));
+ * ```
+ */
+export function warnOnce(key: string, message: string): boolean {
+  if (warned.has(key)) return false;
+  warned.add(key);
+  console.warn(message);
+  return true;
+}
