@@ -1,0 +1,276 @@
+/**
+ * `Client`: a connection pool per origin with a `fetch` that reports interim
+ * responses.
+ *
+ * @module
+ */
+
+import { Http1Error } from "../http1/errors.ts";
+import { defaultAdapter } from "../runtime/select.ts";
+import type { ClientTlsOptions, ConnectOptions, RuntimeAdapter } from "../runtime/types.ts";
+import {
+  type ExchangeRequest,
+  type ExchangeResponse,
+  isStaleConnectionError,
+} from "./connection.ts";
+import { FetchError } from "./errors.ts";
+import { OriginPool } from "./pool.ts";
+import { isRedirectStatus, redirectRequest } from "./redirect.ts";
+import { hasHeader, headerValue, type PreparedRequest, prepareRequest } from "./request.ts";
+import { encodeHead } from "./request_head.ts";
+import { buildResponse } from "./response.ts";
+import type { ClientOptions, FetchInit, FetchResponse } from "./types.ts";
+
+/** The defaults of {@linkcode ClientOptions}. */
+export const CLIENT_DEFAULTS = Object.freeze({
+  maxSocketsPerOrigin: Infinity,
+  idleTimeoutMs: 4_000,
+  connectTimeoutMs: 10_000,
+  headersTimeoutMs: 300_000,
+  expectContinueTimeoutMs: 1_000,
+  maxInformational: 100,
+  maxRedirections: 20,
+});
+
+// RFC 9110 section 9.2.2; Go also retries only these on a stale connection.
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
+
+/**
+ * A pool of HTTP/1.1 connections with a `fetch` that reports every interim
+ * (1xx) response. Keeps sockets alive per origin (`scheme://host:port`, or
+ * the `socketPath`), reuses one only after a clean exchange, and lets the
+ * process exit while its sockets are idle.
+ *
+ * @example Seeing 103 Early Hints before the final response
+ * ```ts ignore
+ * import { Client } from "../../client.ts";
+ * await using client = new Client({ connectTimeoutMs: 2_000 });
+ * const response = await client.fetch("http://127.0.0.1:8080/", {
+ *   onInformational(info) {
+ *     console.log(info.status, info.headers.get("x-pod-name"));
+ *   },
+ * });
+ * console.log(response.status, await response.text());
+ * ```
+ */
+export class Client {
+  readonly #pools = new Map<string, OriginPool>();
+  readonly #maxSockets: number;
+  readonly #idleTimeoutMs: number;
+  readonly #connectTimeoutMs: number;
+  readonly #headersTimeoutMs: number;
+  readonly #expectContinueTimeoutMs: number;
+  readonly #maxInformational: number;
+  readonly #maxRedirections: number;
+  readonly #tls: ClientTlsOptions | undefined;
+  readonly #socketPath: string | undefined;
+  readonly #adapter: () => Promise<RuntimeAdapter>;
+  #closed = false;
+
+  /**
+   * Creates a client; no socket is opened until the first request.
+   *
+   * @param options Limits, timeouts, TLS and transport; see {@linkcode ClientOptions}.
+   * @throws {RangeError} For a negative or non-numeric limit.
+   */
+  constructor(options: ClientOptions = {}) {
+    this.#maxSockets = positive(options.maxSocketsPerOrigin, "maxSocketsPerOrigin");
+    this.#idleTimeoutMs = positive(options.idleTimeoutMs, "idleTimeoutMs", true);
+    this.#connectTimeoutMs = positive(options.connectTimeoutMs, "connectTimeoutMs");
+    this.#headersTimeoutMs = positive(options.headersTimeoutMs, "headersTimeoutMs");
+    this.#expectContinueTimeoutMs = positive(
+      options.expectContinueTimeoutMs,
+      "expectContinueTimeoutMs",
+      true,
+    );
+    this.#maxInformational = positive(options.maxInformational, "maxInformational", true);
+    this.#maxRedirections = positive(options.maxRedirections, "maxRedirections", true);
+    this.#tls = options.tls;
+    this.#socketPath = options.socketPath;
+    const adapter = options.adapter;
+    this.#adapter = adapter !== undefined ? () => Promise.resolve(adapter) : defaultAdapter;
+  }
+
+  /**
+   * Sends a request, like the global `fetch`, and reports interim responses
+   * to `init.onInformational` as they arrive.
+   *
+   * @param input A URL string, `URL` or `Request`.
+   * @param init `RequestInit` plus `onInformational`. Honoured: `method`,
+   * `headers`, `body` (every `BodyInit`; a `ReadableStream` is sent chunked),
+   * `redirect`, `signal`. Browser-only fields (`mode`, `credentials`,
+   * `cache`, `referrer`, `integrity`, `keepalive`, `priority`) are ignored.
+   * @returns The final response: a standard `Response` with `url`,
+   * `redirected`, and the extra `informational` and `rawHeaders`.
+   * @throws {FetchError} (a `TypeError`) for network and protocol failures,
+   * the signal's reason when aborted, or what `onInformational` threw.
+   *
+   * @example A POST that waits for 100 Continue
+   * ```ts ignore
+   * const response = await client.fetch("http://127.0.0.1:8080/upload", {
+   *   method: "POST",
+   *   headers: { expect: "100-continue" },
+   *   body: new Uint8Array(1 << 20),
+   * });
+   * ```
+   */
+  async fetch(input: string | URL | Request, init?: FetchInit): Promise<FetchResponse> {
+    if (this.#closed) throw new FetchError("CLIENT_CLOSED", "the client is closed");
+    const prepared = prepareRequest(input, init);
+    let request = prepared instanceof Promise ? await prepared : prepared;
+    const signal = request.signal;
+    if (signal?.aborted) throw signal.reason;
+    let redirects = 0;
+    for (;;) {
+      const result = await this.#send(request);
+      const status = result.head.status;
+      if (request.redirect !== "manual" && isRedirectStatus(status)) {
+        const location = headerValue(result.head.headers, "location");
+        if (location !== undefined) {
+          discardBody(result);
+          if (request.redirect === "error") {
+            throw new FetchError(
+              "REDIRECT_REFUSED",
+              `redirect ${status} to ${JSON.stringify(location)} while redirect is "error"`,
+            );
+          }
+          if (++redirects > this.#maxRedirections) {
+            throw new FetchError(
+              "REDIRECT_LIMIT",
+              `more than ${this.#maxRedirections} redirects (maxRedirections)`,
+            );
+          }
+          request = redirectRequest(request, status, location);
+          continue;
+        }
+      }
+      return buildResponse(request.url, result, redirects > 0);
+    }
+  }
+
+  /** Closes the idle sockets now; busy ones stay until their exchange ends. */
+  closeIdle(): void {
+    for (const pool of this.#pools.values()) pool.closeIdle();
+  }
+
+  /**
+   * Closes every socket. Requests queued or in flight fail with
+   * `CLIENT_CLOSED` (a body being read errors); later calls to `fetch` reject.
+   *
+   * @returns Resolves once everything is closed.
+   */
+  close(): Promise<void> {
+    this.#closed = true;
+    const error = new FetchError("CLIENT_CLOSED", "the client was closed");
+    for (const pool of this.#pools.values()) pool.close(error);
+    this.#pools.clear();
+    return Promise.resolve();
+  }
+
+  /**
+   * Closes the client at the end of an `await using` block.
+   *
+   * @returns Resolves once everything is closed.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #send(request: PreparedRequest): Promise<ExchangeResponse> {
+    let head;
+    try {
+      head = encodeHead(request);
+    } catch (error) {
+      if (!(error instanceof Http1Error)) throw error;
+      throw new FetchError("INVALID_REQUEST", `fetch: ${error.message}`, { cause: error });
+    }
+    const exchange: ExchangeRequest = {
+      method: request.method,
+      head: head.bytes,
+      body: request.body,
+      expectContinue: head.expectContinue,
+      connectionClose: head.connectionClose,
+      onInformational: request.onInformational,
+      signal: request.signal,
+      headersTimeoutMs: this.#headersTimeoutMs,
+      expectContinueTimeoutMs: this.#expectContinueTimeoutMs,
+    };
+    const pool = this.#pool(request.url);
+    for (let attempt = 0;; attempt++) {
+      const acquired = pool.acquire(request.signal);
+      const connection = acquired instanceof Promise ? await acquired : acquired;
+      try {
+        return await connection.exchange(exchange);
+      } catch (error) {
+        if (attempt === 0 && isStaleConnectionError(error) && replayable(request)) continue;
+        throw error;
+      }
+    }
+  }
+
+  #pool(url: URL): OriginPool {
+    const key = url.protocol + url.host;
+    let pool = this.#pools.get(key);
+    if (pool === undefined) {
+      if (this.#closed) throw new FetchError("CLIENT_CLOSED", "the client is closed");
+      pool = this.#createPool(url);
+      this.#pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  #createPool(url: URL): OriginPool {
+    const https = url.protocol === "https:";
+    const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+    const port = url.port !== "" ? Number(url.port) : https ? 443 : 80;
+    let tls: ClientTlsOptions | undefined;
+    if (https) {
+      tls = { ...this.#tls };
+      // Over a unix socket there is no host to default the SNI name to.
+      if (this.#socketPath !== undefined && tls.serverName === undefined) {
+        tls = { ...tls, serverName: hostname };
+      }
+    }
+    const socketPath = this.#socketPath;
+    const connect: ConnectOptions = socketPath !== undefined
+      ? (tls !== undefined ? { path: socketPath, tls } : { path: socketPath })
+      : (tls !== undefined ? { hostname, port, tls } : { hostname, port });
+    return new OriginPool({
+      adapter: this.#adapter,
+      connect,
+      target: socketPath ?? `${url.hostname}:${port}`,
+      maxSockets: this.#maxSockets,
+      idleTimeoutMs: this.#idleTimeoutMs,
+      connectTimeoutMs: this.#connectTimeoutMs,
+      limits: { maxInformational: this.#maxInformational },
+    });
+  }
+}
+
+function replayable(request: PreparedRequest): boolean {
+  if (request.body !== null && request.body.kind === "stream") return false;
+  return IDEMPOTENT.has(request.method) || hasHeader(request.headers, "idempotency-key");
+}
+
+function discardBody(result: ExchangeResponse): void {
+  const body = result.body;
+  // A body still arriving is cancelled, which closes its connection; one
+  // that arrived whole left the connection in the pool already.
+  if (body instanceof ReadableStream) body.cancel().catch(() => {});
+}
+
+function positive(
+  value: number | undefined,
+  name: keyof typeof CLIENT_DEFAULTS,
+  allowZero = false,
+): number {
+  if (value === undefined) return CLIENT_DEFAULTS[name];
+  if (
+    typeof value !== "number" || Number.isNaN(value) || value < 0 || (!allowZero && value === 0)
+  ) {
+    throw new RangeError(
+      `Client: ${name} must be a ${allowZero ? "non-negative" : "positive"} number, got ${value}`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,148 @@
+/**
+ * Turns any `BodyInit` into what goes on the wire: bytes with a known length
+ * (sent with `Content-Length`, replayable on redirects and retries) or a
+ * `ReadableStream` (sent chunked, once).
+ *
+ * @module
+ */
+
+import { FetchError } from "./errors.ts";
+
+/** A request body ready to send. */
+export type RequestBody =
+  | {
+    readonly kind: "bytes";
+    readonly bytes: Uint8Array;
+    /** The `Content-Type` implied by the body type, or `null`. */
+    readonly contentType: string | null;
+  }
+  | {
+    readonly kind: "stream";
+    readonly stream: ReadableStream<unknown>;
+    readonly contentType: null;
+  };
+
+const encoder = new TextEncoder();
+
+/**
+ * Extracts a request body, following the fetch standard's "extract a body":
+ * strings are UTF-8 with `text/plain;charset=UTF-8`, `URLSearchParams` are
+ * form-encoded, `Blob`s keep their type, `FormData` becomes multipart with a
+ * boundary, buffers are copied (the caller may reuse them), and streams pass
+ * through untouched.
+ *
+ * @param body The body given to `fetch`.
+ * @returns The body, synchronously unless it must be read (`Blob`, `FormData`).
+ * @throws {TypeError} When `body` is not a `BodyInit`.
+ */
+export function extractBody(
+  body: BodyInit,
+): RequestBody | Promise<RequestBody> {
+  if (typeof body === "string") {
+    return {
+      kind: "bytes",
+      bytes: encoder.encode(body),
+      contentType: "text/plain;charset=UTF-8",
+    };
+  }
+  if (body instanceof Uint8Array) {
+    return { kind: "bytes", bytes: (body as Uint8Array).slice(), contentType: null };
+  }
+  if (ArrayBuffer.isView(body)) {
+    const view = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+    return { kind: "bytes", bytes: view.slice(), contentType: null };
+  }
+  if (body instanceof ArrayBuffer) {
+    return {
+      kind: "bytes",
+      bytes: new Uint8Array(body.slice(0)),
+      contentType: null,
+    };
+  }
+  if (body instanceof URLSearchParams) {
+    return {
+      kind: "bytes",
+      bytes: encoder.encode(body.toString()),
+      contentType: "application/x-www-form-urlencoded;charset=UTF-8",
+    };
+  }
+  if (body instanceof ReadableStream) {
+    return { kind: "stream", stream: body, contentType: null };
+  }
+  if (body instanceof Blob) {
+    return readBlob(body, body.type === "" ? null : body.type);
+  }
+  if (body instanceof FormData) {
+    // The Response constructor implements multipart/form-data encoding and
+    // picks the boundary; reading it back gives bytes plus the header.
+    const response = new Response(body);
+    return readResponseBody(response);
+  }
+  throw new TypeError(
+    `fetch: unsupported request body type ${Object.prototype.toString.call(body)}`,
+  );
+}
+
+async function readBlob(
+  blob: Blob,
+  contentType: string | null,
+): Promise<RequestBody> {
+  try {
+    return {
+      kind: "bytes",
+      bytes: new Uint8Array(await blob.arrayBuffer()),
+      contentType,
+    };
+  } catch (error) {
+    throw new FetchError("REQUEST_BODY_FAILED", "reading the Blob body failed", {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Reads the body of a `Request` or `Response` completely.
+ *
+ * A `Request` given as `fetch`'s input is read whole so it can be sent with
+ * `Content-Length` and replayed on redirects; pass a `ReadableStream` as
+ * `init.body` to stream an upload instead.
+ *
+ * @param message The request or response whose body to read.
+ * @returns The bytes and the message's `Content-Type`.
+ */
+export async function readResponseBody(
+  message: Request | Response,
+): Promise<RequestBody> {
+  try {
+    return {
+      kind: "bytes",
+      bytes: new Uint8Array(await message.arrayBuffer()),
+      contentType: message.headers.get("content-type"),
+    };
+  } catch (error) {
+    throw new FetchError("REQUEST_BODY_FAILED", "reading the request body failed", {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Converts one chunk read from a request body stream to bytes.
+ *
+ * @param chunk What the stream yielded.
+ * @returns The bytes to send.
+ * @throws {FetchError} `REQUEST_BODY_FAILED` for a chunk that is not bytes.
+ */
+export function chunkBytes(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (ArrayBuffer.isView(chunk)) {
+    return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  }
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  throw new FetchError(
+    "REQUEST_BODY_FAILED",
+    `request body stream yielded a ${
+      Object.prototype.toString.call(chunk)
+    }; only Uint8Array chunks can be sent`,
+  );
+}

@@ -1,0 +1,97 @@
+/**
+ * Public types of the client: interim responses, the `fetch` init extension
+ * and the `Client` options.
+ *
+ * @module
+ */
+
+import type { ClientTlsOptions, RuntimeAdapter } from "../runtime/types.ts";
+
+/** One interim (1xx) response, as reported to `onInformational` and by `informationalResponses()`. */
+export interface InformationalResponse {
+  /** 100-199 except 101 (which is final and refused by this client). */
+  readonly status: number;
+  /** The reason phrase as sent (may be empty; `103` is usually `"Early Hints"`). */
+  readonly statusText: string;
+  /** The interim response's own header fields (not merged with any other response). */
+  readonly headers: Headers;
+  /**
+   * The same fields as ordered `[name, value]` pairs, names lower-cased, one
+   * pair per field line: unlike `headers`, repeated fields are not joined.
+   */
+  readonly rawHeaders: ReadonlyArray<readonly [name: string, value: string]>;
+}
+
+/**
+ * Called for each interim response, in arrival order, before the `fetch`
+ * promise resolves. Returning a promise holds further parsing until it
+ * settles (backpressure); throwing or rejecting aborts the request and makes
+ * `fetch` reject with that same error.
+ */
+export type InformationalCallback = (
+  info: InformationalResponse,
+) => void | Promise<void>;
+
+/** `RequestInit` plus the interim-response hook. */
+export interface FetchInit extends RequestInit {
+  /** Called once per interim response (100-199 except 101), in order. */
+  onInformational?: InformationalCallback;
+}
+
+/** Options of a {@linkcode Client} (a connection pool). Every one has a default. */
+export interface ClientOptions {
+  /**
+   * Most sockets open at once per origin (busy plus idle); further requests
+   * wait in line for one. Default `Infinity` (as Node's agent and undici).
+   */
+  readonly maxSocketsPerOrigin?: number;
+  /**
+   * How long an idle keep-alive socket is kept, in ms. Default 4000: below
+   * the 5 s `keepAliveTimeout` of `node:http` servers, so the client gives
+   * up a socket before the server does. A server's `Keep-Alive: timeout=N`
+   * shortens it to N - 1 s.
+   */
+  readonly idleTimeoutMs?: number;
+  /** Longest wait for TCP (and TLS) to connect, in ms. Default 10000. */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Longest wait for the final response head after the request head was
+   * sent, in ms. Interim responses do not restart it (like Go's
+   * `ResponseHeaderTimeout`). Default 300000 (undici's default).
+   */
+  readonly headersTimeoutMs?: number;
+  /**
+   * How long a request with `Expect: 100-continue` holds its body waiting
+   * for `100 Continue`, in ms, before sending it anyway. Default 1000.
+   */
+  readonly expectContinueTimeoutMs?: number;
+  /** Most interim responses accepted per request before failing with `TOO_MANY_INFORMATIONAL`. Default 100. */
+  readonly maxInformational?: number;
+  /** Most redirects followed per request (`redirect: "follow"`). Default 20 (the fetch standard's limit). */
+  readonly maxRedirections?: number;
+  /** TLS settings for `https:` origins: custom CA, client certificate, SNI name, test-only verification skip. */
+  readonly tls?: ClientTlsOptions;
+  /**
+   * Connect every request to this unix domain socket instead of the URL's
+   * host; the URL still supplies the scheme, `Host` header and path.
+   */
+  readonly socketPath?: string;
+  /** The socket layer; chosen automatically for Deno, Bun or Node. */
+  readonly adapter?: RuntimeAdapter;
+}
+
+/**
+ * What `fetch` resolves to: a standard global `Response` (so `instanceof
+ * Response`, `.text()`, `.body`... work as usual) with two extra read-only,
+ * non-enumerable own properties.
+ */
+export interface FetchResponse extends Response {
+  /**
+   * The interim responses received before this final response, in arrival
+   * order (on the last hop when redirects were followed). The same objects
+   * `onInformational` was called with.
+   */
+  readonly informational: readonly InformationalResponse[];
+  /** The final response's fields as ordered `[name, value]` pairs, one per field line, names lower-cased. */
+  readonly rawHeaders: ReadonlyArray<readonly [name: string, value: string]>;
+}
