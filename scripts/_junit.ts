@@ -109,7 +109,9 @@ function childrenNamed(element: XmlElement, name: string): XmlElement[] {
 }
 
 function firstLine(text: string): string {
-  return text.split("\n").map((line) => line.trim()).find((line) => line !== "") ?? "";
+  const line = text.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "";
+  // Node folds multi-line messages into one; keep the summary readable.
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }
 
 /** Outcome of one `<testcase>` from its `<failure>`/`<error>`/`<skipped>` children. */
@@ -225,8 +227,8 @@ export function nodeResults(xml: string, root: string): TestResult[] {
       const rawName = (child.attributes.get("name") ?? "").replaceAll("&quot;", '"');
       if (child.name === "testcase") {
         const crashedFile = rawName.startsWith(`${root}/`) && rawName.endsWith(".ts");
-        const name = crashedFile ? rawName.slice(root.length + 1) : rawName;
-        const file = crashedFile ? name : "";
+        const file = crashedFile ? rawName.slice(root.length + 1) : "";
+        const name = crashedFile ? "(the file failed outside any test)" : rawName;
         results.push({ file, name, ...caseOutcome(child) });
       } else if (child.name === "testsuite") {
         const failed = hasFailure(child);

@@ -10,6 +10,9 @@
  *   load; `import type` is fine, use `await import("node:net")` inside the
  *   function).
  *
+ * - Nothing uses a built-in that Node 20 lacks (`Promise.withResolvers`...):
+ *   Deno's type checking cannot see that.
+ *
  * Comments are ignored; string contents are ignored for the global names
  * (an error message may say "Deno.serve") but not for import specifiers.
  *
@@ -155,6 +158,60 @@ function listTs(root: string, dir: string): string[] {
   }).sort();
 }
 
+/**
+ * Built-ins that Deno and Bun have but Node 20 (the oldest runtime we
+ * support, tested on 20.20) lacks, with the Node version that added each.
+ * (`process.getBuiltinModule` and `URL.parse` were backported to 20.16+.) Type checking does
+ * not catch them: Deno's types always include the newest ECMAScript.
+ */
+const NEWER_THAN_NODE_20: readonly (readonly [RegExp, string])[] = [
+  [/\bPromise\.withResolvers\b/g, "Promise.withResolvers (Node 22)"],
+  [/\bPromise\.try\b/g, "Promise.try (Node 23)"],
+  [/\b(Object|Map)\.groupBy\b/g, "Object/Map.groupBy (Node 21)"],
+  [/\bArray\.fromAsync\b/g, "Array.fromAsync (Node 22)"],
+  [/\bIterator\.from\b/g, "Iterator helpers (Node 22)"],
+  [/\bRegExp\.escape\b/g, "RegExp.escape (Node 24)"],
+  [/\bError\.isError\b/g, "Error.isError (Node 24)"],
+  [/\bMath\.sumPrecise\b/g, "Math.sumPrecise"],
+  [/\bFloat16Array\b/g, "Float16Array (Node 24)"],
+  [
+    /\.(toBase64|toHex)\(|\bUint8Array\.(fromBase64|fromHex)\b/g,
+    "Uint8Array base64/hex (not in Node 20)",
+  ],
+  [/\.(isSubsetOf|isSupersetOf|isDisjointFrom|symmetricDifference)\(/g, "Set methods (Node 22)"],
+  [/\bnew\s+WebSocket\b/g, "global WebSocket (Node 22)"],
+  [/\bnavigator\./g, "global navigator (Node 21)"],
+  [/(^|[;{}]\s*)(await\s+)?using\s+[A-Za-z_$][\w$]*\s*=/gm, "`using` declarations (Node 24)"],
+];
+
+/**
+ * Checks one file for built-ins Node 20 lacks (code only, not comments or
+ * strings).
+ *
+ * @param file Path for messages.
+ * @param source Its text.
+ * @returns Findings, empty when clean.
+ *
+ * @example Find a Node 22 API
+ * ```ts
+ * checkNode20Baseline("x.ts", "const p = Promise.withResolvers();\n").length; // 1
+ * ```
+ */
+export function checkNode20Baseline(file: string, source: string): Finding[] {
+  const { codeOnly } = sourceViews(source);
+  const findings: Finding[] = [];
+  for (const [pattern, what] of NEWER_THAN_NODE_20) {
+    for (const match of codeOnly.matchAll(pattern)) {
+      findings.push({
+        file,
+        line: lineOf(source, match.index),
+        message: `uses ${what}; Node 20 does not have it`,
+      });
+    }
+  }
+  return findings;
+}
+
 const TRAPPED_GLOBALS = ["Deno", "Bun"] as const;
 
 /**
@@ -239,6 +296,11 @@ export async function checkTree(root: string): Promise<Finding[]> {
     findings.push(...checkRuntime(file, readFileSync(join(root, file), "utf8")));
   }
   findings.push(...await checkRuntimeLoad(root, runtimeFiles));
+  const everything = ["src", "tests", "scripts", "examples"].flatMap((dir) => listTs(root, dir))
+    .concat(["mod.ts", "server.ts", "client.ts"].filter((f) => existsSync(join(root, f))));
+  for (const file of everything) {
+    findings.push(...checkNode20Baseline(file, readFileSync(join(root, file), "utf8")));
+  }
   return findings;
 }
 
@@ -246,7 +308,7 @@ if (import.meta.main ?? process.argv[1] === fileURLToPath(import.meta.url)) {
   const root = resolve(fileURLToPath(import.meta.url), "../..");
   const findings = await checkTree(root);
   for (const f of findings) console.error(`${f.file}:${f.line}: ${f.message}`);
-  const scanned = ["src/http1", "src/server", "src/client", "src/runtime"]
+  const scanned = ["src", "tests", "scripts", "examples"]
     .map((dir) => listTs(root, dir).length).reduce((a, b) => a + b, 0);
   if (findings.length > 0) {
     console.error(`check_isolation: ${findings.length} finding(s) in ${scanned} files`);

@@ -1,0 +1,67 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+
+const root = new URL("../", import.meta.url);
+
+interface PackageJson {
+  name: string;
+  version: string;
+  exports: Record<string, string | Record<string, string>>;
+  files: string[];
+  engines: { node: string };
+}
+
+interface DenoJson {
+  name: string;
+  version: string;
+  exports: Record<string, string>;
+}
+
+function readJson<T>(name: string): T {
+  return JSON.parse(readFileSync(new URL(name, root), "utf8")) as T;
+}
+
+const pkg = readJson<PackageJson>("package.json");
+const deno = readJson<DenoJson>("deno.json");
+
+/** The package.json subpaths that are code entry points. */
+const npmEntries = Object.entries(pkg.exports).filter(([key]) => key !== "./package.json");
+
+test("package.json and deno.json export the same subpaths", () => {
+  assert.deepEqual(npmEntries.map(([key]) => key).sort(), Object.keys(deno.exports).sort());
+});
+
+test("package.json and deno.json carry the same version", () => {
+  assert.equal(pkg.version, deno.version);
+  assert.match(pkg.version, /^\d+\.\d+\.\d+(-[\w.]+)?$/);
+});
+
+test("every deno.json export is an existing .ts file", () => {
+  for (const [key, target] of Object.entries(deno.exports)) {
+    assert.match(target, /^\.\/[\w/]+\.ts$/, `${key} -> ${target}`);
+    assert.ok(existsSync(new URL(target, root)), `${key}: ${target} does not exist`);
+  }
+});
+
+test("each npm export is the built form of the deno.json export, types first", () => {
+  for (const [key, conditions] of npmEntries) {
+    assert.equal(typeof conditions, "object", `${key} needs types and default conditions`);
+    const source = deno.exports[key];
+    assert.ok(source !== undefined, `${key} missing from deno.json`);
+    const base = source.replace(/^\.\//, "./dist/").replace(/\.ts$/, "");
+    assert.deepEqual(conditions, { types: `${base}.d.ts`, default: `${base}.js` });
+    assert.deepEqual(
+      Object.keys(conditions),
+      ["types", "default"],
+      `${key}: types must come first`,
+    );
+  }
+});
+
+test("the npm package ships dist, README.md and LICENSE, which exist", () => {
+  assert.deepEqual([...pkg.files].sort(), ["LICENSE", "README.md", "dist"]);
+  assert.ok(existsSync(new URL("README.md", root)));
+  assert.ok(existsSync(new URL("LICENSE", root)));
+  assert.equal(pkg.engines.node, ">=20");
+});
