@@ -74,6 +74,8 @@ export class Connection implements SocketHandlers, ExchangeHost {
   #processing = false;
   #again = false;
   #discarded = 0;
+  /** Whether bytes of a next request head have arrived (for 408 versus a silent close). */
+  #headStarted = false;
 
   /**
    * Starts serving a socket.
@@ -109,6 +111,7 @@ export class Connection implements SocketHandlers, ExchangeHost {
 
   /** @param chunk Bytes from the client. */
   onData(chunk: Uint8Array): void {
+    this.#headStarted = true;
     if (this.#deadlineKind === IDLE_DEADLINE) {
       this.#deadlineKind = HEAD_DEADLINE;
       this.#deadline = Date.now() + this.#context.limits.headersTimeout;
@@ -153,7 +156,7 @@ export class Connection implements SocketHandlers, ExchangeHost {
    */
   checkDeadline(now: number): void {
     if (this.#deadlineKind === NO_DEADLINE || now < this.#deadline || this.#closed) return;
-    if (this.#deadlineKind === HEAD_DEADLINE && this.#parser.buffered > 0) {
+    if (this.#deadlineKind === HEAD_DEADLINE && this.#headStarted) {
       // RFC 9110 section 15.5.9: the client was too slow to send its request.
       this.#writeError(408, "request header timeout");
       return;
@@ -228,6 +231,7 @@ export class Connection implements SocketHandlers, ExchangeHost {
       this.#end();
       return;
     }
+    this.#headStarted = this.#parser.buffered > 0;
     if (this.#parser.buffered === 0) {
       this.#deadlineKind = IDLE_DEADLINE;
       this.#deadline = Date.now() + this.#context.limits.idleTimeout;
@@ -310,6 +314,7 @@ export class Connection implements SocketHandlers, ExchangeHost {
 
   #startExchange(head: RequestHead): void {
     this.#deadlineKind = NO_DEADLINE;
+    this.#headStarted = false;
     const context = this.#context;
     const exchange = new Exchange(this, head, this.socket.remoteAddress);
     this.#exchange = exchange;

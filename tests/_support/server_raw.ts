@@ -189,5 +189,5 @@ export function rawConnect(port: number): Promise<RawConnection> {
  * ```
  */
 export function statusLines(text: string): string[] {
-  return text.split("\r\n").filter((line) => /^HTTP\/1\.[01] \d{3}/.test(line));
+  return text.split(/\r?\n/).filter((line) => /^HTTP\/1\.[01] \d{3}/.test(line));
 }
