@@ -28,3 +28,17 @@ export function warnOnce(key: string, message: string): boolean {
   console.warn(message);
   return true;
 }
+
+/**
+ * Forgets every warning printed so far, so the next one prints again. For
+ * tests, which share one process per runtime.
+ *
+ * @example
+ * ```ts
+ * import { forgetWarnings, warnOnce } from "./warn_once.ts";
+ * forgetWarnings();
+ * ```
+ */
+export function forgetWarnings(): void {
+  warned.clear();
+}

@@ -1,0 +1,254 @@
+/**
+ * `sendInformational()` on the engine adapter of the current runtime:
+ * validation, HTTP/1.0, ordering, the final-response boundary, observed by
+ * raw bytes, `node:http.request`'s `information` event, curl and our client.
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import http from "node:http";
+import { fetch } from "../client.ts";
+import { sendInformational } from "../server.ts";
+import { forgetWarnings } from "../src/server/warn_once.ts";
+import { rawRequest, statusLines } from "./_support/server_raw.ts";
+import { delay, within, withServer } from "./_support/server_util.ts";
+
+/** A handler sending three 103s (and a 102) apart, then 200. */
+async function threeHints(request: Request): Promise<Response> {
+  for (let index = 0; index < 3; index++) {
+    sendInformational(request, 103, {
+      link: `</style-${index}.css>; rel=preload; as=style`,
+      "x-hint-index": String(index),
+    });
+    await delay(10);
+  }
+  sendInformational(request, 102);
+  return new Response("done");
+}
+
+test("sendInformational() writes each interim response before the final one, in order", async () => {
+  await withServer(threeHints, {}, async (_server, port) => {
+    const { text } = await rawRequest(
+      port,
+      "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert.deepEqual(statusLines(text), [
+      "HTTP/1.1 103 Early Hints",
+      "HTTP/1.1 103 Early Hints",
+      "HTTP/1.1 103 Early Hints",
+      "HTTP/1.1 102 Processing",
+      "HTTP/1.1 200 OK",
+    ]);
+    assert.deepEqual(text.match(/x-hint-index: \d/g), [
+      "x-hint-index: 0",
+      "x-hint-index: 1",
+      "x-hint-index: 2",
+    ]);
+    assert.match(text, /\r\n\r\ndone$/);
+  });
+});
+
+test("node:http.request sees each 103 as an information event before the response", async () => {
+  await withServer(threeHints, {}, async (_server, port) => {
+    const seen = await new Promise<string[]>((resolve, reject) => {
+      const events: string[] = [];
+      const request = http.request({ host: "127.0.0.1", port, path: "/" }, (response) => {
+        events.push(`response ${response.statusCode}`);
+        response.resume();
+        response.on("end", () => resolve(events));
+      });
+      request.on("information", (info) => {
+        events.push(`${info.statusCode} ${info.headers["x-hint-index"] ?? "-"}`);
+      });
+      request.on("error", reject);
+      request.setTimeout(5_000, () => request.destroy(new Error("timed out")));
+      request.end();
+    });
+    assert.deepEqual(seen, ["103 0", "103 1", "103 2", "102 -", "response 200"]);
+  });
+});
+
+test("our fetch sees the interim responses through onInformational", async () => {
+  await withServer(threeHints, {}, async (_server, port) => {
+    const seen: string[] = [];
+    const response = await fetch(`http://127.0.0.1:${port}/`, {
+      onInformational(info) {
+        seen.push(`${info.status} ${info.headers.get("x-hint-index") ?? "-"}`);
+      },
+      signal: AbortSignal.timeout(5_000),
+    });
+    assert.equal(await response.text(), "done");
+    assert.deepEqual(seen, ["103 0", "103 1", "103 2", "102 -"]);
+  });
+});
+
+const curlMissing = await new Promise<string | false>((resolve) => {
+  const child = spawn("curl", ["--version"], { stdio: "ignore" });
+  child.on("error", () => resolve("curl not installed"));
+  child.on("exit", (code) => resolve(code === 0 ? false : "curl not installed"));
+});
+
+test("curl -v shows the 103 before the 200", { skip: curlMissing }, async () => {
+  await withServer(threeHints, {}, async (_server, port) => {
+    const stderr = await new Promise<string>((resolve, reject) => {
+      const child = spawn("curl", ["-sv", "--max-time", "10", `http://127.0.0.1:${port}/`]);
+      let output = "";
+      child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      child.stdout.resume();
+      child.on("error", reject);
+      child.on("close", () => resolve(output));
+    });
+    const heads = stderr.split("\n").filter((line) => /^< HTTP\/1\.1 \d{3}/.test(line))
+      .map((line) => line.trim());
+    assert.deepEqual(heads, [
+      "< HTTP/1.1 103 Early Hints",
+      "< HTTP/1.1 103 Early Hints",
+      "< HTTP/1.1 103 Early Hints",
+      "< HTTP/1.1 102 Processing",
+      "< HTTP/1.1 200 OK",
+    ]);
+    assert.match(stderr, /< link: <\/style-0\.css>; rel=preload; as=style/);
+  });
+});
+
+test("sendInformational() sends nothing to an HTTP/1.0 client and says so", async () => {
+  let result: unknown;
+  await withServer(
+    (request) => {
+      result = sendInformational(request, 103, { link: "</a.css>; rel=preload" });
+      return new Response("ten");
+    },
+    {},
+    async (_server, port) => {
+      const { text } = await rawRequest(port, "GET / HTTP/1.0\r\n\r\n");
+      assert.deepEqual(statusLines(text), ["HTTP/1.1 200 OK"]);
+      assert.doesNotMatch(text, /link:/);
+      assert.deepEqual(result, { sent: false, reason: "http/1.0" });
+    },
+  );
+});
+
+test("sendInformational() refuses bad statuses and fields with clear errors", async () => {
+  const errors: Record<string, unknown> = {};
+  await withServer(
+    (request) => {
+      const attempt = (name: string, call: () => unknown) => {
+        try {
+          call();
+          errors[name] = "no error";
+        } catch (error) {
+          errors[name] = error;
+        }
+      };
+      attempt("101", () => sendInformational(request, 101));
+      attempt("99", () => sendInformational(request, 99));
+      attempt("200", () => sendInformational(request, 200));
+      attempt("103.5", () => sendInformational(request, 103.5));
+      attempt("CRLF", () => sendInformational(request, 103, { "x-a": "1\r\nx-b: 2" }));
+      attempt("NUL", () => sendInformational(request, 103, [["x-a", "a\0b"]]));
+      attempt("name", () => sendInformational(request, 103, { "bad name": "1" }));
+      attempt("content-length", () => sendInformational(request, 103, { "content-length": "0" }));
+      attempt(
+        "transfer-encoding",
+        () => sendInformational(request, 103, { "transfer-encoding": "chunked" }),
+      );
+      return new Response("fine");
+    },
+    {},
+    async (_server, port) => {
+      const { text } = await rawRequest(
+        port,
+        "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      );
+      // Nothing half-written: the refused hints left no bytes behind.
+      assert.deepEqual(statusLines(text), ["HTTP/1.1 200 OK"]);
+    },
+  );
+  for (const name of ["101", "99", "200", "103.5"]) {
+    assert.ok(errors[name] instanceof RangeError, `${name}: ${errors[name]}`);
+  }
+  assert.match(String(errors["101"]), /final response/);
+  for (const name of ["CRLF", "NUL", "name", "content-length", "transfer-encoding"]) {
+    assert.ok(errors[name] instanceof TypeError, `${name}: ${errors[name]}`);
+  }
+});
+
+test("sendInformational() fails clearly after the final response has begun", async () => {
+  let late: Promise<unknown> | undefined;
+  await withServer(
+    (request) => {
+      late = new Promise((resolve) => {
+        setTimeout(() => {
+          try {
+            resolve(sendInformational(request, 103, { link: "</late.css>" }));
+          } catch (error) {
+            resolve(error);
+          }
+        }, 20);
+      });
+      return new Response(
+        new ReadableStream({
+          async pull(controller) {
+            await late;
+            controller.enqueue(new TextEncoder().encode("body"));
+            controller.close();
+          },
+        }),
+      );
+    },
+    {},
+    async (_server, port) => {
+      const { text } = await rawRequest(
+        port,
+        "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      );
+      assert.deepEqual(statusLines(text), ["HTTP/1.1 200 OK"]);
+      const error = await within(late!, 5_000, "the late hint");
+      assert.ok(error instanceof TypeError, String(error));
+      assert.match(String(error), /final response .* has already begun/);
+    },
+  );
+});
+
+test("sendInformational() writes the hint at once, before the handler finishes", async () => {
+  let release: () => void = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  await withServer(
+    async (request) => {
+      sendInformational(request, 103, { "x-pod-name": "daemon-0" });
+      await within(released, 5_000, "release");
+      return new Response("final");
+    },
+    {},
+    async (_server, port) => {
+      const first = rawRequest(port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", {
+        until: (t) => t.includes("\r\n\r\n"),
+      });
+      const { text } = await first;
+      release();
+      assert.equal(text, "HTTP/1.1 103 Early Hints\r\nx-pod-name: daemon-0\r\n\r\n");
+    },
+  );
+});
+
+test("sendInformational() on a request not served by serve() warns once and sends nothing", () => {
+  forgetWarnings();
+  const warnings: string[] = [];
+  const original = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args.join(" "));
+  try {
+    const request = new Request("http://localhost/");
+    assert.deepEqual(sendInformational(request, 103, { link: "</a>" }), {
+      sent: false,
+      reason: "unsupported",
+    });
+    assert.deepEqual(sendInformational(request, 103), { sent: false, reason: "unsupported" });
+    // Misuse is still reported, whatever the server.
+    assert.throws(() => sendInformational(request, 101), RangeError);
+  } finally {
+    console.warn = original;
+  }
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /interim/);
+});
