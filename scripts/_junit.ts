@@ -1,16 +1,17 @@
 /**
- * Reads the JUnit XML that `deno test`, `bun test` and `node --test` write,
- * and reduces it to one result per top-level `test()` call.
+ * Reads what `deno test` and `bun test` write as JUnit XML, and what
+ * `node --test` writes through `node_test_reporter.mjs`, and reduces each to
+ * one result per top-level `test()` call.
  *
- * The three reporters disagree on shape, so each has its own reducer:
+ * The reporters disagree on shape, so each has its own reducer:
  * - Deno lists every subtest as its own `<testcase>` named `parent > child`
  *   after the top-level ones; only names that are not a step of another
  *   case count.
  * - Bun lists top-level tests only; a failing subtest fails its parent.
- * - Node 20 turns a test that has subtests into a `<testsuite>` (with no
- *   testcase of its own), gives no file names, and names a file that crashed
- *   before reporting by its absolute path. It is the only one that records
- *   skip reasons.
+ * - Node 20's JUnit reporter gives no file names and turns a test with
+ *   subtests into a `<testsuite>`, so Node uses our own JSON-lines reporter,
+ *   which keeps the file, the nesting depth and the skip reason (Node is the
+ *   only runtime that reports skip reasons).
  *
  * @module
  */
@@ -199,47 +200,41 @@ export function bunResults(xml: string): TestResult[] {
   return results;
 }
 
-function hasFailure(element: XmlElement): boolean {
-  return element.children.some((child) =>
-    child.name === "failure" || child.name === "error" || hasFailure(child)
-  );
-}
-
 /**
- * Reduces Node's JUnit report: a `<testcase>` directly under `<testsuites>`
- * is a top-level test, and so is a `<testsuite>` there (a test with
- * subtests, failed when any of them failed).
+ * Reduces the JSON lines of `node_test_reporter.mjs` to top-level tests
+ * (nesting 0). Node reports a file that failed outside any test (a load
+ * error, a top-level throw) as a test named by the file's absolute path.
  *
- * @param xml The report.
- * @param root Absolute path of the project, to shorten crashed-file names.
- * @returns One result per top-level test; `file` is `""` (Node does not say).
+ * @param text The reporter's output.
+ * @param root Absolute path of the project, to make file names relative.
+ * @returns One result per top-level test.
  *
  * @example Reduce a report
  * ```ts
- * nodeResults("<testsuites></testsuites>", "/repo"); // []
+ * nodeResults('{"name":"t","file":"/repo/tests/a.test.ts","nesting":0,"outcome":"passed","detail":""}', "/repo");
+ * // [{ file: "tests/a.test.ts", name: "t", outcome: "passed", detail: "" }]
  * ```
  */
-export function nodeResults(xml: string, root: string): TestResult[] {
+export function nodeResults(text: string, root: string): TestResult[] {
   const results: TestResult[] = [];
-  for (const suites of childrenNamed(parseXml(xml), "testsuites")) {
-    for (const child of suites.children) {
-      // Node 20 escapes `"` as `&quot;` and then escapes that `&` again.
-      const rawName = (child.attributes.get("name") ?? "").replaceAll("&quot;", '"');
-      if (child.name === "testcase") {
-        const crashedFile = rawName.startsWith(`${root}/`) && rawName.endsWith(".ts");
-        const file = crashedFile ? rawName.slice(root.length + 1) : "";
-        const name = crashedFile ? "(the file failed outside any test)" : rawName;
-        results.push({ file, name, ...caseOutcome(child) });
-      } else if (child.name === "testsuite") {
-        const failed = hasFailure(child);
-        results.push({
-          file: "",
-          name: rawName,
-          outcome: failed ? "failed" : "passed",
-          detail: failed ? "a subtest failed" : "",
-        });
-      }
-    }
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    const event = JSON.parse(line) as {
+      name: string;
+      file: string;
+      nesting: number;
+      outcome: Outcome;
+      detail: string;
+    };
+    if (event.nesting !== 0) continue;
+    const file = event.file.startsWith(`${root}/`) ? event.file.slice(root.length + 1) : event.file;
+    const wholeFile = event.name === event.file;
+    results.push({
+      file,
+      name: wholeFile ? "(the file failed outside any test)" : event.name,
+      outcome: event.outcome,
+      detail: event.detail,
+    });
   }
   return results;
 }

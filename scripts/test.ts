@@ -2,8 +2,8 @@
  * The project's test runner (`npm test`): static checks, then the same
  * `tests/*.test.ts` suite under Deno, Bun and Node, one after the other.
  *
- * Each runtime writes JUnit XML, which is reduced to one result per
- * top-level `test()` call (see `_junit.ts`). The run ends with one line,
+ * Deno and Bun write JUnit XML, Node JSON lines (`node_test_reporter.mjs`);
+ * each is reduced to one result per top-level `test()` call (`_junit.ts`). The run ends with one line,
  * `N passed, N failed, N skipped`, summed over all runtimes; a failed check
  * step, a runtime that timed out, crashed or reported nothing, and a test
  * file a runtime did not report on each count as one failure.
@@ -245,7 +245,7 @@ function runtimeCommand(runtime: Runtime, files: readonly string[], junit: strin
           "--test-concurrency=1",
           "--test-reporter=spec",
           "--test-reporter-destination=stdout",
-          "--test-reporter=junit",
+          "--test-reporter=./scripts/node_test_reporter.mjs",
           `--test-reporter-destination=${junit}`,
           ...files,
         ],
@@ -258,7 +258,7 @@ async function runRuntime(
   files: readonly string[],
   timeoutMs: number,
 ): Promise<RuntimeReport> {
-  const junit = join(RESULTS_DIR, `${runtime}.xml`);
+  const junit = join(RESULTS_DIR, runtime === "node" ? "node.jsonl" : `${runtime}.xml`);
   rmSync(junit, { force: true });
   const step = runtimeCommand(runtime, files, junit);
   heading(`${runtime}: ${step.name} (${files.length} files)`);
@@ -280,14 +280,14 @@ async function runRuntime(
       problems.push(`could not read ${relative(ROOT, junit)}: ${String(error)}`);
     }
   } else if (problems.length === 0) {
-    problems.push(`${step.name} wrote no JUnit report (${describeExit(run)})`);
+    problems.push(`${step.name} wrote no report (${describeExit(run)})`);
   }
   if (results.length === 0 && problems.length === 0) {
     problems.push(`${step.name} reported no tests (${describeExit(run)})`);
   }
-  if (runtime !== "node" && results.length > 0) {
-    // Deno and Bun name the file of every result; a file with none crashed
-    // while loading (Bun prints such errors but leaves them out of the XML).
+  if (results.length > 0) {
+    // Every result names its file; a file with none crashed while loading
+    // (Bun prints such errors but leaves them out of its XML).
     const reported = new Set(results.map((r) => r.file));
     for (const file of files) {
       if (!reported.has(file)) problems.push(`${file}: no test results (failed to load?)`);
@@ -353,17 +353,17 @@ function printSummary(checks: readonly CheckResult[], reports: readonly RuntimeR
     console.log(index === 0 ? bold(line) : line);
   }
 
-  // Deno and Bun do not report skip reasons; Node does, by test name.
+  // Deno and Bun do not report skip reasons; Node does, for the same test.
   const nodeReasons = new Map<string, string>();
   for (const report of reports) {
     if (report.runtime !== "node") continue;
     for (const r of report.results) {
-      if (r.outcome === "skipped" && r.detail !== "") nodeReasons.set(r.name, r.detail);
+      if (r.outcome === "skipped" && r.detail !== "") nodeReasons.set(label(r), r.detail);
     }
   }
   const skipped = reports.flatMap((report) =>
     report.results.filter((r) => r.outcome === "skipped").map((r) => {
-      const borrowed = nodeReasons.get(r.name);
+      const borrowed = nodeReasons.get(label(r));
       const reason = r.detail !== ""
         ? r.detail
         : borrowed !== undefined
