@@ -55,7 +55,7 @@ export function createSeedApp(delayMs: number): Hono {
     c.header("xxx", "yyy");
     c.header("aaa", "bbb");
     c.header("sss", "ttt");
-    await hint(c);
+    hint(c);
 
     await new Promise((resolve) => setTimeout(resolve, delayMs));
     c.header("xxx", "zzz");

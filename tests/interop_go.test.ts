@@ -57,18 +57,12 @@ async function observeWithOurClient(
     return {
       informational,
       status: response.status,
-      headers: toGoMap(finalFields(response)),
+      headers: toGoMap(response.rawHeaders),
       body,
     };
   } finally {
     await client.close();
   }
-}
-
-/** The final response's fields, one pair per field line. */
-function finalFields(response: Response): Iterable<readonly [string, string]> {
-  return (response as Response & { rawHeaders: ReadonlyArray<readonly [string, string]> })
-    .rawHeaders;
 }
 
 async function goJson(args: string[]): Promise<GoReport> {

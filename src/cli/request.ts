@@ -27,7 +27,7 @@ export interface CliRequest {
   /** Request header fields in order. */
   readonly headers: ReadonlyArray<readonly [string, string]>;
   /** The request body, if any. */
-  readonly body?: Uint8Array;
+  readonly body?: Uint8Array<ArrayBuffer>;
   /** Connect through this unix socket instead of TCP. */
   readonly unixSocket?: string;
   /** Extra trusted CA certificates (PEM). */
@@ -96,7 +96,7 @@ export async function sendRequest(request: CliRequest): Promise<void> {
     request.onFinal({
       status: response.status,
       statusText: response.statusText,
-      headers: [...response.headers],
+      headers: response.rawHeaders,
     });
     if (response.body !== null) {
       for await (const chunk of response.body) request.onBody(chunk);

@@ -72,7 +72,7 @@ export async function runCli(host: CliHost): Promise<number> {
     return EXIT_OK;
   }
 
-  let body: Uint8Array | undefined;
+  let body: Uint8Array<ArrayBuffer> | undefined;
   let ca: string | undefined;
   try {
     body = await readBody(options, host);
@@ -89,7 +89,7 @@ export async function runCli(host: CliHost): Promise<number> {
 
 async function exchange(
   options: CliOptions,
-  body: Uint8Array | undefined,
+  body: Uint8Array<ArrayBuffer> | undefined,
   ca: string | undefined,
   host: CliHost,
 ): Promise<number> {
@@ -170,7 +170,10 @@ async function exchange(
   return options.fail && status >= 400 ? EXIT_HTTP_ERROR : EXIT_OK;
 }
 
-async function readBody(options: CliOptions, host: CliHost): Promise<Uint8Array | undefined> {
+async function readBody(
+  options: CliOptions,
+  host: CliHost,
+): Promise<Uint8Array<ArrayBuffer> | undefined> {
   if (options.data.length === 0) return undefined;
   const encoder = new TextEncoder();
   const parts: Uint8Array[] = [];
@@ -233,7 +236,7 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
+function concat(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   const total = parts.reduce((sum, part) => sum + part.byteLength, 0);
   const out = new Uint8Array(total);
   let offset = 0;
