@@ -80,6 +80,14 @@ export class ByteQueue {
     return at;
   }
 
+  /**
+   * Records that no LF occurs before `index` (absolute), so the next
+   * `findLineFeed()` starts there.
+   */
+  markScanned(index: number): void {
+    this.#scanned = index - this.start;
+  }
+
   /** Removes and returns every pending byte (a copy the caller owns). */
   takeAll(): Uint8Array {
     const rest = this.bytes.slice(this.start, this.end);

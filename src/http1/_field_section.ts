@@ -1,13 +1,28 @@
 /**
  * Reads a field section (header or trailer lines up to the empty line) from a
- * byte queue, line by line, decoding each field once. Private to the engine.
+ * byte queue, decoding each field once. Private to the engine.
+ *
+ * The complete lines present are located first, then decoded with one call
+ * and parsed; the bytes of a line still incomplete stay in the queue, so a
+ * section split across chunks is never copied as a whole.
  *
  * @module
  */
 
-import { COLON, CR, decodeLatin1, HTAB, SP, TCHAR } from "./_bytes.ts";
+import {
+  COLON,
+  CR,
+  decodeAscii,
+  decodeLatin1,
+  FIELD_NAME_BYTE,
+  FIELD_VALUE_BYTE,
+  HTAB,
+  LF,
+  SP,
+} from "./_bytes.ts";
 import type { ByteQueue } from "./_byte_queue.ts";
-import { findLineEnd, lineContentEnd } from "./_lines.ts";
+import { lowerFieldName } from "./_field_names.ts";
+import { lineContentEnd } from "./_lines.ts";
 import { Http1Error } from "./errors.ts";
 import type { HeaderList } from "./types.ts";
 
@@ -16,6 +31,8 @@ export class FieldSectionReader {
   /** The fields read so far, names lower-cased. */
   fields: HeaderList = [];
   #bytes = 0;
+  // LF positions of the complete lines found by the current read().
+  readonly #lineEnds: number[] = [];
   readonly #maxBytes: number;
   readonly #maxCount: number;
   readonly #allowBareLf: boolean;
@@ -44,45 +61,91 @@ export class FieldSectionReader {
    * the section was consumed, false when more bytes are needed.
    */
   read(queue: ByteQueue): boolean {
+    const bytes = queue.bytes;
+    const end = queue.end;
+    const lineEnds = this.#lineEnds;
+    lineEnds.length = 0;
+    // Pass 1: find the complete lines, up to the empty line. Each field line
+    // counts with its CRLF against maxHeaderBytes; a limit error is raised
+    // only after the lines before it were parsed, so the error reported does
+    // not depend on how the bytes were split.
+    let used = this.#bytes;
+    let lineStart = queue.start;
+    let complete = false;
+    let overflow = false;
     for (;;) {
-      // Each field line counts with its CRLF; the limit is enforced before
-      // the line is complete.
-      const room = this.#maxBytes - this.#bytes - 2;
-      const lf = findLineEnd(
-        queue,
-        room < 0 ? 0 : room,
-        "HEADERS_TOO_LARGE",
-        this.#what,
-      );
-      if (lf === -1) return false;
-      const start = queue.start;
-      const end = lineContentEnd(queue, lf, this.#allowBareLf);
-      const lineBytes = lf + 1 - start;
-      if (end === start) {
-        queue.consume(lineBytes);
-        return true;
+      const lf = lineStart === queue.start ? queue.findLineFeed() : findLf(bytes, lineStart, end);
+      if (lf === -1) {
+        // The pending part will count at least one more byte (its LF).
+        const pending = end - lineStart;
+        if (pending >= 2 && used + pending + 1 > this.#maxBytes) overflow = true;
+        break;
       }
-      this.fields.push(parseFieldLine(queue.bytes, start, end));
-      if (this.fields.length > this.#maxCount) {
-        throw new Http1Error(
-          "HEADERS_TOO_LARGE",
-          `${this.#what} has more than ${this.#maxCount} fields`,
-        );
+      const lineBytes = lf + 1 - lineStart;
+      if (lineBytes <= 2 && (lf === lineStart || bytes[lineStart] === CR)) {
+        lineEnds.push(lf);
+        complete = true;
+        break;
       }
-      this.#bytes += lineBytes;
-      queue.consume(lineBytes);
+      // Count a bare-LF line as if it had a CR, so the limit is the same.
+      used += bytes[lf - 1] === CR ? lineBytes : lineBytes + 1;
+      if (used > this.#maxBytes) {
+        overflow = true;
+        break;
+      }
+      lineEnds.push(lf);
+      lineStart = lf + 1;
     }
+    // Pass 2: decode the complete lines once and parse them.
+    const count = lineEnds.length;
+    if (count > 0) {
+      const regionStart = queue.start;
+      const lastFieldEnd = complete
+        ? (count > 1 ? lineEnds[count - 2]! : regionStart)
+        : lineEnds[count - 1]!;
+      const text = lastFieldEnd > regionStart ? decodeAscii(bytes, regionStart, lastFieldEnd) : "";
+      let start = regionStart;
+      for (let i = 0; i < count; i++) {
+        const lf = lineEnds[i]!;
+        const contentEnd = lineContentEnd(queue, lf, this.#allowBareLf, start);
+        if (contentEnd === start) break; // the empty line
+        this.fields.push(parseFieldLine(bytes, start, contentEnd, text, regionStart));
+        if (this.fields.length > this.#maxCount) {
+          throw new Http1Error(
+            "HEADERS_TOO_LARGE",
+            `${this.#what} has more than ${this.#maxCount} fields`,
+          );
+        }
+        this.#bytes += lf + 1 - start;
+        start = lf + 1;
+      }
+      queue.consume(lineEnds[count - 1]! + 1 - regionStart);
+    }
+    if (overflow) {
+      throw new Http1Error("HEADERS_TOO_LARGE", `${this.#what} exceeds ${this.#maxBytes} bytes`);
+    }
+    if (!complete) queue.markScanned(end);
+    return complete;
   }
+}
+
+function findLf(bytes: Uint8Array, from: number, end: number): number {
+  if (from >= end) return -1;
+  const at = bytes.indexOf(LF, from);
+  return at === -1 || at >= end ? -1 : at;
 }
 
 /**
  * Parses `field-name ":" OWS field-value OWS` (RFC 9112 section 5) from
- * `bytes[start, end)`, the line without its terminator.
+ * `bytes[start, end)`, the line without its terminator. `text` is the
+ * decoded region starting at `textStart` when it was all ASCII.
  */
 function parseFieldLine(
   bytes: Uint8Array,
   start: number,
   end: number,
+  text: string | undefined,
+  textStart: number,
 ): [string, string] {
   const first = bytes[start];
   if (first === SP || first === HTAB) {
@@ -94,9 +157,9 @@ function parseFieldLine(
   let colon = start;
   let hasUpper = false;
   for (; colon < end; colon++) {
-    const byte = bytes[colon]!;
-    if (TCHAR[byte] === 0) break;
-    if (byte >= 0x41 && byte <= 0x5a) hasUpper = true;
+    const kind = FIELD_NAME_BYTE[bytes[colon]!];
+    if (kind === 0) break;
+    if (kind === 2) hasUpper = true;
   }
   if (colon === end) {
     throw new Http1Error("BAD_SYNTAX", "field line without a colon");
@@ -130,9 +193,8 @@ function parseFieldLine(
     (bytes[valueEnd - 1] === SP || bytes[valueEnd - 1] === HTAB)
   ) valueEnd--;
   for (let i = valueStart; i < valueEnd; i++) {
-    const byte = bytes[i]!;
-    // field-vchar / SP / HTAB / obs-text (RFC 9110 section 5.5)
-    if (byte < 0x20 ? byte !== HTAB : byte === 0x7f) {
+    if (FIELD_VALUE_BYTE[bytes[i]!] === 0) {
+      const byte = bytes[i]!;
       if (byte === CR) {
         throw new Http1Error("BARE_CR", "field value contains a bare CR");
       }
@@ -142,10 +204,15 @@ function parseFieldLine(
       );
     }
   }
-  const line = decodeLatin1(bytes, start, valueEnd);
-  const rawName = line.slice(0, colon - start);
-  return [
-    hasUpper ? rawName.toLowerCase() : rawName,
-    line.slice(valueStart - start),
-  ];
+  let name: string;
+  let value: string;
+  if (text !== undefined) {
+    name = text.slice(start - textStart, colon - textStart);
+    value = text.slice(valueStart - textStart, valueEnd - textStart);
+  } else {
+    const line = decodeLatin1(bytes, start, valueEnd);
+    name = line.slice(0, colon - start);
+    value = line.slice(valueStart - start);
+  }
+  return [hasUpper ? lowerFieldName(name) : name, value];
 }

@@ -45,11 +45,7 @@ export function readFieldFacts(fields: HeaderList): FieldFacts {
         facts.transferCodings = addTransferCodings(facts.transferCodings, field[1]);
         break;
       case "connection":
-        for (const option of splitList(field[1])) {
-          const token = option.toLowerCase();
-          if (token === "close") facts.connectionClose = true;
-          else if (token === "keep-alive") facts.connectionKeepAlive = true;
-        }
+        readConnectionOptions(facts, field[1]);
         break;
       case "host":
         facts.hostCount++;
@@ -60,6 +56,16 @@ export function readFieldFacts(fields: HeaderList): FieldFacts {
     }
   }
   return facts;
+}
+
+function readConnectionOptions(facts: FieldFacts, value: string): void {
+  // Fast path for the common single option.
+  const options = value.indexOf(",") === -1 ? [trimOws(value)] : splitList(value);
+  for (const option of options) {
+    const token = option.length === 5 || option.length === 10 ? option.toLowerCase() : "";
+    if (token === "close") facts.connectionClose = true;
+    else if (token === "keep-alive") facts.connectionKeepAlive = true;
+  }
 }
 
 /**

@@ -36,15 +36,17 @@ export function findLineEnd(
 }
 
 /**
- * The end of the content of the line ending at `lf` (the CR excluded).
+ * The end of the content of the line starting at `lineStart` and ending at
+ * `lf` (the CR excluded).
  * A bare LF terminator is accepted only when `allowBareLf` is set.
  */
 export function lineContentEnd(
   queue: ByteQueue,
   lf: number,
   allowBareLf: boolean,
+  lineStart: number = queue.start,
 ): number {
-  if (lf > queue.start && queue.bytes[lf - 1] === CR) return lf - 1;
+  if (lf > lineStart && queue.bytes[lf - 1] === CR) return lf - 1;
   if (!allowBareLf) {
     throw new Http1Error(
       "BAD_SYNTAX",

@@ -1,0 +1,269 @@
+/**
+ * Measures the sans-IO HTTP/1.1 parsers in messages per second, on whichever
+ * runtime runs it, and (when `node:_http_common` is available) llhttp as used
+ * by node:http in the same run, on the same bytes.
+ *
+ * Usage:
+ *   deno run -A scripts/bench_parse.ts
+ *   bun scripts/bench_parse.ts
+ *   node --import tsx scripts/bench_parse.ts
+ *
+ * Options: `--seconds=N` per case (default 1).
+ *
+ * @module
+ */
+
+import { RequestParser } from "../src/http1/request_parser.ts";
+import { ResponseParser } from "../src/http1/response_parser.ts";
+
+const BROWSER_GET = "GET /assets/app.js?v=3 HTTP/1.1\r\n" +
+  "Host: www.example.com\r\n" +
+  "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) " +
+  "Chrome/126.0.0.0 Safari/537.36\r\n" +
+  "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8\r\n" +
+  "Accept-Language: en-US,en;q=0.9\r\n" +
+  "Accept-Encoding: gzip, deflate, br, zstd\r\n" +
+  "Referer: https://www.example.com/\r\n" +
+  "Connection: keep-alive\r\n" +
+  "Cookie: session=3f2a9c1e7b; theme=dark\r\n" +
+  "Sec-Fetch-Dest: script\r\n" +
+  "Sec-Fetch-Mode: no-cors\r\n" +
+  "Sec-Fetch-Site: same-origin\r\n" +
+  "\r\n";
+
+const BODY = "<!doctype html><title>hi</title><p>hello</p>\n";
+const HINT_AND_RESPONSE = "HTTP/1.1 103 Early Hints\r\n" +
+  "Link: </style.css>; rel=preload; as=style\r\n" +
+  "Link: </app.js>; rel=preload; as=script\r\n" +
+  "\r\n" +
+  "HTTP/1.1 200 OK\r\n" +
+  "Content-Type: text/html; charset=utf-8\r\n" +
+  `Content-Length: ${BODY.length}\r\n` +
+  "Date: Mon, 23 Nov 2026 20:00:00 GMT\r\n" +
+  "Cache-Control: no-store\r\n" +
+  "\r\n" + BODY;
+
+const encoder = new TextEncoder();
+const requestBytes = encoder.encode(BROWSER_GET);
+const responseBytes = encoder.encode(HINT_AND_RESPONSE);
+
+function seconds(): number {
+  const flag = runtimeArgs().find((arg) => arg.startsWith("--seconds="));
+  const value = flag === undefined ? 1 : Number(flag.slice("--seconds=".length));
+  return value > 0 ? value : 1;
+}
+
+function runtimeArgs(): string[] {
+  const deno = (globalThis as { Deno?: { args: string[] } }).Deno;
+  if (deno !== undefined) return deno.args;
+  const process = (globalThis as { process?: { argv: string[] } }).process;
+  return process?.argv.slice(2) ?? [];
+}
+
+function runtimeName(): string {
+  const global = globalThis as {
+    Deno?: { version: { deno: string } };
+    Bun?: { version: string };
+    process?: { version: string };
+  };
+  if (global.Deno !== undefined) return `deno ${global.Deno.version.deno}`;
+  if (global.Bun !== undefined) return `bun ${global.Bun.version}`;
+  return `node ${global.process?.version ?? "?"}`;
+}
+
+/** One case: `run(n)` parses n messages and returns how many it saw. */
+interface Case {
+  name: string;
+  run(iterations: number): number;
+}
+
+function measure(bench: Case, budget: number): { perSecond: number; iterations: number } {
+  // Warm up, then grow the batch until one takes ~50 ms.
+  let batch = 100;
+  for (;;) {
+    const start = performance.now();
+    bench.run(batch);
+    if (performance.now() - start > 50) break;
+    batch *= 2;
+  }
+  let iterations = 0;
+  let checksum = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < budget * 1000) {
+    checksum += bench.run(batch);
+    iterations += batch;
+    elapsed = performance.now() - start;
+  }
+  if (checksum !== iterations) throw new Error(`${bench.name}: lost messages`);
+  return { perSecond: iterations / (elapsed / 1000), iterations };
+}
+
+function ourRequestCase(name: string, pieces: Uint8Array[]): Case {
+  return {
+    name,
+    run(iterations) {
+      const parser = new RequestParser();
+      let complete = 0;
+      for (let i = 0; i < iterations; i++) {
+        for (const piece of pieces) {
+          parser.push(piece);
+          for (let event = parser.next(); event !== undefined; event = parser.next()) {
+            if (event.kind === "end") complete++;
+          }
+        }
+      }
+      return complete;
+    },
+  };
+}
+
+function ourResponseCase(name: string, pieces: Uint8Array[]): Case {
+  return {
+    name,
+    run(iterations) {
+      const parser = new ResponseParser();
+      let complete = 0;
+      let bodyBytes = 0;
+      for (let i = 0; i < iterations; i++) {
+        parser.expect("GET");
+        for (const piece of pieces) {
+          parser.push(piece);
+          for (let event = parser.next(); event !== undefined; event = parser.next()) {
+            if (event.kind === "data") bodyBytes += event.data.length;
+            else if (event.kind === "end") complete++;
+          }
+        }
+      }
+      if (bodyBytes !== iterations * BODY.length) throw new Error("body bytes lost");
+      return complete;
+    },
+  };
+}
+
+function splitInTwo(bytes: Uint8Array): Uint8Array[] {
+  const cut = Math.floor(bytes.length * 0.6);
+  return [bytes.subarray(0, cut), bytes.subarray(cut)];
+}
+
+interface LlhttpParser {
+  initialize(type: number, resource: object): void;
+  execute(data: Uint8Array): number | Error;
+  [key: number]: unknown;
+}
+interface LlhttpModule {
+  HTTPParser: {
+    new (): LlhttpParser;
+    REQUEST: number;
+    RESPONSE: number;
+    kOnHeadersComplete: number;
+    kOnBody: number;
+    kOnMessageComplete: number;
+  };
+}
+
+async function loadLlhttp(): Promise<LlhttpModule | undefined> {
+  try {
+    const { createRequire } = await import("node:module");
+    const require = createRequire(import.meta.url);
+    return require("_http_common") as LlhttpModule;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * llhttp through node:http's binding: the same callbacks node:http installs
+ * (head, body, complete); converting buffers for it is part of its cost.
+ */
+function llhttpCase(
+  llhttp: LlhttpModule,
+  name: string,
+  type: "request" | "response",
+  pieces: Uint8Array[],
+  messagesPerIteration: number,
+): Case {
+  const { HTTPParser } = llhttp;
+  const BufferClass = (globalThis as {
+    Buffer?: { from(data: ArrayBuffer, offset: number, length: number): Uint8Array };
+  }).Buffer;
+  const buffers = pieces.map((piece) =>
+    BufferClass
+      ? BufferClass.from(piece.buffer as ArrayBuffer, piece.byteOffset, piece.length)
+      : piece
+  );
+  return {
+    name,
+    run(iterations) {
+      const parser = new HTTPParser();
+      parser.initialize(type === "request" ? HTTPParser.REQUEST : HTTPParser.RESPONSE, {});
+      let complete = 0;
+      let headers: unknown;
+      parser[HTTPParser.kOnHeadersComplete] = (
+        _major: number,
+        _minor: number,
+        fields: unknown,
+      ) => {
+        headers = fields;
+      };
+      parser[HTTPParser.kOnBody] = () => {};
+      parser[HTTPParser.kOnMessageComplete] = () => {
+        complete++;
+      };
+      for (let i = 0; i < iterations; i++) {
+        for (const buffer of buffers) {
+          const result = parser.execute(buffer);
+          if (result instanceof Error) throw result;
+        }
+      }
+      if (headers === undefined) throw new Error("llhttp saw no head");
+      return complete / messagesPerIteration;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const budget = seconds();
+  const cases: Case[] = [
+    ourRequestCase("RequestParser  browser GET (1 chunk)", [requestBytes]),
+    ourRequestCase("RequestParser  browser GET (2 chunks)", splitInTwo(requestBytes)),
+    ourResponseCase("ResponseParser 103 + 200 (1 chunk)", [responseBytes]),
+    ourResponseCase("ResponseParser 103 + 200 (2 chunks)", splitInTwo(responseBytes)),
+  ];
+  const llhttp = await loadLlhttp();
+  if (llhttp !== undefined) {
+    cases.push(
+      llhttpCase(llhttp, "node:http llhttp browser GET (1 chunk)", "request", [requestBytes], 1),
+      // llhttp reports the 103 and the 200 as two messages.
+      llhttpCase(llhttp, "node:http llhttp 103 + 200 (1 chunk)", "response", [responseBytes], 2),
+    );
+  }
+  console.log(
+    `runtime: ${runtimeName()}; ${budget} s per case; request ${requestBytes.length} B, ` +
+      `103+200 pair ${responseBytes.length} B`,
+  );
+  const rows: string[][] = [["case", "messages/s", "ns/message", "MB/s"]];
+  for (const bench of cases) {
+    const { perSecond } = measure(bench, budget);
+    const size = bench.name.includes("GET") ? requestBytes.length : responseBytes.length;
+    rows.push([
+      bench.name,
+      Math.round(perSecond).toLocaleString("en-US"),
+      (1e9 / perSecond).toFixed(0),
+      ((perSecond * size) / 1e6).toFixed(1),
+    ]);
+  }
+  if (llhttp === undefined) rows.push(["node:http llhttp", "unavailable", "", ""]);
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  for (const [index, row] of rows.entries()) {
+    console.log(
+      row.map((cell, column) =>
+        column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)
+      )
+        .join("  "),
+    );
+    if (index === 0) console.log(widths.map((width) => "-".repeat(width)).join("  "));
+  }
+}
+
+await main();
