@@ -1,0 +1,235 @@
+/**
+ * The `node:http` backend (`adapter: "node-http"`), on whichever runtime runs
+ * the tests (Node, and Deno's and Bun's `node:http`): interim responses with
+ * arbitrary fields, the seed as a Hono app, bodies, 100-continue, errors,
+ * streaming and shutdown.
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import { Hono } from "hono";
+import { fetch } from "../client.ts";
+import { hint, sendInformational } from "../server.ts";
+import { goSkipReason, runGoClient } from "./_support/go.ts";
+import { rawConnect, rawRequest, statusLines } from "./_support/server_raw.ts";
+import { delay, within, withServer } from "./_support/server_util.ts";
+
+const NODE_HTTP = { adapter: "node-http" } as const;
+
+test("node-http: interim responses without link, 102 and several 103s arrive in order", async () => {
+  await withServer(
+    async (request) => {
+      sendInformational(request, 103, { "x-pod-name": "daemon-0", "x-pod-namespace": "default" });
+      await delay(10);
+      sendInformational(request, 102);
+      sendInformational(request, 103, { link: ["</a.css>; rel=preload", "</b.js>; rel=preload"] });
+      return new Response("done");
+    },
+    NODE_HTTP,
+    async (server, port) => {
+      assert.equal(server.adapter, "node-http");
+      const events = await new Promise<string[]>((resolve, reject) => {
+        const seen: string[] = [];
+        const request = http.request({ host: "127.0.0.1", port, path: "/" }, (response) => {
+          seen.push(`response ${response.statusCode}`);
+          response.resume();
+          response.on("end", () => resolve(seen));
+        });
+        request.on("information", (info) => {
+          seen.push(`${info.statusCode} ${info.headers["x-pod-name"] ?? info.headers.link ?? "-"}`);
+        });
+        request.on("error", reject);
+        request.setTimeout(5_000, () => request.destroy(new Error("timed out")));
+        request.end();
+      });
+      assert.deepEqual(events, [
+        "103 daemon-0",
+        "102 -",
+        "103 </a.css>; rel=preload, </b.js>; rel=preload",
+        "response 200",
+      ]);
+    },
+  );
+});
+
+const goSkip = await goSkipReason();
+
+function seedApp(): Hono {
+  const app = new Hono();
+  app.get("/", async (c) => {
+    c.header("xxx", "yyy");
+    c.header("aaa", "bbb");
+    c.header("sss", "ttt");
+    hint(c);
+    await delay(20);
+    c.header("xxx", "zzz");
+    c.header("ccc", "ddd");
+    c.header("sss", "uuu", { append: true });
+    return c.body(null, 200);
+  });
+  return app;
+}
+
+test(
+  "node-http: the seed as a Hono app gives Go's client the seed's lines",
+  { skip: goSkip },
+  async () => {
+    await withServer(seedApp().fetch, NODE_HTTP, async (server) => {
+      const result = await runGoClient([`${server.url}/`]);
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.equal(
+        result.stdout,
+        [
+          "hinted [yyy]",
+          "hinted [bbb]",
+          "hinted []",
+          "hinted [ttt]",
+          "final 200 OK",
+          "final [zzz]",
+          "final [bbb]",
+          "final [ddd]",
+          "final [ttt uuu]",
+          "",
+        ].join("\n"),
+      );
+    });
+  },
+);
+
+test("node-http: the seed's fields reach our client", async () => {
+  await withServer(seedApp().fetch, NODE_HTTP, async (_server, port) => {
+    const hinted: Array<readonly [string, string]> = [];
+    const response = await fetch(`http://127.0.0.1:${port}/`, {
+      onInformational(info) {
+        hinted.push(...info.rawHeaders);
+      },
+      signal: AbortSignal.timeout(5_000),
+    });
+    await response.body?.cancel();
+    assert.deepEqual(
+      hinted.filter(([name]) => name !== "date"),
+      [
+        ["xxx", "yyy"],
+        ["aaa", "bbb"],
+        ["sss", "ttt"],
+      ].sort((a, b) => a[0]!.localeCompare(b[0]!)),
+    );
+    assert.deepEqual(response.rawHeaders.filter(([name]) => name === "sss"), [
+      ["sss", "ttt"],
+      ["sss", "uuu"],
+    ]);
+    assert.equal(response.headers.get("xxx"), "zzz");
+    assert.equal(response.headers.get("ccc"), "ddd");
+  });
+});
+
+test("node-http: request bodies stream in, with 100 Continue on first read", async () => {
+  await withServer(
+    async (request) => {
+      await delay(20);
+      return new Response(`got ${await request.text()}`);
+    },
+    NODE_HTTP,
+    async (_server, port) => {
+      const conn = await rawConnect(port);
+      try {
+        conn.write(
+          "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n",
+        );
+        const interim = await conn.read((t) => t.includes("\r\n\r\n"));
+        assert.equal(interim, "HTTP/1.1 100 Continue\r\n\r\n");
+        conn.write("data");
+        const text = await conn.read((t) => t.endsWith("got data"));
+        assert.deepEqual(statusLines(text), ["HTTP/1.1 100 Continue", "HTTP/1.1 200 OK"]);
+      } finally {
+        conn.destroy();
+      }
+      const chunked = await rawRequest(
+        port,
+        "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+          "3\r\nabc\r\n0\r\n\r\n",
+      );
+      assert.match(chunked.text, /got abc$/);
+    },
+  );
+});
+
+test("node-http: HTTP/1.0 gets no interim response, and a late hint fails clearly", async () => {
+  const results: unknown[] = [];
+  await withServer(
+    (request) => {
+      results.push(sendInformational(request, 103, { link: "</a.css>" }));
+      setTimeout(() => {
+        try {
+          results.push(sendInformational(request, 103, { link: "</late.css>" }));
+        } catch (error) {
+          results.push(error);
+        }
+      }, 0);
+      return new Response("x");
+    },
+    NODE_HTTP,
+    async (_server, port) => {
+      const { text } = await rawRequest(port, "GET / HTTP/1.0\r\n\r\n");
+      assert.deepEqual(statusLines(text), ["HTTP/1.1 200 OK"]);
+      for (let i = 0; i < 100 && results.length < 2; i++) await delay(10);
+    },
+  );
+  assert.deepEqual(results[0], { sent: false, reason: "http/1.0" });
+  assert.ok(results[1] instanceof TypeError, String(results[1]));
+});
+
+test("node-http: a throwing handler gets 500 and the server lives on", async () => {
+  await withServer(
+    (request) => {
+      if (request.url.endsWith("/throw")) throw new Error("boom");
+      return new Response("fine");
+    },
+    NODE_HTTP,
+    async (_server, port) => {
+      const first = await rawRequest(
+        port,
+        "GET /throw HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      );
+      assert.match(first.text, /^HTTP\/1\.1 500 /);
+      const second = await rawRequest(
+        port,
+        "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      );
+      assert.match(second.text, /fine$/);
+    },
+  );
+});
+
+test("node-http: streams a response body and shuts down after in-flight requests", async () => {
+  let started: () => void = () => {};
+  const isStarted = new Promise<void>((resolve) => (started = resolve));
+  await withServer(
+    () => {
+      started();
+      let sent = 0;
+      return new Response(
+        new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            await delay(20);
+            if (sent++ === 3) controller.close();
+            else controller.enqueue(new TextEncoder().encode(`part${sent};`));
+          },
+        }),
+      );
+    },
+    NODE_HTTP,
+    async (server, port) => {
+      const reply = rawRequest(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", {
+        until: (t) => t.endsWith("0\r\n\r\n"),
+      });
+      await within(isStarted, 5_000, "the request");
+      const stopped = server.shutdown();
+      const { text } = await reply;
+      assert.match(text, /transfer-encoding: chunked/i);
+      assert.match(text, /part1;[\s\S]*part2;[\s\S]*part3;/);
+      await within(stopped, 5_000, "shutdown");
+    },
+  );
+});
