@@ -93,7 +93,7 @@ function heading(title: string): void {
 }
 
 function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)}s`;
+  return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
 }
 
 function describeExit(run: RunResult): string {
