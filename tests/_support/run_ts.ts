@@ -182,7 +182,14 @@ export function startProgram(
         .then((result) => result.exitCode),
     async stop() {
       if (exitCode !== undefined) return;
-      child.kill("SIGTERM");
+      // process.kill rather than child.kill: after child.kill(), Deno's
+      // node:child_process reports the exit as (null, "SIGTERM") even when the
+      // program handled the signal and exited with 0.
+      try {
+        if (child.pid !== undefined) process.kill(child.pid, "SIGTERM");
+      } catch {
+        // Already gone; "close" follows.
+      }
       const killer = setTimeout(() => child.kill("SIGKILL"), 3_000);
       await closed;
       clearTimeout(killer);
