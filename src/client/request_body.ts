@@ -113,11 +113,13 @@ async function readBlob(
 export async function readResponseBody(
   message: Request | Response,
 ): Promise<RequestBody> {
+  // Read the type first: Bun forgets a FormData boundary once the body is read.
+  const contentType = message.headers.get("content-type");
   try {
     return {
       kind: "bytes",
       bytes: new Uint8Array(await message.arrayBuffer()),
-      contentType: message.headers.get("content-type"),
+      contentType,
     };
   } catch (error) {
     throw new FetchError("REQUEST_BODY_FAILED", "reading the request body failed", {
