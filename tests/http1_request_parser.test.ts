@@ -713,3 +713,66 @@ test("RequestParser: many pipelined requests in one buffer, then EOF", () => {
   assert.equal(heads, 500);
   assert.equal(ends, 500);
 });
+
+test("RequestParser: body views stay intact while later chunks are pushed (random splits)", () => {
+  // A deterministic PRNG, so a failure can be replayed.
+  let seed = 0x9e3779b9;
+  const random = (limit: number): number => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % limit;
+  };
+  const bodyOf = (n: number) =>
+    Array.from({ length: n }, (_, i) => String.fromCharCode(97 + (i * 7 + n) % 26)).join("");
+  let wire = "";
+  let expectedBody = "";
+  for (let i = 0; i < 40; i++) {
+    const body = bodyOf(random(300));
+    expectedBody += body;
+    if (i % 2 === 0) {
+      wire += `POST /${i} HTTP/1.1\r\n${HOST}Content-Length: ${body.length}\r\n\r\n${body}`;
+    } else {
+      wire += `POST /${i} HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n`;
+      for (let at = 0; at < body.length;) {
+        const size = 1 + random(body.length - at);
+        wire += `${size.toString(16)};x=${i}\r\n${body.slice(at, at + size)}\r\n`;
+        at += size;
+      }
+      wire += `0\r\nX-Trailer: ${i}\r\n\r\n`;
+    }
+  }
+  const input = bytes(wire);
+  for (let round = 0; round < 30; round++) {
+    const parser = new RequestParser();
+    const views: Uint8Array[] = [];
+    let ends = 0;
+    for (let at = 0; at < input.length;) {
+      const size = 1 + random(round % 3 === 0 ? 8 : 200);
+      parser.push(input.slice(at, at + size));
+      at += size;
+      for (let event = parser.next(); event !== undefined; event = parser.next()) {
+        if (event.kind === "data") views.push(event.data);
+        if (event.kind === "end") ends++;
+      }
+    }
+    assert.equal(ends, 40);
+    assert.equal(parser.buffered, 0);
+    let seen = "";
+    for (const view of views) seen += String.fromCharCode(...view);
+    assert.equal(seen, expectedBody, `round ${round}`);
+  }
+});
+
+test("RequestParser: after a split head, body views are views of the pushed chunk", () => {
+  const parser = new RequestParser();
+  parser.push(bytes(`POST / HTTP/1.1\r\n${HOST}Content-Le`));
+  assert.equal(parser.next(), undefined);
+  const second = bytes("ngth: 5\r\n\r\nhello");
+  parser.push(second);
+  assert.equal(parser.next()?.kind, "request");
+  const data = parser.next();
+  assert.ok(data?.kind === "data");
+  assert.equal(data.data.buffer, second.buffer);
+  assert.equal(data.data.byteOffset, second.length - 5);
+});

@@ -548,3 +548,65 @@ test("ResponseParser: the default interim bound is 100", () => {
   assert.equal(outcome.error?.code, "TOO_MANY_INFORMATIONAL");
   assert.equal(outcome.events.length, 100);
 });
+
+test("ResponseParser: interim responses and bodies survive random splits intact", () => {
+  let seed = 0x2545f491;
+  const random = (limit: number): number => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % limit;
+  };
+  let wire = "";
+  let expectedBody = "";
+  let expectedHints = 0;
+  const methods: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    const body = "xyz".repeat(random(100)) + String(i);
+    for (let h = random(3); h > 0; h--) {
+      wire += `HTTP/1.1 103 Early Hints\r\nLink: </r${i}-${h}.css>; rel=preload\r\n\r\n`;
+      expectedHints++;
+    }
+    methods.push(i % 5 === 4 ? "HEAD" : "GET");
+    if (i % 5 === 4) {
+      wire += `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`;
+    } else if (i % 2 === 0) {
+      expectedBody += body;
+      wire += `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    } else {
+      expectedBody += body;
+      wire += "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+      for (let at = 0; at < body.length;) {
+        const size = 1 + random(body.length - at);
+        wire += `${size.toString(16)}\r\n${body.slice(at, at + size)}\r\n`;
+        at += size;
+      }
+      wire += "0\r\n\r\n";
+    }
+  }
+  const input = bytes(wire);
+  for (let round = 0; round < 30; round++) {
+    const parser = new ResponseParser();
+    for (const method of methods) parser.expect(method);
+    const views: Uint8Array[] = [];
+    let hints = 0;
+    let ends = 0;
+    for (let at = 0; at < input.length;) {
+      const size = 1 + random(round % 3 === 0 ? 8 : 200);
+      parser.push(input.slice(at, at + size));
+      at += size;
+      for (let event = parser.next(); event !== undefined; event = parser.next()) {
+        if (event.kind === "data") views.push(event.data);
+        else if (event.kind === "informational") hints++;
+        else if (event.kind === "end") ends++;
+      }
+    }
+    parser.finish();
+    assert.equal(parser.next(), undefined);
+    assert.equal(ends, 40);
+    assert.equal(hints, expectedHints);
+    let seen = "";
+    for (const view of views) seen += String.fromCharCode(...view);
+    assert.equal(seen, expectedBody, `round ${round}`);
+  }
+});

@@ -119,9 +119,7 @@ export class BodyDecoder {
     } else {
       this.#remaining -= count;
     }
-    const start = queue.start;
-    queue.consume(count);
-    return { kind: "data", data: queue.bytes.subarray(start, start + count) };
+    return { kind: "data", data: queue.take(count) };
   }
 
   // chunk-size [ chunk-ext ] CRLF (RFC 9112 section 7.1)

@@ -5,7 +5,10 @@
  * pending, which is the common case; only when a message element is split
  * across chunks are the pending bytes and the new chunk joined, into an owned
  * buffer that grows geometrically so byte-at-a-time feeding stays linear.
- * Regions already handed out as body views are never written again.
+ * Once the parser has consumed past the copied pending bytes, the queue
+ * switches back to the pushed chunk itself, so body views are views of
+ * pushed chunks and the owned buffer is reused for the next join (a buffer a
+ * view points into is never written again).
  *
  * @module
  */
@@ -22,9 +25,17 @@ export class ByteQueue {
   start = 0;
   /** Index one past the last pending byte in `bytes`. */
   end = 0;
+  // `bytes` is a buffer of ours (not a pushed chunk).
   #owned = false;
+  // A view into `bytes` was handed out, so `bytes` must not be rewritten.
+  #exported = false;
+  // An owned buffer no view points into, kept for the next join.
+  #spare: Uint8Array | undefined;
   // How far (relative to `start`) a line-feed search has already looked.
   #scanned = 0;
+  // The last chunk copied into the owned buffer, and where its copy starts.
+  #tailChunk: Uint8Array | undefined;
+  #tailOffset = 0;
 
   /** The number of pending bytes. */
   get size(): number {
@@ -37,32 +48,82 @@ export class ByteQueue {
     if (added === 0) return;
     const pending = this.end - this.start;
     if (pending === 0) {
+      this.#release();
       this.bytes = chunk;
       this.start = 0;
       this.end = added;
-      this.#owned = false;
       this.#scanned = 0;
       return;
     }
-    if (this.#owned && this.bytes.length - this.end >= added) {
-      this.bytes.set(chunk, this.end);
-      this.end += added;
-      return;
-    }
     const needed = pending + added;
-    const owned = new Uint8Array(Math.max(needed * 2, MIN_OWNED_CAPACITY));
-    owned.set(this.bytes.subarray(this.start, this.end), 0);
-    owned.set(chunk, pending);
-    this.bytes = owned;
+    if (this.#owned) {
+      if (this.bytes.length - this.end >= added) {
+        this.bytes.set(chunk, this.end);
+        this.#tailChunk = chunk;
+        this.#tailOffset = this.end;
+        this.end += added;
+        return;
+      }
+      if (!this.#exported && this.bytes.length >= needed) {
+        this.bytes.copyWithin(0, this.start, this.end);
+        this.bytes.set(chunk, pending);
+        this.#tailChunk = chunk;
+        this.#tailOffset = pending;
+        this.start = 0;
+        this.end = needed;
+        return;
+      }
+    }
+    let target = this.#spare;
+    this.#spare = undefined;
+    if (target === undefined || target.length < needed) {
+      target = new Uint8Array(Math.max(needed * 2, MIN_OWNED_CAPACITY));
+    }
+    target.set(this.bytes.subarray(this.start, this.end), 0);
+    target.set(chunk, pending);
+    this.#release();
+    this.bytes = target;
+    this.#owned = true;
+    this.#tailChunk = chunk;
+    this.#tailOffset = pending;
     this.start = 0;
     this.end = needed;
-    this.#owned = true;
+  }
+
+  // Back to the pushed chunk once only its bytes are pending.
+  #rebase(): void {
+    const chunk = this.#tailChunk;
+    if (chunk === undefined || this.start < this.#tailOffset) return;
+    const offset = this.#tailOffset;
+    this.#release();
+    this.bytes = chunk;
+    this.start -= offset;
+    this.end -= offset;
+  }
+
+  // Leaves the current buffer, keeping it as the spare when nothing points into it.
+  #release(): void {
+    if (this.#owned && !this.#exported) this.#spare = this.bytes;
+    this.#owned = false;
+    this.#exported = false;
+    this.#tailChunk = undefined;
   }
 
   /** Marks `count` bytes as consumed. */
   consume(count: number): void {
     this.start += count;
     this.#scanned = 0;
+    if (this.#owned) this.#rebase();
+  }
+
+  /** Consumes `count` bytes and returns them as a view the caller may keep. */
+  take(count: number): Uint8Array {
+    if (this.#owned) this.#rebase();
+    const start = this.start;
+    this.start += count;
+    this.#scanned = 0;
+    if (this.#owned) this.#exported = true;
+    return this.bytes.subarray(start, start + count);
   }
 
   /**
@@ -91,10 +152,10 @@ export class ByteQueue {
   /** Removes and returns every pending byte (a copy the caller owns). */
   takeAll(): Uint8Array {
     const rest = this.bytes.slice(this.start, this.end);
+    this.#release();
     this.bytes = EMPTY_BYTES;
     this.start = 0;
     this.end = 0;
-    this.#owned = false;
     this.#scanned = 0;
     return rest;
   }

@@ -124,7 +124,8 @@ export class FieldSectionReader {
     if (overflow) {
       throw new Http1Error("HEADERS_TOO_LARGE", `${this.#what} exceeds ${this.#maxBytes} bytes`);
     }
-    if (!complete) queue.markScanned(end);
+    // The incomplete tail holds no LF: the next search starts after it.
+    if (!complete) queue.markScanned(queue.end);
     return complete;
   }
 }
