@@ -43,8 +43,9 @@ function parseDelay(args: readonly string[]): number {
 try {
   const delayMs = parseDelay(process.argv.slice(2));
   console.log(`runtime: ${runtimeName()}`);
-  const { lines, hintToFinalMs } = await runSeed(delayMs, delayMs + 10_000);
-  for (const line of lines) console.log(line);
+  // Lines are printed as they become known: the hinted ones on the 103,
+  // the final ones after the handler's work.
+  const { hintToFinalMs } = await runSeed(delayMs, delayMs + 10_000, (line) => console.log(line));
   console.log(`(final response ${Math.round(hintToFinalMs)} ms after the hint)`);
 } catch (error) {
   console.error(`demo_seed: ${error instanceof Error ? error.message : String(error)}`);

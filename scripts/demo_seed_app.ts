@@ -121,6 +121,7 @@ export function fieldValues(
  *
  * @param url The seed server's URL.
  * @param signal Bounds the whole exchange.
+ * @param onLine Called with each line the moment it is known (hinted lines on the 103).
  * @returns The lines and the time between hint and final response.
  *
  * @example Observing a running seed server
@@ -130,8 +131,16 @@ export function fieldValues(
  * console.log(lines.join("\n"));
  * ```
  */
-export async function observeSeed(url: string, signal: AbortSignal): Promise<SeedObservation> {
+export async function observeSeed(
+  url: string,
+  signal: AbortSignal,
+  onLine: (line: string) => void = () => {},
+): Promise<SeedObservation> {
   const lines: string[] = [];
+  const print = (line: string) => {
+    lines.push(line);
+    onLine(line);
+  };
   let hintedAt: number | undefined;
   const response = await fetch(url, {
     signal,
@@ -139,14 +148,14 @@ export async function observeSeed(url: string, signal: AbortSignal): Promise<See
       if (info.status !== 103) return;
       hintedAt = performance.now();
       const fields = info.rawHeaders;
-      for (const name of SEED_NAMES) lines.push(`hinted ${goValues(fieldValues(fields, name))}`);
+      for (const name of SEED_NAMES) print(`hinted ${goValues(fieldValues(fields, name))}`);
     },
   });
   const finalAt = performance.now();
   await response.body?.cancel();
-  lines.push(`final ${response.status} ${response.statusText}`);
+  print(`final ${response.status} ${response.statusText}`);
   const fields = response.rawHeaders;
-  for (const name of SEED_NAMES) lines.push(`final ${goValues(fieldValues(fields, name))}`);
+  for (const name of SEED_NAMES) print(`final ${goValues(fieldValues(fields, name))}`);
   return { lines, hintToFinalMs: hintedAt === undefined ? NaN : finalAt - hintedAt };
 }
 
@@ -156,6 +165,7 @@ export async function observeSeed(url: string, signal: AbortSignal): Promise<See
  *
  * @param delayMs The handler's work time.
  * @param timeoutMs Bound on the whole run.
+ * @param onLine Called with each line the moment it is known.
  * @returns What the client saw.
  *
  * @example Running the seed once
@@ -165,10 +175,14 @@ export async function observeSeed(url: string, signal: AbortSignal): Promise<See
  * console.log(lines.join("\n"));
  * ```
  */
-export async function runSeed(delayMs: number, timeoutMs: number): Promise<SeedObservation> {
+export async function runSeed(
+  delayMs: number,
+  timeoutMs: number,
+  onLine?: (line: string) => void,
+): Promise<SeedObservation> {
   const server = await serve(createSeedApp(delayMs).fetch, { hostname: "127.0.0.1", port: 0 });
   try {
-    return await observeSeed(server.url, AbortSignal.timeout(timeoutMs));
+    return await observeSeed(server.url, AbortSignal.timeout(timeoutMs), onLine);
   } finally {
     await server.shutdown();
   }

@@ -40,8 +40,10 @@ test("fieldValues returns one value per field line, any name case", () => {
 });
 
 test("runSeed prints the seed's nine lines in-process", async () => {
-  const { lines, hintToFinalMs } = await runSeed(50, 20_000);
+  const printed: string[] = [];
+  const { lines, hintToFinalMs } = await runSeed(50, 20_000, (line) => printed.push(line));
   assert.deepEqual(lines, SEED_LINES);
+  assert.deepEqual(printed, SEED_LINES, "each line is handed out as it becomes known");
   assert.ok(Number.isFinite(hintToFinalMs), "the hint was seen before the final response");
 });
 
