@@ -177,7 +177,7 @@ const VECTORS: RequestVector[] = [
   },
   {
     name: "methods are case-sensitive tokens",
-    input: `get / HTTP/1.1\r\n${HOST}\r\nM-SEARCH * HTTP/1.1\r\n${HOST}\r\n`,
+    input: `get / HTTP/1.1\r\n${HOST}\r\nM-SEARCH /x HTTP/1.1\r\n${HOST}\r\n`,
     events: [
       { kind: "request", method: "get" },
       end,
@@ -238,6 +238,23 @@ const VECTORS: RequestVector[] = [
     events: [{ kind: "request" }, { kind: "data", text: "abcd" }, end],
   },
 
+  {
+    name: "Host forms: name with port, IPv4, IPv6 literal, empty",
+    input: `GET / HTTP/1.1\r\nHost: example.com:8080\r\n\r\n` +
+      `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n` +
+      `GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n` +
+      `GET / HTTP/1.1\r\nHost:\r\n\r\n`,
+    events: [
+      { kind: "request", headers: [["host", "example.com:8080"]] },
+      end,
+      { kind: "request", headers: [["host", "127.0.0.1"]] },
+      end,
+      { kind: "request", headers: [["host", "[::1]:80"]] },
+      end,
+      { kind: "request", headers: [["host", ""]] },
+      end,
+    ],
+  },
   // --- invalid requests ---------------------------------------------------
   {
     name: "bare LF rejected by default",
@@ -369,6 +386,52 @@ const VECTORS: RequestVector[] = [
     name: "TLS handshake bytes",
     input: "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n",
     error: "INVALID_METHOD",
+  },
+  {
+    name: "Host with a space",
+    input: "GET / HTTP/1.1\r\nHost: a b\r\n\r\n",
+    error: "INVALID_HOST",
+  },
+  { name: "Host with a path", input: "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", error: "INVALID_HOST" },
+  {
+    name: "Host with userinfo",
+    input: "GET / HTTP/1.1\r\nHost: u@a\r\n\r\n",
+    error: "INVALID_HOST",
+  },
+  {
+    name: "Host with a bad port",
+    input: "GET / HTTP/1.1\r\nHost: a:8x\r\n\r\n",
+    error: "INVALID_HOST",
+  },
+  {
+    name: "Host with obs-text",
+    input: "GET / HTTP/1.1\r\nHost: caf\xe9\r\n\r\n",
+    error: "INVALID_HOST",
+  },
+  {
+    name: "Host with an unterminated IP literal",
+    input: "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n",
+    error: "INVALID_HOST",
+  },
+  {
+    name: "origin-form must start with /",
+    input: `GET foo HTTP/1.1\r\n${HOST}\r\n`,
+    error: "BAD_SYNTAX",
+  },
+  {
+    name: "asterisk-form only for OPTIONS",
+    input: `GET * HTTP/1.1\r\n${HOST}\r\n`,
+    error: "BAD_SYNTAX",
+  },
+  {
+    name: "CONNECT needs authority-form",
+    input: `CONNECT /path HTTP/1.1\r\n${HOST}\r\n`,
+    error: "BAD_SYNTAX",
+  },
+  {
+    name: "CONNECT without a port",
+    input: `CONNECT example.com HTTP/1.1\r\n${HOST}\r\n`,
+    error: "BAD_SYNTAX",
   },
   { name: "missing Host on HTTP/1.1", input: "GET / HTTP/1.1\r\n\r\n", error: "INVALID_HOST" },
   {

@@ -21,6 +21,8 @@ export interface FieldFacts {
   connectionKeepAlive: boolean;
   /** How many Host fields were present. */
   hostCount: number;
+  /** The value of the (last) Host field, or undefined. */
+  host: string | undefined;
   /** `Expect: 100-continue` was present. */
   expectContinue: boolean;
 }
@@ -33,6 +35,7 @@ export function readFieldFacts(fields: HeaderList): FieldFacts {
     connectionClose: false,
     connectionKeepAlive: false,
     hostCount: 0,
+    host: undefined,
     expectContinue: false,
   };
   for (let i = 0; i < fields.length; i++) {
@@ -49,6 +52,7 @@ export function readFieldFacts(fields: HeaderList): FieldFacts {
         break;
       case "host":
         facts.hostCount++;
+        facts.host = field[1];
         break;
       case "expect":
         if (field[1].toLowerCase() === "100-continue") facts.expectContinue = true;

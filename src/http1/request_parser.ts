@@ -9,6 +9,7 @@ import { ByteQueue } from "./_byte_queue.ts";
 import { BodyDecoder } from "./_body_decoder.ts";
 import { FieldSectionReader } from "./_field_section.ts";
 import { readFieldFacts, requestFraming } from "./_framing.ts";
+import { isTargetFormAllowed, isValidHost } from "./_host.ts";
 import { findLineEnd, lineContentEnd } from "./_lines.ts";
 import { resolveLimits } from "./_options.ts";
 import { parseRequestLine, type RequestLine } from "./_start_line.ts";
@@ -167,7 +168,14 @@ export class RequestParser {
           queue.consume(lf + 1 - start);
           continue;
         }
-        this.#line = parseRequestLine(queue.bytes, start, end);
+        const line = parseRequestLine(queue.bytes, start, end);
+        if (!isTargetFormAllowed(line.method, line.target)) {
+          throw new Http1Error(
+            "BAD_SYNTAX",
+            `request-target form not allowed for ${line.method} (RFC 9112 section 3.2)`,
+          );
+        }
+        this.#line = line;
         queue.consume(lf + 1 - start);
         this.#fields.reset();
         this.#state = HEADERS;
@@ -201,6 +209,9 @@ export class RequestParser {
         "INVALID_HOST",
         facts.hostCount === 0 ? "HTTP/1.1 request without Host" : "several Host fields",
       );
+    }
+    if (facts.host !== undefined && !isValidHost(facts.host)) {
+      throw new Http1Error("INVALID_HOST", 'Host is not uri-host [ ":" port ]');
     }
     const framing = requestFraming(facts, minorVersion);
     if (framing === "length" && facts.contentLength > this.#limits.maxBodyBytes) {
