@@ -24,6 +24,7 @@ import { fileURLToPath } from "node:url";
 import { bunResults, denoResults, nodeResults, type TestResult } from "./_junit.ts";
 import { runCommand, type RunResult } from "./_run.ts";
 
+const STARTED = performance.now();
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 const BIN = join(ROOT, "node_modules", ".bin");
 const RESULTS_DIR = join(ROOT, ".build", "test-results");
@@ -394,7 +395,8 @@ function printSummary(checks: readonly CheckResult[], reports: readonly RuntimeR
   const passed = reports.reduce((sum, r) => sum + count(r.results, "passed"), 0);
   const skippedCount = reports.reduce((sum, r) => sum + count(r.results, "skipped"), 0);
   const failedCount = failures.length;
-  console.log(`\n${passed} passed, ${failedCount} failed, ${skippedCount} skipped`);
+  console.log(`\ntook ${seconds(performance.now() - STARTED)}`);
+  console.log(`${passed} passed, ${failedCount} failed, ${skippedCount} skipped`);
   return failedCount;
 }
 
