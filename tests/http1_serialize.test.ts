@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import {
   encodeChunk,
   encodeInformational,
@@ -278,4 +279,120 @@ test("round trip: every byte value survives chunked framing", () => {
   parser.expect("GET");
   const outcome = drive(parser, [wire]);
   assert.equal(outcome.events[1]?.text, latin1(body) + latin1(body.subarray(0, 13)));
+});
+
+const TCHARS = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const VALUE_CHARS = (() => {
+  let chars = "\t ";
+  for (let code = 0x21; code <= 0xff; code++) if (code !== 0x7f) chars += String.fromCharCode(code);
+  return [...chars];
+})();
+// A field value as the parser returns it: no leading or trailing whitespace.
+const fieldValue = fc.string({ unit: fc.constantFrom(...VALUE_CHARS), maxLength: 40 }).map((
+  value,
+) => value.replace(/^[\t ]+|[\t ]+$/g, ""));
+const fieldName = fc.string({ unit: fc.constantFrom(...TCHARS), minLength: 1, maxLength: 20 })
+  .map((name) => `x-${name}`);
+const fieldList = fc.array(fc.tuple(fieldName, fieldValue), { maxLength: 12 }) as fc.Arbitrary<
+  HeaderList
+>;
+
+function cutAt(data: Uint8Array, cuts: number[]): Uint8Array[] {
+  const points = [...new Set(cuts.map((cut) => cut % (data.length + 1)))].sort((a, b) => a - b);
+  const pieces: Uint8Array[] = [];
+  let previous = 0;
+  for (const point of [...points, data.length]) {
+    pieces.push(data.subarray(previous, point));
+    previous = point;
+  }
+  return pieces;
+}
+
+test("round trip property: any valid request, chunked body and trailers, any split", () => {
+  fc.assert(
+    fc.property(
+      fieldList,
+      fc.array(fc.uint8Array({ minLength: 1, maxLength: 64 }), { maxLength: 5 }),
+      fieldList,
+      fc.array(fc.nat(), { maxLength: 6 }),
+      (headers, chunks, trailers, cuts) => {
+        const all: HeaderList = [
+          ["Host", "example.com"],
+          ["Transfer-Encoding", "chunked"],
+          ...headers,
+        ];
+        const wire = concat(
+          encodeRequestHead("PATCH", "/r?q=1", all),
+          ...chunks.map(encodeChunk),
+          encodeLastChunk(trailers),
+        );
+        const outcome = drive(new RequestParser(), cutAt(wire, cuts));
+        assert.equal(outcome.error, undefined);
+        const body = latin1(concat(...chunks));
+        const expected = [
+          { kind: "request", headers: lower(all), method: "PATCH", target: "/r?q=1" },
+          ...(body.length > 0 ? [{ kind: "data", text: body }] : []),
+          { kind: "end", trailers: lower(trailers) },
+        ];
+        assert.deepEqual(
+          outcome.events.map((event) =>
+            event.kind === "request"
+              ? {
+                kind: event.kind,
+                headers: event.headers,
+                method: event.method,
+                target: event.target,
+              }
+              : event
+          ),
+          expected,
+        );
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test("round trip property: interim responses then a final response, any split", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.constantFrom(100, 102, 103, 150, 199), fieldList), { maxLength: 4 }),
+      fc.integer({ min: 200, max: 999 }),
+      fieldList,
+      fc.uint8Array({ maxLength: 200 }),
+      fc.array(fc.nat(), { maxLength: 6 }),
+      (interims, status, headers, body, cuts) => {
+        const all: HeaderList = [["Content-Length", String(body.length)], ...headers];
+        const wire = concat(
+          ...interims.map(([code, fields]) => encodeInformational(code, fields)),
+          encodeResponseHead(status, undefined, all),
+          // 204 and 304 have no content whatever their Content-Length says.
+          status === 204 || status === 304 ? new Uint8Array(0) : body,
+        );
+        const parser = new ResponseParser({ allowBareLf: false });
+        parser.expect("GET");
+        const outcome = drive(parser, cutAt(wire, cuts));
+        assert.equal(outcome.error, undefined);
+        const noBody = status === 204 || status === 304;
+        assert.deepEqual(
+          outcome.events.map((event) =>
+            event.kind === "informational" || event.kind === "response"
+              ? { kind: event.kind, status: event.status, headers: event.headers }
+              : event
+          ),
+          [
+            ...interims.map(([code, fields]) => ({
+              kind: "informational",
+              status: code,
+              headers: lower(fields),
+            })),
+            { kind: "response", status, headers: lower(all) },
+            ...(body.length > 0 && !noBody ? [{ kind: "data", text: latin1(body) }] : []),
+            { kind: "end", trailers: [] },
+          ],
+        );
+      },
+    ),
+    { numRuns: 300 },
+  );
 });

@@ -26,7 +26,7 @@
  * parser.push(encodeInformational(103, [["x-pod-name", "worker-1"]]));
  * parser.push(encodeResponseHead(204, undefined, []));
  * const hint = parser.next();
- * console.assert(hint?.kind === "informational" && hint.headers[0][1] === "worker-1");
+ * console.assert(hint?.kind === "informational" && hint.headers[0]?.[1] === "worker-1");
  * console.assert(parser.next()?.kind === "response");
  * console.assert(parser.next()?.kind === "end");
  * ```
