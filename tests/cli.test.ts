@@ -377,6 +377,7 @@ test("early-hints --max-time gives up after the hint when the final response is 
     assert.equal(document.informational.length, 1, "the hint was shown");
     assert.equal(document.final, null);
     assert.equal(document.error.name, "TimeoutError");
+    assert.match(document.error.message, /final response: --max-time 0\.3 s ran out/);
   });
 });
 

@@ -139,6 +139,14 @@ async function exchange(
     });
   } catch (error) {
     failure = describeError(error);
+    if (failure.name === "TimeoutError" && options.maxTime !== undefined) {
+      // AbortSignal.timeout's own message does not say which limit ran out.
+      const stage = final === null ? "the final response" : "the end of the body";
+      failure = {
+        ...failure,
+        message: `gave up waiting for ${stage}: --max-time ${options.maxTime} s ran out`,
+      };
+    }
   }
   const elapsedMs = performance.now() - start;
 
