@@ -364,6 +364,17 @@ const VECTORS: ResponseVector[] = [
     error: "INVALID_FRAMING",
   },
   {
+    name: "Content-Length with Transfer-Encoding: chunked wins when allowed, not keep-alive",
+    input: "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n" +
+      "2\r\nab\r\n0\r\n\r\n",
+    options: { allowTransferEncodingWithContentLength: true },
+    events: [
+      ok({ framing: "chunked", contentLength: -1, keepAlive: false }),
+      { kind: "data", text: "ab" },
+      end,
+    ],
+  },
+  {
     name: "differing Content-Lengths",
     input: "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
     error: "INVALID_FRAMING",

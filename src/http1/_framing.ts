@@ -189,25 +189,21 @@ export function requestFraming(
 
 /**
  * The framing of a final response that may have a body (RFC 9112 section 6.3
- * items 3-7). Content-Length with Transfer-Encoding is rejected by default
- * even though RFC 9112 lets a client let Transfer-Encoding win: the
- * combination is the classic smuggling vector and no correct server sends it.
+ * items 3-7). Content-Length with Transfer-Encoding is rejected unless
+ * `lenient` (then Transfer-Encoding wins, item 3, and the caller must not
+ * reuse the connection): the combination is the classic smuggling vector and
+ * no correct server sends it.
  */
-export function responseFraming(facts: FieldFacts): BodyFraming {
+export function responseFraming(facts: FieldFacts, lenient: boolean): BodyFraming {
   const codings = facts.transferCodings;
   if (codings === undefined) return facts.contentLength === -1 ? "close" : "length";
-  if (facts.contentLength !== -1) {
-    throw new Http1Error(
-      "INVALID_FRAMING",
-      "response has both Content-Length and Transfer-Encoding (RFC 9112 section 6.1)",
-    );
-  }
+  if (!lenient) checkNoBodyFraming(facts);
   checkChunkedOnce(codings);
   // A response whose final coding is not chunked is delimited by close.
   return codings[codings.length - 1] === "chunked" ? "chunked" : "close";
 }
 
-/** Rejects Content-Length/Transfer-Encoding conflicts in a message without body. */
+/** Rejects a message with both Content-Length and Transfer-Encoding (RFC 9112 section 6.1). */
 export function checkNoBodyFraming(facts: FieldFacts): void {
   if (facts.transferCodings !== undefined && facts.contentLength !== -1) {
     throw new Http1Error(

@@ -29,6 +29,13 @@ export interface ResponseParserOptions extends Partial<ParserLimits> {
    * the server it chose, so tolerance costs no safety. Set false to be strict.
    */
   allowBareLf?: boolean;
+  /**
+   * Accept a response with both Content-Length and Transfer-Encoding, letting
+   * Transfer-Encoding win (RFC 9112 section 6.3 item 3); such a response is
+   * never keep-alive. Default false: it is INVALID_FRAMING, since no correct
+   * server sends both and the disagreement is what smuggling exploits.
+   */
+  allowTransferEncodingWithContentLength?: boolean;
 }
 
 const STATUS_LINE = 0;
@@ -72,6 +79,7 @@ export class ResponseParser {
   readonly #fields: FieldSectionReader;
   readonly #body: BodyDecoder;
   readonly #allowBareLf: boolean;
+  readonly #lenientFraming: boolean;
   readonly #methods: string[] = [];
   #methodIndex = 0;
   #state: State = STATUS_LINE;
@@ -91,6 +99,7 @@ export class ResponseParser {
   constructor(options?: ResponseParserOptions) {
     this.#limits = resolveLimits(options);
     this.#allowBareLf = options?.allowBareLf ?? true;
+    this.#lenientFraming = options?.allowTransferEncodingWithContentLength ?? false;
     this.#fields = new FieldSectionReader(
       this.#limits.maxHeaderBytes,
       this.#limits.maxHeaderCount,
@@ -258,10 +267,10 @@ export class ResponseParser {
     if (
       this.#switching || method === "HEAD" || status === 204 || status === 304
     ) {
-      checkNoBodyFraming(facts);
+      if (!this.#lenientFraming) checkNoBodyFraming(facts);
       framing = "none";
     } else {
-      framing = responseFraming(facts);
+      framing = responseFraming(facts, this.#lenientFraming);
     }
     if (framing === "length" && facts.contentLength > this.#limits.maxBodyBytes) {
       throw new Http1Error(
@@ -273,7 +282,8 @@ export class ResponseParser {
     // RFC 9112 section 6.1: Transfer-Encoding in an HTTP/1.0 message means
     // faulty framing; the message is read but the connection not reused.
     const reusable = framing !== "close" && !this.#switching &&
-      !(minorVersion === 0 && facts.transferCodings !== undefined);
+      !(minorVersion === 0 && facts.transferCodings !== undefined) &&
+      !(facts.transferCodings !== undefined && facts.contentLength !== -1);
     return {
       kind: "response",
       status,

@@ -110,17 +110,25 @@ export type ResponseEvent =
 
 /** Limits applied while parsing. Every one can be changed by the user. */
 export interface ParserLimits {
-  /** Longest request line or status line, in bytes, without CRLF. Default 8192. */
+  /**
+   * Longest request line or status line, in bytes, without CRLF. Default 8192.
+   * Exceeding it is URI_TOO_LONG (414) for a request, HEADERS_TOO_LARGE for a response.
+   */
   maxStartLineBytes: number;
-  /** Largest header section (all field lines), in bytes. Default 65536. */
+  /**
+   * Largest header section (all field lines with their CRLF, not the start
+   * line nor the final empty line), in bytes, per message: each interim
+   * response and each trailer section counts on its own. Default 65536
+   * (HEADERS_TOO_LARGE, 431).
+   */
   maxHeaderBytes: number;
-  /** Most header fields in one section. Default 200. */
+  /** Most header fields in one section (HEADERS_TOO_LARGE, 431). Default 200. */
   maxHeaderCount: number;
-  /** Longest chunk-size line including extensions, in bytes. Default 4096. */
+  /** Longest chunk-size line including extensions, in bytes, without CRLF (INVALID_CHUNK). Default 4096. */
   maxChunkLineBytes: number;
-  /** Most interim responses accepted before the final one. Default 100. */
+  /** Most interim responses accepted before each final one (TOO_MANY_INFORMATIONAL). Default 100. */
   maxInformational: number;
-  /** Largest body accepted, in bytes. Default Infinity (the caller streams it). */
+  /** Largest body accepted, in bytes (BODY_TOO_LARGE, 413). Default Infinity (the caller streams it). */
   maxBodyBytes: number;
 }
 
