@@ -1,0 +1,227 @@
+// The pool: keep-alive reuse only after clean exchanges, socket limits,
+// stale-connection retry, unix sockets, and an idle default pool that lets
+// the process exit.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Client, fetch, FetchError } from "../client.ts";
+import { rawResponse, startRawServer } from "./_support/raw_server.ts";
+import { startProgram } from "./_support/run_ts.ts";
+
+async function withCountingServer<T>(
+  handler: http.RequestListener,
+  run: (url: string, stats: { connections: number; requests: number }) => Promise<T>,
+  listenPath?: string,
+): Promise<T> {
+  const stats = { connections: 0, requests: 0 };
+  const server = http.createServer((req, res) => {
+    stats.requests++;
+    handler(req, res);
+  });
+  server.keepAliveTimeout = 60_000;
+  server.on("connection", () => stats.connections++);
+  await new Promise<void>((resolve) => {
+    if (listenPath !== undefined) server.listen(listenPath, resolve);
+    else server.listen(0, "127.0.0.1", resolve);
+  });
+  const address = server.address();
+  const url = typeof address === "object" && address !== null
+    ? `http://127.0.0.1:${address.port}`
+    : "http://localhost";
+  try {
+    return await run(url, stats);
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+const hello: http.RequestListener = (req, res) => {
+  if (req.url === "/big") {
+    res.end("x".repeat(1 << 20));
+    return;
+  }
+  res.writeEarlyHints({ link: "</a.css>; rel=preload" });
+  res.end("hello");
+};
+
+test("Client reuses one keep-alive connection for sequential requests", async () => {
+  await withCountingServer(hello, async (url, stats) => {
+    const client = new Client();
+    try {
+      for (let i = 0; i < 20; i++) {
+        const response = await client.fetch(url);
+        assert.equal(response.informational.length, 1);
+        assert.equal(await response.text(), "hello");
+      }
+      assert.equal(stats.requests, 20);
+      assert.equal(stats.connections, 1);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+test("Client does not reuse a connection whose body was cancelled or not fully read", async () => {
+  await withCountingServer(hello, async (url, stats) => {
+    const client = new Client();
+    try {
+      const big = await client.fetch(`${url}/big`);
+      const reader = big.body!.getReader();
+      await reader.read();
+      await reader.cancel();
+      assert.equal(await (await client.fetch(url)).text(), "hello");
+      assert.equal(stats.connections, 2, "the cancelled exchange's socket was closed");
+      // Reading the whole body lets the next request reuse the socket.
+      assert.equal((await (await client.fetch(`${url}/big`)).text()).length, 1 << 20);
+      assert.equal(await (await client.fetch(url)).text(), "hello");
+      assert.equal(stats.connections, 2);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+test("Client closes instead of reusing after Connection: close or an HTTP/1.0 reply", async () => {
+  const server = await startRawServer(async (peer) => {
+    const head = await peer.readHead();
+    if (head.startsWith("GET /close")) {
+      peer.write(rawResponse("bye", "200 OK", "connection: close\r\n"));
+    } else peer.write("HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\nok");
+  });
+  const client = new Client();
+  try {
+    assert.equal(await (await client.fetch(`${server.url}/close`)).text(), "bye");
+    assert.equal(await (await client.fetch(`${server.url}/close`)).text(), "bye");
+    assert.equal(await (await client.fetch(`${server.url}/old`)).text(), "ok");
+    assert.equal(await (await client.fetch(`${server.url}/old`)).text(), "ok");
+    assert.equal(server.connections, 4);
+    // A request asking for close is not reused either.
+    await (await client.fetch(`${server.url}/old`, { headers: { connection: "close" } })).text();
+    assert.equal(server.connections, 5);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
+test("Client opens at most maxSocketsPerOrigin sockets and queues the rest", async () => {
+  let inFlight = 0;
+  let peak = 0;
+  await withCountingServer((_req, res) => {
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    setTimeout(() => {
+      inFlight--;
+      res.end("ok");
+    }, 10);
+  }, async (url, stats) => {
+    const client = new Client({ maxSocketsPerOrigin: 2 });
+    try {
+      const bodies = await Promise.all(
+        Array.from({ length: 10 }, async () => (await client.fetch(url)).text()),
+      );
+      assert.deepEqual(bodies, Array(10).fill("ok"));
+      assert.equal(stats.connections, 2);
+      assert.equal(peak, 2);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+test("Client retries an idempotent request once when a reused socket closes unanswered", async () => {
+  // Each connection answers one request and drops the next one unanswered:
+  // the race between a server closing an idle socket and the client reusing it.
+  const server = await startRawServer(async (peer) => {
+    await peer.readHead();
+    peer.write(rawResponse(`answer ${server.connections}`));
+    await peer.readHead();
+    peer.socket.destroy();
+  });
+  const client = new Client();
+  try {
+    assert.equal(await (await client.fetch(server.url)).text(), "answer 1");
+    // Reuses connection 1, which drops it; retried on connection 2.
+    assert.equal(await (await client.fetch(server.url)).text(), "answer 2");
+    assert.equal(server.connections, 2);
+    // Not for a POST: it might have been processed.
+    await assert.rejects(client.fetch(server.url, { method: "POST", body: "x" }), {
+      code: "CLOSED_BEFORE_RESPONSE",
+    });
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
+test("Client reaches a server on a unix domain socket", async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), "eh-unix-"));
+  const socketPath = path.join(dir, "daemon.sock");
+  try {
+    await withCountingServer((req, res) => {
+      // writeEarlyHints sends nothing over a unix socket (Node 20), so write it raw.
+      req.socket.write(
+        "HTTP/1.1 103 Early Hints\r\nx-pod-name: daemon-0\r\nx-pod-namespace: nodes\r\n\r\n",
+      );
+      res.end(`${req.headers.host} ${req.url}`);
+    }, async (_url, stats) => {
+      const client = new Client({ socketPath });
+      try {
+        const pods: string[] = [];
+        const response = await client.fetch("http://daemon.local/work?x=1", {
+          onInformational: (info) =>
+            void pods.push(
+              `${info.headers.get("x-pod-namespace")}/${info.headers.get("x-pod-name")}`,
+            ),
+        });
+        assert.equal(await response.text(), "daemon.local /work?x=1");
+        assert.deepEqual(pods, ["nodes/daemon-0"]);
+        assert.equal(
+          await (await client.fetch("http://daemon.local/again")).text(),
+          "daemon.local /again",
+        );
+        assert.equal(stats.connections, 1);
+      } finally {
+        await client.close();
+      }
+    }, socketPath);
+    const missing = new Client({ socketPath: path.join(dir, "missing.sock") });
+    await assert.rejects(missing.fetch("http://x/"), (error) => {
+      assert.ok(error instanceof FetchError);
+      assert.ok(["CONNECT_FAILED", "CONNECTION_REFUSED"].includes(error.code), error.code);
+      return true;
+    });
+    await missing.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("fetch()'s default pool lets a process exit while its socket is idle", async () => {
+  await withCountingServer(hello, async (url) => {
+    const program = startProgram("tests/_support/client_exit_probe.ts", [url]);
+    try {
+      // The server keeps the connection 60 s; exiting within 20 s proves the
+      // idle socket did not hold the process.
+      const code = await program.exited(20_000);
+      assert.equal(code, 0, program.stderr());
+      assert.deepEqual(program.lines.filter((line) => line !== ""), [
+        "hint 103",
+        "final 200 hello",
+      ]);
+    } finally {
+      await program.stop();
+    }
+  });
+});
+
+test("fetch() shares the default pool across calls", async () => {
+  await withCountingServer(hello, async (url, stats) => {
+    for (let i = 0; i < 5; i++) assert.equal(await (await fetch(url)).text(), "hello");
+    assert.equal(stats.connections, 1);
+  });
+});
