@@ -58,7 +58,8 @@ JSON output (--json), on stdout:
                       "headers": [["link", "..."]], "elapsedMs": 0.9}],
    "final": {"status": 200, "statusText": "OK", "headers": [[...]],
              "elapsedMs": 2003.4},
-   "bodyBytes": 4, "body": "done" (with --body), "elapsedMs": 2003.6}
+   "bodyBytes": 4, "body": "done" (with --body; decoded as UTF-8),
+   "elapsedMs": 2003.6}
   After a transport error "final" is null and "error" is
   {"name": "...", "code": "...", "message": "..."}.
 
