@@ -21,7 +21,8 @@ interface HostProcess {
   readonly stderr: HostWritable;
   readonly stdin: AsyncIterable<Uint8Array | string>;
   exit(code: number): never;
-  getBuiltinModule(name: "fs"): {
+  /** Node 20.16+, Bun, Deno 2. */
+  getBuiltinModule?(name: "fs"): {
     promises: { readFile(path: string): Promise<Uint8Array> };
   };
 }
@@ -57,7 +58,14 @@ const host: CliHost = {
   args: hostProcess.argv.slice(2),
   writeStdout: (data) => write(hostProcess.stdout, data),
   writeStderr: (text) => write(hostProcess.stderr, text),
-  readFile: (path) => hostProcess.getBuiltinModule("fs").promises.readFile(path),
+  readFile(path) {
+    if (hostProcess.getBuiltinModule === undefined) {
+      return Promise.reject(
+        new Error("reading files needs Node 20.16 or later (process.getBuiltinModule)"),
+      );
+    }
+    return hostProcess.getBuiltinModule("fs").promises.readFile(path);
+  },
   readStdin: () => readAll(hostProcess.stdin),
 };
 
