@@ -98,6 +98,7 @@ async function exchange(
   let bodyBytes: number | null = null;
   const bodyParts: Uint8Array[] = [];
   let failure: ObservedError | undefined;
+  let lastByte: number | undefined;
   // Printing is chained so that lines leave in arrival order even though the
   // interim callback cannot await the write.
   let printing = Promise.resolve();
@@ -132,6 +133,7 @@ async function exchange(
       },
       onBody(chunk) {
         bodyBytes = (bodyBytes ?? 0) + chunk.byteLength;
+        if (chunk.byteLength > 0) lastByte = chunk[chunk.byteLength - 1];
         if (!options.body) return;
         if (options.json) bodyParts.push(chunk);
         else print(chunk);
@@ -151,7 +153,8 @@ async function exchange(
   const elapsedMs = performance.now() - start;
 
   if (failure === undefined) {
-    if (options.body && !options.json) print("\n");
+    // Keep the end line on its own line when the body lacks a final newline.
+    if (options.body && !options.json && lastByte !== undefined && lastByte !== 0x0a) print("\n");
     print(formatEnd(elapsedMs, bodyBytes ?? 0));
   }
   await printing;
