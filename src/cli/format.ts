@@ -78,7 +78,7 @@ export function formatOffset(elapsedMs: number): string {
  * ```ts
  * import { formatHead } from "./format.ts";
  * const text = formatHead({ status: 103, statusText: "Early Hints", headers: [["x", "1"]], elapsedMs: 1 });
- * console.assert(text === "+1.0ms       103 Early Hints\n               x: 1\n");
+ * console.assert(text === "+1.0ms      103 Early Hints\n              x: 1\n");
  * ```
  */
 export function formatHead(head: ObservedHead): string {
