@@ -8,7 +8,7 @@
  * rewritten here too. The build then fails if any emitted file still names
  * a relative `.ts` module, or a `package.json` export target is missing.
  *
- * Usage: `node --import tsx scripts/build.ts`
+ * Usage: `node --import tsx scripts/build.ts [--out=DIR]`
  *
  * @module
  */
@@ -20,7 +20,9 @@ import { runCommand } from "./_run.ts";
 import { sourceViews } from "./_source.ts";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
-const DIST = join(ROOT, "dist");
+/** `--out=DIR` builds elsewhere (check_pack.ts stages a package); default `dist/`. */
+const outArg = process.argv.slice(2).find((arg) => arg.startsWith("--out="));
+const DIST = outArg === undefined ? join(ROOT, "dist") : resolve(outArg.slice("--out=".length));
 
 /** `from "./a.ts"`, `import("../b.ts")`, `import "./c.ts"` with a relative specifier. */
 const RELATIVE_TS = /((?:\bfrom|\bimport)\s*\(?\s*["'])(\.{1,2}\/[^"']*?)\.ts(["'])/g;
@@ -47,6 +49,8 @@ async function build(): Promise<string[]> {
   const tsc = await runCommand(join(ROOT, "node_modules", ".bin", "tsc"), [
     "-p",
     "tsconfig.build.json",
+    "--outDir",
+    DIST,
   ], { cwd: ROOT, timeoutMs: 120_000 });
   if (tsc.code !== 0) return [`tsc -p tsconfig.build.json failed (exit ${tsc.code})`];
 
@@ -68,9 +72,11 @@ async function build(): Promise<string[]> {
     bin?: unknown;
   };
   for (const target of [...exportTargets(manifest.exports), ...exportTargets(manifest.bin)]) {
-    if (!existsSync(join(ROOT, target))) problems.push(`package.json names ${target}, not built`);
+    if (!target.startsWith("./dist/")) continue;
+    const built = join(DIST, target.slice("./dist/".length));
+    if (!existsSync(built)) problems.push(`package.json names ${target}, not built`);
   }
-  console.log(`build: ${files.length} files in ${relative(ROOT, DIST)}/`);
+  console.log(`build: ${files.length} files in ${relative(ROOT, DIST) || "."}/`);
   return problems;
 }
 

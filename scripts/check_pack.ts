@@ -1,8 +1,9 @@
 /**
- * Proves the npm package works for a plain Node user: `npm pack` (which
- * builds `dist/`), install the tarball into an empty temporary project with
- * no network, then
+ * Proves the npm package works for a plain Node user: build into a staged
+ * copy of the package in a temporary directory, `npm pack` it, install the
+ * tarball into an empty temporary project with no network, then
  * - import every `exports` entry with plain `node` (no TypeScript loader),
+ * - run every `bin` command with `--help`,
  * - type-check a strict consumer that imports every entry against the
  *   shipped `.d.ts` files: without hono (the optional peer) with
  *   `skipLibCheck: true`, and with hono with `skipLibCheck: false` (without
@@ -15,7 +16,16 @@
  * @module
  */
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,6 +37,7 @@ const keep = process.argv.includes("--keep");
 interface Manifest {
   name: string;
   exports: Record<string, unknown>;
+  bin?: Record<string, string>;
 }
 
 interface PackInfo {
@@ -47,11 +58,29 @@ async function check(work: string): Promise<string[]> {
   const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as Manifest;
   const subpaths = Object.keys(manifest.exports).filter((key) => key !== "./package.json");
 
-  // npm pack runs `prepack`, the build. --json prints the file list after
-  // the build's own output, so take the last JSON array.
-  const packOutput = await npm(["pack", "--json", "--pack-destination", work], ROOT);
-  const json = packOutput.slice(packOutput.lastIndexOf("\n[") + 1);
-  const [pack] = JSON.parse(json) as PackInfo[];
+  // Stage the package in a temporary directory, built there, so that a
+  // concurrent build in the work tree cannot change dist/ under npm pack.
+  const stage = join(work, "package");
+  mkdirSync(stage);
+  for (const file of ["package.json", "README.md", "LICENSE"]) {
+    if (existsSync(join(ROOT, file))) copyFileSync(join(ROOT, file), join(stage, file));
+  }
+  const build = await runCommand(
+    process.execPath,
+    ["--import", "tsx", "scripts/build.ts", `--out=${join(stage, "dist")}`],
+    { cwd: ROOT, timeoutMs: 180_000, output: "pipe" },
+  );
+  process.stdout.write(build.output);
+  if (build.code !== 0) throw new Error(`the build failed (exit ${build.code})`);
+  const packOutput = await npm(
+    ["pack", "--ignore-scripts", "--json", "--pack-destination", work],
+    stage,
+  );
+  // stderr (npm warnings) is mixed in; the JSON file list starts a line with "[".
+  const listStart = packOutput.search(/^\[/m);
+  const [pack] = listStart === -1
+    ? []
+    : JSON.parse(packOutput.slice(listStart).replace(/\n\]\n[\s\S]*$/, "\n]\n")) as PackInfo[];
   if (pack === undefined) throw new Error(`npm pack printed no file list:\n${packOutput}`);
   const paths = pack.files.map((file) => file.path);
   for (const required of ["package.json", "README.md", "LICENSE"]) {
@@ -110,6 +139,23 @@ process.exitCode = failed === 0 ? 0 : 1;
   });
   process.stdout.write(node.output);
   if (node.code !== 0) problems.push("plain node could not import every entry point");
+
+  // Each command runs from node_modules/.bin with plain Node: `--help` exits 0.
+  for (const command of Object.keys(manifest.bin ?? {})) {
+    const bin = await runCommand(join(consumer, "node_modules", ".bin", command), ["--help"], {
+      cwd: consumer,
+      timeoutMs: 60_000,
+      output: "pipe",
+    });
+    if (bin.code !== 0) {
+      process.stdout.write(bin.output);
+      problems.push(
+        `the installed ${command} command failed: ${command} --help exited ${bin.code}`,
+      );
+    } else {
+      console.log(`  bin: ${command} --help exits 0`);
+    }
+  }
 
   // The shipped types must stand on their own. hono is an optional peer:
   // its types are there only for users of the Hono helper.
