@@ -29,6 +29,7 @@ interface HostProcess {
 
 interface HostWritable {
   write(data: string | Uint8Array, callback: (error?: Error | null) => void): boolean;
+  on(event: "error", listener: (error: Error) => void): unknown;
 }
 
 function write(stream: HostWritable, data: string | Uint8Array): Promise<void> {
@@ -53,6 +54,12 @@ async function readAll(stream: AsyncIterable<Uint8Array | string>): Promise<Uint
 }
 
 const hostProcess = (globalThis as unknown as { process: HostProcess }).process;
+
+// A closed pipe (`early-hints URL | head -1`) also emits "error" on the
+// stream, which would crash the process unhandled; the write callback already
+// reports it to the runner, which stops printing.
+hostProcess.stdout.on("error", () => {});
+hostProcess.stderr.on("error", () => {});
 
 const host: CliHost = {
   args: hostProcess.argv.slice(2),

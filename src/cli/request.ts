@@ -42,8 +42,8 @@ export interface CliRequest {
   onInformational(head: CliHead): void;
   /** Called once with the final head. */
   onFinal(head: CliHead): void;
-  /** Called for each body chunk. */
-  onBody(chunk: Uint8Array): void;
+  /** Called for each body chunk; a returned promise is awaited before reading on. */
+  onBody(chunk: Uint8Array): void | Promise<void>;
 }
 
 /**
@@ -99,7 +99,7 @@ export async function sendRequest(request: CliRequest): Promise<void> {
       headers: response.rawHeaders,
     });
     if (response.body !== null) {
-      for await (const chunk of response.body) request.onBody(chunk);
+      for await (const chunk of response.body) await request.onBody(chunk);
     }
   } finally {
     await client.close();

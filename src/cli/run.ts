@@ -100,10 +100,18 @@ async function exchange(
   let failure: ObservedError | undefined;
   let lastByte: number | undefined;
   // Printing is chained so that lines leave in arrival order even though the
-  // interim callback cannot await the write.
+  // interim callback cannot await the write. A failed write (stdout closed,
+  // as with `| head`) stops further output without failing the exchange.
   let printing = Promise.resolve();
-  const print = (text: string | Uint8Array) => {
-    if (!options.json) printing = printing.then(() => host.writeStdout(text));
+  let stdoutBroken = false;
+  const print = (text: string | Uint8Array): Promise<void> => {
+    if (options.json || stdoutBroken) return printing;
+    printing = printing.then(() => stdoutBroken ? undefined : host.writeStdout(text)).catch(
+      () => {
+        stdoutBroken = true;
+      },
+    );
+    return printing;
   };
 
   const start = performance.now();
@@ -136,7 +144,8 @@ async function exchange(
         if (chunk.byteLength > 0) lastByte = chunk[chunk.byteLength - 1];
         if (!options.body) return;
         if (options.json) bodyParts.push(chunk);
-        else print(chunk);
+        // Awaited by the reader: a slow stdout slows the download, not memory.
+        else return print(chunk);
       },
     });
   } catch (error) {
