@@ -10,6 +10,7 @@ interface PackageJson {
   exports: Record<string, string | Record<string, string>>;
   files: string[];
   engines: { node: string };
+  bin?: Record<string, string>;
 }
 
 interface DenoJson {
@@ -64,4 +65,14 @@ test("the npm package ships dist, README.md and LICENSE, which exist", () => {
   assert.ok(existsSync(new URL("README.md", root)));
   assert.ok(existsSync(new URL("LICENSE", root)));
   assert.equal(pkg.engines.node, ">=20");
+});
+
+test("every npm bin is built from a .ts source that starts with a node shebang", () => {
+  for (const [command, target] of Object.entries(pkg.bin ?? {})) {
+    assert.match(target, /^\.\/dist\/[\w/]+\.js$/, `${command} -> ${target}`);
+    const source = target.replace(/^\.\/dist\//, "./").replace(/\.js$/, ".ts");
+    assert.ok(existsSync(new URL(source, root)), `${command}: ${source} does not exist`);
+    const firstLine = readFileSync(new URL(source, root), "utf8").split("\n", 1)[0];
+    assert.equal(firstLine, "#!/usr/bin/env node", `${command}: ${source} needs a shebang`);
+  }
 });
