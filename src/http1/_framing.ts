@@ -78,6 +78,13 @@ function readConnectionOptions(facts: FieldFacts, value: string): void {
  * section 8.6, RFC 9112 section 6.3 item 5).
  */
 function mergeContentLength(previous: number, value: string): number {
+  if (value.indexOf(",") === -1) {
+    const length = parseDecimal(trimOws(value));
+    if (previous !== -1 && previous !== length) {
+      throw new Http1Error("INVALID_FRAMING", "differing Content-Length values");
+    }
+    return length;
+  }
   let merged = previous;
   for (const element of value.split(",")) {
     const length = parseDecimal(trimOws(element));
