@@ -17,10 +17,12 @@ import {
 import type { HeaderList, RequestHead } from "../http1/types.ts";
 import type { Socket, SocketAddress } from "../runtime/types.ts";
 import { httpDate } from "./date.ts";
+import { IncomingRequest } from "./incoming_request.ts";
 import type { InterimTarget } from "./interim_target.ts";
 import { checkChunk, readReadyChunks } from "./ready_chunks.ts";
 import { RequestBody } from "./request_body.ts";
 import { responseFields } from "./response_fields.ts";
+import { staticBody } from "./static_body.ts";
 import type { InformationalResult, ServeHandlerInfo } from "./types.ts";
 
 /** What an exchange needs from its connection. */
@@ -93,9 +95,9 @@ export class Exchange implements InterimTarget {
   /** Set by the connection once the parser emitted this request's `end`. */
   requestComplete = false;
   readonly #host: ExchangeHost;
-  readonly #controller = new AbortController();
   readonly #info: HandlerInfo;
-  #request: Request | undefined;
+  #request: IncomingRequest | undefined;
+  #aborted = false;
   #finalStarted = false;
   #continueSent = false;
   #done = false;
@@ -143,13 +145,12 @@ export class Exchange implements InterimTarget {
     const init: RequestInit & { duplex?: "half" } = {
       method: head.method,
       headers: head.headers,
-      signal: this.#controller.signal,
     };
     if (this.body !== undefined) {
       init.body = this.body.stream;
       init.duplex = "half";
     }
-    this.#request = new Request(url, init);
+    this.#request = new IncomingRequest(url, init);
     return this.#request;
   }
 
@@ -208,7 +209,8 @@ export class Exchange implements InterimTarget {
    * @param reason The abort reason.
    */
   abort(reason: unknown): void {
-    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+    this.#aborted = true;
+    this.#request?.abortWith(reason);
     this.body?.error(reason);
     this.#reader?.cancel(reason).catch(() => {});
   }
@@ -226,7 +228,7 @@ export class Exchange implements InterimTarget {
       this.#writeStatus(error.status, false);
       return;
     }
-    if (!this.#controller.signal.aborted) this.#host.reportError(error, this.#request!);
+    if (!this.#aborted) this.#host.reportError(error, this.#request!);
     this.#writeStatus(500, true);
   }
 
@@ -290,8 +292,23 @@ export class Exchange implements InterimTarget {
     if (!hasDate) fields.push(["date", httpDate()]);
     const status = response.status;
     const reason = response.statusText || undefined;
-    const body = response.body;
     const isHead = this.head.method === "HEAD";
+    // A string or bytes body, read without its stream where the runtime allows.
+    const bytes = staticBody(response);
+    if (bytes !== undefined) {
+      fields.push([
+        "content-length",
+        String(isHead && declaredLength >= 0 ? declaredLength : bytes.byteLength),
+      ]);
+      const alive = this.#keepAliveAllowed();
+      this.#addConnectionField(fields, alive);
+      if (
+        !this.#writeHead(status, reason, fields, isHead ? undefined : [bytes], bytes.byteLength)
+      ) return;
+      this.#finish(alive);
+      return;
+    }
+    const body = response.body;
     // RFC 9110 sections 15.3.5 and 15.4.5: 204 and 304 never have content.
     if (body === null || status === 204 || status === 304) {
       body?.cancel().catch(() => {});
@@ -394,7 +411,7 @@ export class Exchange implements InterimTarget {
       }
       if (!socket.write(chunked ? encodeChunk(chunk) : chunk)) await socket.drained();
     }
-    if (this.#controller.signal.aborted || socket.closed) {
+    if (this.#aborted || socket.closed) {
       this.#finish(false);
       return;
     }

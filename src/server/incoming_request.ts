@@ -1,0 +1,54 @@
+/**
+ * The `Request` handed to handlers: a subclass whose `signal` is created
+ * only when read. A `Request` built with a `signal` option costs about
+ * 10 µs more on Node (undici follows the given signal through weak
+ * references, and Node 20 makes every `AbortSignal` transferable), and few
+ * handlers ever read `request.signal`. The object is a genuine `Request`
+ * (body, headers, `clone()`, `new Request(request)` behave as usual). This
+ * module is browser compatible.
+ *
+ * @module
+ */
+
+/**
+ * A server-side request with a lazily created `signal`.
+ *
+ * @example Aborting before and after `signal` is read
+ * ```ts
+ * import { IncomingRequest } from "./incoming_request.ts";
+ * const request = new IncomingRequest("http://localhost/");
+ * request.abortWith(new Error("gone"));
+ * console.assert(request.signal.aborted);
+ * ```
+ */
+export class IncomingRequest extends Request {
+  #controller: AbortController | undefined;
+  #reason: unknown;
+  #aborted = false;
+
+  /** Aborts when the client goes away or the server closes the connection. */
+  override get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /**
+   * Aborts `signal` (creating nothing when nobody has read it yet).
+   *
+   * @param reason The abort reason.
+   */
+  abortWith(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+
+  /** Whether `abortWith()` was called. */
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+}
