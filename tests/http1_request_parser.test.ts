@@ -385,7 +385,7 @@ const VECTORS: RequestVector[] = [
   {
     name: "TLS handshake bytes",
     input: "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n",
-    error: "INVALID_METHOD",
+    error: "BAD_SYNTAX",
   },
   {
     name: "Host with a space",
@@ -572,6 +572,36 @@ const VECTORS: RequestVector[] = [
     input: `POST / HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n1;a\rb\r\nx\r\n0\r\n\r\n`,
     events: [{ kind: "request" }],
     error: "BARE_CR",
+  },
+  {
+    name: "chunk extension without a name",
+    input: `POST / HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n1;\r\nx\r\n0\r\n\r\n`,
+    events: [{ kind: "request" }],
+    error: "INVALID_CHUNK",
+  },
+  {
+    name: "chunk extension with an empty value",
+    input: `POST / HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n1;a=\r\nx\r\n0\r\n\r\n`,
+    events: [{ kind: "request" }],
+    error: "INVALID_CHUNK",
+  },
+  {
+    name: "chunk extension with an unterminated quoted string",
+    input: `POST / HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n1;a="b\r\nx\r\n0\r\n\r\n`,
+    events: [{ kind: "request" }],
+    error: "INVALID_CHUNK",
+  },
+  {
+    name: "chunk extension with a NUL",
+    input: `POST / HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n1;a\x00\r\nx\r\n0\r\n\r\n`,
+    events: [{ kind: "request" }],
+    error: "INVALID_CHUNK",
+  },
+  {
+    name: "chunk extension with a quoted-pair and whitespace is fine",
+    input: `POST / HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n` +
+      `1 ; a = "x\\"y;z" ;b=tok\t\r\nx\r\n0\r\n\r\n`,
+    events: [{ kind: "request" }, { kind: "data", text: "x" }, end],
   },
   {
     name: "chunk data longer than its size",

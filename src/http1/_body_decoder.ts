@@ -6,7 +6,11 @@
  * @module
  */
 
-import { CR, HEX_VALUE, HTAB, LF, SEMICOLON, SP } from "./_bytes.ts";
+import { CR, FIELD_VALUE_BYTE, HEX_VALUE, HTAB, LF, SEMICOLON, SP, TCHAR } from "./_bytes.ts";
+
+const EQUALS = 0x3d;
+const DQUOTE = 0x22;
+const BACKSLASH = 0x5c;
 import type { ByteQueue } from "./_byte_queue.ts";
 import { FieldSectionReader } from "./_field_section.ts";
 import { findLineEnd, lineContentEnd } from "./_lines.ts";
@@ -185,26 +189,64 @@ export class BodyDecoder {
 }
 
 /**
- * Checks `*( BWS ";" BWS ext-name [ BWS "=" BWS ext-value ] )` loosely: the
- * extensions are ignored (RFC 9112 section 7.1.1), so only their framing
- * matters: a `;` must start them and no control byte may appear.
+ * Checks `*( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] )` with ext-val a
+ * token or a quoted-string (RFC 9112 section 7.1.1). The extensions are
+ * ignored, but they are parsed strictly: a lenient reading that differs from
+ * a proxy's is a request smuggling vector.
  */
 function checkChunkExtensions(bytes: Uint8Array, start: number, end: number): void {
-  let i = start;
-  while (i < end && (bytes[i] === SP || bytes[i] === HTAB)) i++;
-  if (i === end) return;
-  if (bytes[i] !== SEMICOLON) {
-    throw new Http1Error("INVALID_CHUNK", "invalid byte after the chunk size");
-  }
-  for (; i < end; i++) {
-    const byte = bytes[i]!;
-    if (byte < 0x20 ? byte !== HTAB : byte === 0x7f) {
-      if (byte === CR) {
-        throw new Http1Error("BARE_CR", "chunk extension contains a bare CR");
+  let i = skipWhitespace(bytes, start, end);
+  while (i < end) {
+    if (bytes[i] !== SEMICOLON) throw badExtension(bytes[i]!);
+    i = skipWhitespace(bytes, i + 1, end);
+    const nameStart = i;
+    while (i < end && TCHAR[bytes[i]!] === 1) i++;
+    if (i === nameStart) throw badExtension(i < end ? bytes[i]! : -1);
+    i = skipWhitespace(bytes, i, end);
+    if (i < end && bytes[i] === EQUALS) {
+      i = skipWhitespace(bytes, i + 1, end);
+      if (i < end && bytes[i] === DQUOTE) {
+        i = skipQuotedString(bytes, i, end);
+      } else {
+        const valueStart = i;
+        while (i < end && TCHAR[bytes[i]!] === 1) i++;
+        if (i === valueStart) throw badExtension(i < end ? bytes[i]! : -1);
       }
-      throw new Http1Error("INVALID_CHUNK", "chunk extension contains a control byte");
+      i = skipWhitespace(bytes, i, end);
     }
   }
+}
+
+function skipWhitespace(bytes: Uint8Array, from: number, end: number): number {
+  let i = from;
+  while (i < end && (bytes[i] === SP || bytes[i] === HTAB)) i++;
+  return i;
+}
+
+// quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE (RFC 9110 section 5.6.4)
+function skipQuotedString(bytes: Uint8Array, open: number, end: number): number {
+  for (let i = open + 1; i < end; i++) {
+    const byte = bytes[i]!;
+    if (byte === DQUOTE) return i + 1;
+    if (byte === BACKSLASH) {
+      i++;
+      if (i === end) break;
+      if (FIELD_VALUE_BYTE[bytes[i]!] === 0) throw badExtension(bytes[i]!);
+    } else if (FIELD_VALUE_BYTE[byte] === 0) {
+      throw badExtension(byte);
+    }
+  }
+  throw new Http1Error("INVALID_CHUNK", "unterminated quoted-string in a chunk extension");
+}
+
+function badExtension(byte: number): Http1Error {
+  if (byte === CR) return new Http1Error("BARE_CR", "chunk extension contains a bare CR");
+  return new Http1Error(
+    "INVALID_CHUNK",
+    byte === -1
+      ? "chunk extension ends early"
+      : `invalid byte 0x${byte.toString(16).padStart(2, "0")} in a chunk extension`,
+  );
 }
 
 function incomplete(eof: boolean): undefined {
