@@ -8,6 +8,8 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import process from "node:process";
+import { spawn, spawnSync } from "node:child_process";
 import { detectRuntime, loadAdapter } from "../src/runtime/select.ts";
 import type {
   RuntimeAdapter,
@@ -29,8 +31,8 @@ const UNTRUSTED_TLS = {
   cert: pem("test-untrusted-server-cert.pem"),
   key: pem("test-untrusted-server-key.pem"),
 };
-/** Upper bound for any single wait in this file. */
-const WAIT_MS = 10_000;
+/** Upper bound for any single wait in this file (under bun test's 5 s default per test). */
+const WAIT_MS = 4_000;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -225,6 +227,551 @@ for (const name of ADAPTERS) {
     } finally {
       socket.destroy();
       await echo.close();
+    }
+  });
+}
+
+/** The command that runs a TypeScript file on the runtime running this test. */
+function runtimeCommand(script: string, args: string[]): [string, string[]] {
+  switch (RUNTIME) {
+    case "deno":
+      return [process.execPath, ["run", "-A", script, ...args]];
+    case "bun":
+      return [process.execPath, [script, ...args]];
+    default:
+      return [process.execPath, ["--import", "tsx", script, ...args]];
+  }
+}
+
+interface ChildResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** Runs a child process, killing it after `limitMs`. */
+function runChild(command: string, args: string[], limitMs = WAIT_MS): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let timedOut = false;
+    child.stdout.on("data", (chunk: Uint8Array) => stdout += decoder.decode(chunk));
+    child.stderr.on("data", (chunk: Uint8Array) => stderr += decoder.decode(chunk));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, limitMs);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, timedOut });
+    });
+  });
+}
+
+function hasCommand(command: string): boolean {
+  try {
+    return spawnSync(command, ["--version"], { stdio: "ignore" }).status === 0;
+  } catch {
+    return false;
+  }
+}
+
+const CURL_SKIP = hasCommand("curl") ? false : "curl not installed";
+const PYTHON_SKIP = hasCommand("python3") ? false : "python3 not installed";
+
+for (const name of ADAPTERS) {
+  const label = `${name} adapter on ${RUNTIME}`;
+
+  test(`${label}: pause() stops reading until the sender sees backpressure, resume() delivers all`, async () => {
+    const adapter = await loadAdapter(name);
+    const limit = 256 * 1024 * 1024;
+    let sent = 0;
+    let sawBackpressure = false;
+    let serverSocket: Socket | undefined;
+    let filled = () => {};
+    const backpressure = new Promise<void>((resolve) => filled = resolve);
+    const listener = await adapter.listen({ hostname: "127.0.0.1", port: 0 }, (socket) => {
+      serverSocket = socket;
+      // Writes until write() refuses: only possible if the paused client
+      // really stopped reading (kernel buffers are a few MiB at most).
+      const block = pattern(65_536);
+      while (sent < limit) {
+        sent += block.byteLength;
+        if (!socket.write(block)) {
+          sawBackpressure = true;
+          break;
+        }
+      }
+      filled();
+      socket.drained().then(() => socket.end());
+      return { onData() {}, onEnd() {}, onClose() {} };
+    });
+    const client = new Recorder();
+    const socket = await adapter.connect(
+      { hostname: "127.0.0.1", port: tcpPort(listener.address) },
+      client,
+    );
+    socket.pause();
+    try {
+      await bounded(backpressure, "the server to fill the connection");
+      assert.ok(sawBackpressure, `the server wrote ${sent} bytes without backpressure`);
+      assert.ok(client.received < sent, "the paused client has not read everything");
+      const whilePaused = client.received;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.ok(
+        client.received - whilePaused <= 65_536,
+        "at most one read in flight lands while paused",
+      );
+      socket.resume();
+      await client.until(() => client.ended, "everything after resume()");
+      assert.equal(client.received, sent);
+    } finally {
+      socket.destroy();
+      serverSocket?.destroy();
+      await listener.close();
+    }
+  });
+
+  test(`${label}: half-close: the server reads our FIN and can still answer`, async () => {
+    const adapter = await loadAdapter(name);
+    const server = new Recorder();
+    let serverSocket: Socket | undefined;
+    const listener = await adapter.listen({ hostname: "127.0.0.1", port: 0 }, (socket) => {
+      serverSocket = socket;
+      return {
+        onData: (chunk) => server.onData(chunk),
+        onEnd() {
+          server.onEnd();
+          // After the peer's FIN our side is still writable.
+          assert.equal(socket.write(encoder.encode(`got ${server.text()}`)), true);
+          socket.end();
+        },
+        onClose: (error) => server.onClose(error),
+      };
+    });
+    const client = new Recorder();
+    const socket = await adapter.connect(
+      { hostname: "127.0.0.1", port: tcpPort(listener.address) },
+      client,
+    );
+    try {
+      socket.write(encoder.encode("ping"));
+      socket.end();
+      await client.until(() => client.closed, "the client's close");
+      await server.until(() => server.closed, "the server's close");
+      assert.equal(client.text(), "got ping");
+      assert.equal(client.ended, true);
+      assert.equal(server.ended, true);
+      assert.equal(client.closeError, undefined);
+      assert.equal(server.closeError, undefined);
+      assert.equal(serverSocket?.closed, true);
+    } finally {
+      socket.destroy();
+      serverSocket?.destroy();
+      await listener.close();
+    }
+  });
+
+  test(`${label}: destroy() closes at once, onClose once, later writes refused`, async () => {
+    const adapter = await loadAdapter(name);
+    const server = new Recorder();
+    let serverSocket: Socket | undefined;
+    const listener = await adapter.listen({ hostname: "127.0.0.1", port: 0 }, (socket) => {
+      serverSocket = socket;
+      return server;
+    });
+    const client = new Recorder();
+    const socket = await adapter.connect(
+      { hostname: "127.0.0.1", port: tcpPort(listener.address) },
+      client,
+    );
+    try {
+      socket.write(encoder.encode("x"));
+      await server.until(() => server.received === 1, "the first byte");
+      socket.destroy();
+      assert.equal(socket.closed, true);
+      assert.equal(socket.write(encoder.encode("y")), false);
+      await bounded(socket.drained(), "drained() after destroy");
+      await client.until(() => client.closed, "onClose");
+      // Half-open by design: the server sees EOF and closes when it ends.
+      await server.until(() => server.ended || server.closed, "the server's EOF");
+      socket.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(client.closeCount, 1);
+      assert.equal(client.closeError, undefined);
+    } finally {
+      serverSocket?.destroy();
+      await listener.close();
+    }
+  });
+
+  test(`${label}: a peer resetting mid-write closes the socket without an unhandled rejection`, async () => {
+    const adapter = await loadAdapter(name);
+    const listener = await adapter.listen({ hostname: "127.0.0.1", port: 0 }, (socket) => ({
+      onData: () => socket.destroy(),
+      onEnd() {},
+      onClose() {},
+    }));
+    const client = new Recorder();
+    const socket = await adapter.connect(
+      { hostname: "127.0.0.1", port: tcpPort(listener.address) },
+      client,
+    );
+    try {
+      const block = pattern(65_536);
+      // Ignores backpressure on purpose: keep writing into a dying socket.
+      for (let i = 0; i < 1024 && !client.closed; i++) {
+        socket.write(block);
+        if (i % 16 === 15) await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      await client.until(() => client.closed, "onClose after the reset");
+      await bounded(socket.drained(), "drained() after the reset");
+      assert.equal(client.closeCount, 1);
+      if (client.closeError !== undefined) {
+        const code = (client.closeError as Error & { code?: string }).code;
+        assert.ok(code === "ECONNRESET" || code === "EPIPE", `unexpected code ${code}`);
+      }
+    } finally {
+      socket.destroy();
+      await listener.close();
+    }
+  });
+
+  test(`${label}: connection refused rejects with code ECONNREFUSED`, async () => {
+    const adapter = await loadAdapter(name);
+    const listener = await adapter.listen({ hostname: "127.0.0.1", port: 0 }, () => new Recorder());
+    const port = tcpPort(listener.address);
+    await listener.close();
+    const client = new Recorder();
+    await assert.rejects(adapter.connect({ hostname: "127.0.0.1", port }, client), (error) => {
+      assert.ok(error instanceof Error);
+      assert.equal((error as Error & { code?: string }).code, "ECONNREFUSED");
+      assert.ok(error.cause !== undefined, "the runtime's error is kept as cause");
+      assert.match(error.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
+      return true;
+    });
+    assert.equal(client.closeCount, 0);
+  });
+
+  test(`${label}: an abort signal stops connecting`, async () => {
+    const adapter = await loadAdapter(name);
+    // A TCP server that never answers the TLS handshake keeps connect() pending.
+    const silent = await adapter.listen({ hostname: "127.0.0.1", port: 0 }, () => new Recorder());
+    try {
+      const port = tcpPort(silent.address);
+      const already = AbortSignal.abort(new Error("aborted before"));
+      await assert.rejects(
+        adapter.connect({ hostname: "127.0.0.1", port, signal: already }, new Recorder()),
+        /aborted before/,
+      );
+      const controller = new AbortController();
+      const pending = adapter.connect(
+        { hostname: "127.0.0.1", port, tls: { ca: CA }, signal: controller.signal },
+        new Recorder(),
+      );
+      setTimeout(() => controller.abort(new Error("aborted while connecting")), 50);
+      await assert.rejects(bounded(pending, "the aborted connect"), /aborted while connecting/);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  test(`${label}: an unref'd socket does not keep the process alive`, async () => {
+    const held: Socket[] = [];
+    const adapter = await loadAdapter(name);
+    const listener = await adapter.listen({ hostname: "127.0.0.1", port: 0 }, (socket) => {
+      held.push(socket); // keep the connection open from our side
+      return new Recorder();
+    });
+    try {
+      const script = path.join(HERE, "fixtures", "unref_child.ts");
+      const which = name === RUNTIME ? "default" : "node";
+      const [command, args] = runtimeCommand(script, [String(tcpPort(listener.address)), which]);
+      const result = await runChild(command, args);
+      assert.equal(result.timedOut, false, "the child did not exit by itself");
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout.trim(), `connected ${name}`);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await listener.close();
+    }
+  });
+
+  test(`${label}: unix socket echo, stale socket file replaced, file removed on close`, async () => {
+    const adapter = await loadAdapter(name);
+    const dir = await mkdtemp(path.join(tmpdir(), "early-hints-unix-"));
+    try {
+      const socketPath = path.join(dir, "echo.sock");
+      const echo = await startEcho(adapter, { path: socketPath });
+      try {
+        assert.deepEqual(echo.listener.address, { transport: "unix", path: socketPath });
+        const client = new Recorder();
+        const socket = await adapter.connect({ path: socketPath }, client);
+        try {
+          assert.equal(socket.remoteAddress.transport, "unix");
+          socket.write(encoder.encode("over unix"));
+          socket.end();
+          await client.until(() => client.closed, "close");
+          assert.equal(client.text(), "over unix");
+        } finally {
+          socket.destroy();
+        }
+        await assert.rejects(
+          adapter.listen({ path: socketPath }, () => new Recorder()),
+          (error) => (error as Error & { code?: string }).code === "EADDRINUSE",
+          "a live socket file is not taken over",
+        );
+      } finally {
+        await echo.close();
+      }
+      await assert.rejects(stat(socketPath), "close() removed the socket file");
+      await assert.rejects(
+        adapter.connect({ path: socketPath }, new Recorder()),
+        (error) => (error as Error & { code?: string }).code === "ENOENT",
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test(`${label}: a stale unix socket file is replaced`, { skip: PYTHON_SKIP }, async () => {
+    const adapter = await loadAdapter(name);
+    const dir = await mkdtemp(path.join(tmpdir(), "early-hints-unix-"));
+    try {
+      const socketPath = path.join(dir, "stale.sock");
+      // A process that bound the path and died leaves the file behind.
+      const bind = "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])";
+      const result = await runChild("python3", ["-c", bind, socketPath]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.ok((await stat(socketPath)).isSocket());
+      const echo = await startEcho(adapter, { path: socketPath });
+      try {
+        const client = new Recorder();
+        const socket = await adapter.connect({ path: socketPath }, client);
+        socket.write(encoder.encode("fresh"));
+        socket.end();
+        await client.until(() => client.closed, "close");
+        assert.equal(client.text(), "fresh");
+      } finally {
+        await echo.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test(`${label}: TLS verified against the test CA, by IP and by server name`, async () => {
+    const adapter = await loadAdapter(name);
+    const echo = await startEcho(adapter, { hostname: "127.0.0.1", port: 0, tls: SERVER_TLS });
+    try {
+      const port = tcpPort(echo.listener.address);
+      for (const tls of [{ ca: CA }, { ca: [CA], serverName: "localhost" }]) {
+        const client = new Recorder();
+        const socket = await adapter.connect({ hostname: "127.0.0.1", port, tls }, client);
+        try {
+          socket.write(encoder.encode("secret"));
+          socket.end();
+          await client.until(() => client.closed, "close");
+          assert.equal(client.text(), "secret");
+          assert.equal(client.closeError, undefined);
+        } finally {
+          socket.destroy();
+        }
+      }
+    } finally {
+      await echo.close();
+    }
+  });
+
+  test(`${label}: TLS against an unknown CA fails with code ETLS; dangerouslySkipVerification connects`, async () => {
+    const adapter = await loadAdapter(name);
+    const echo = await startEcho(adapter, { hostname: "127.0.0.1", port: 0, tls: UNTRUSTED_TLS });
+    try {
+      const port = tcpPort(echo.listener.address);
+      for (const tls of [{ ca: CA }, {}, { ca: CA, serverName: "example.com" }]) {
+        const client = new Recorder();
+        await assert.rejects(
+          adapter.connect({ hostname: "127.0.0.1", port, tls }, client),
+          (error) => {
+            assert.equal((error as Error & { code?: string }).code, "ETLS", String(error));
+            return true;
+          },
+        );
+        assert.equal(client.closeCount, 0);
+      }
+      const client = new Recorder();
+      const socket = await adapter.connect(
+        { hostname: "127.0.0.1", port, tls: { dangerouslySkipVerification: true } },
+        client,
+      );
+      try {
+        socket.write(encoder.encode("unverified"));
+        socket.end();
+        await client.until(() => client.closed, "close");
+        assert.equal(client.text(), "unverified");
+      } finally {
+        socket.destroy();
+      }
+    } finally {
+      await echo.close();
+    }
+  });
+
+  test(`${label}: mutual TLS presents the client certificate`, async () => {
+    const adapter = await loadAdapter(name);
+    const tls = await import("node:tls");
+    const peers: string[] = [];
+    const server = tls.createServer({
+      ...SERVER_TLS,
+      ca: CA,
+      requestCert: true,
+      rejectUnauthorized: true,
+    }, (socket) => {
+      const peer = socket.getPeerCertificate();
+      peers.push(String(peer?.subject?.CN));
+      socket.end(`hello ${peer?.subject?.CN}`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      const client = new Recorder();
+      const socket = await adapter.connect({
+        hostname: "127.0.0.1",
+        port,
+        tls: { ca: CA, cert: CLIENT_CERT, key: CLIENT_KEY },
+      }, client);
+      try {
+        await client.until(() => client.ended, "the greeting");
+        assert.equal(client.text(), "hello early-hints test client");
+        assert.deepEqual(peers, ["early-hints test client"]);
+      } finally {
+        socket.destroy();
+      }
+    } finally {
+      server.close();
+    }
+  });
+
+  test(`${label}: client socket against a node:http server`, async () => {
+    const adapter = await loadAdapter(name);
+    const http = await import("node:http");
+    const server = http.createServer((request, response) => {
+      const body = `hello ${request.method} ${request.url}`;
+      response.writeHead(200, {
+        "content-type": "text/plain",
+        "content-length": String(body.length),
+        connection: "close",
+      });
+      response.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      const client = new Recorder();
+      const socket = await adapter.connect({ hostname: "127.0.0.1", port }, client);
+      try {
+        socket.write(encoder.encode(`GET /raw HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\n\r\n`));
+        await client.until(() => client.ended, "the response and EOF");
+        const text = client.text();
+        assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+        assert.match(text, /\r\n\r\nhello GET \/raw$/);
+      } finally {
+        socket.destroy();
+      }
+    } finally {
+      server.close();
+      server.closeAllConnections?.();
+    }
+  });
+
+  test(`${label}: listener serves a node:net client`, async () => {
+    const adapter = await loadAdapter(name);
+    const net = await import("node:net");
+    const echo = await startEcho(adapter);
+    try {
+      const port = tcpPort(echo.listener.address);
+      const reply = await bounded(
+        new Promise<string>((resolve, reject) => {
+          const socket = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true });
+          let text = "";
+          socket.on("data", (chunk: Uint8Array) => text += decoder.decode(chunk));
+          socket.on("end", () => resolve(text));
+          socket.on("error", reject);
+          socket.end("from node:net");
+        }),
+        "the node:net round trip",
+      );
+      assert.equal(reply, "from node:net");
+    } finally {
+      await echo.close();
+    }
+  });
+
+  test(`${label}: listener serves curl over HTTP and HTTPS`, { skip: CURL_SKIP }, async () => {
+    const adapter = await loadAdapter(name);
+    const answer = (socket: Socket): SocketHandlers => {
+      let head = "";
+      return {
+        onData(chunk) {
+          head += decoder.decode(chunk);
+          if (!head.includes("\r\n\r\n")) return;
+          const body = `you sent ${head.split(" ", 2).join(" ")}`;
+          socket.write(encoder.encode(
+            "HTTP/1.1 103 Early Hints\r\nlink: </a.css>; rel=preload\r\n\r\n",
+          ));
+          socket.write(encoder.encode(
+            `HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+          ));
+          socket.end();
+        },
+        onEnd() {},
+        onClose() {},
+      };
+    };
+    const dir = await mkdtemp(path.join(tmpdir(), "early-hints-curl-"));
+    const plain = await adapter.listen({ hostname: "127.0.0.1", port: 0 }, answer);
+    const secure = await adapter.listen(
+      { hostname: "127.0.0.1", port: 0, tls: SERVER_TLS },
+      answer,
+    );
+    try {
+      const caFile = path.join(TLS_DIR, "test-ca-cert.pem");
+      for (
+        const url of [
+          `http://127.0.0.1:${tcpPort(plain.address)}/plain`,
+          `https://localhost:${tcpPort(secure.address)}/secure`,
+        ]
+      ) {
+        const result = await runChild("curl", [
+          "-sS",
+          "-i",
+          "--max-time",
+          "5",
+          "--cacert",
+          caFile,
+          "--resolve",
+          `localhost:${tcpPort(secure.address)}:127.0.0.1`,
+          url,
+        ]);
+        assert.equal(result.code, 0, result.stderr);
+        assert.match(result.stdout, /^HTTP\/1\.1 103 Early Hints\r\nlink: <\/a\.css>; rel=preload/);
+        assert.match(
+          result.stdout,
+          new RegExp(`HTTP/1.1 200 OK[^]*you sent GET ${new URL(url).pathname}$`),
+        );
+      }
+    } finally {
+      await plain.close();
+      await secure.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 }

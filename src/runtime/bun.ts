@@ -25,17 +25,18 @@ import {
 import { SocketError, toSocketError } from "./socket_error.ts";
 import type { Socket as BunRawSocket, SocketHandler, SocketListener, TLSOptions } from "bun";
 
-type RawSocket = BunRawSocket<BunSocket>;
+/** `data` is unset on an accepted TLS socket until its handshake is done. */
+type RawSocket = BunRawSocket<BunSocket | undefined>;
 /** Our callbacks, with `binaryType: "uint8array"` (plain chunks, not Buffers). */
-type Callbacks = SocketHandler<BunSocket, "uint8array">;
+type Callbacks = SocketHandler<BunSocket | undefined, "uint8array">;
 
 /**
  * bun-types only accepts handlers typed for the default `"buffer"` binary
  * type; with `"uint8array"` Bun passes plain `Uint8Array`s instead, which
  * is what `onData` promises (a Buffer's `slice` would share memory).
  */
-function asBunHandlers(callbacks: Callbacks): SocketHandler<BunSocket> {
-  return callbacks as unknown as SocketHandler<BunSocket>;
+function asBunHandlers(callbacks: Callbacks): SocketHandler<BunSocket | undefined> {
+  return callbacks as unknown as SocketHandler<BunSocket | undefined>;
 }
 
 /** A `Socket` over a Bun socket; the Bun socket's `data` points back here. */
@@ -56,6 +57,9 @@ class BunSocket implements Socket {
   #drainWaiters: (() => void)[] | undefined;
   /** Set when connect() was aborted: the socket is dropped as soon as it opens. */
   abandoned = false;
+  /** Settles when a client's TLS handshake ends (see `expectHandshake`). */
+  #handshake: { resolve(): void; reject(error: Error): void } | undefined;
+  #skipVerification = false;
 
   constructor(handlers: SocketHandlers | undefined, unixPath: string | undefined) {
     this.#handlers = handlers;
@@ -77,6 +81,32 @@ class BunSocket implements Socket {
       this.localAddress = { transport: "tcp", hostname: raw.localAddress, port: raw.localPort };
       this.remoteAddress = { transport: "tcp", hostname: raw.remoteAddress, port: raw.remotePort };
     }
+  }
+
+  /**
+   * Makes `handshake` settle once the TLS handshake is over: Bun resolves
+   * `connect()` before it and, when verification fails, reports it only in
+   * the `handshake` callback.
+   */
+  expectHandshake(skipVerification: boolean): Promise<void> {
+    this.#skipVerification = skipVerification;
+    return new Promise((resolve, reject) => {
+      this.#handshake = { resolve, reject };
+    });
+  }
+
+  /** Bun's `handshake` callback. */
+  handshaken(success: boolean, failure: Error | null): void {
+    const handshake = this.#handshake;
+    this.#handshake = undefined;
+    if (handshake === undefined) return;
+    if (this.#skipVerification || (success && failure === null)) {
+      handshake.resolve();
+      return;
+    }
+    this.abandoned = true;
+    handshake.reject(failure ?? new SocketError("ETLS", "TLS handshake failed"));
+    this.#raw?.terminate();
   }
 
   /** Sets the handlers of an accepted socket; called once. */
@@ -125,9 +155,11 @@ class BunSocket implements Socket {
     this.#closed = true;
     if (error !== undefined) this.#error = error;
     this.#dropQueue();
-    this.#raw?.terminate();
-    // Bun calls close() synchronously from terminate(); deliver later in
-    // case it does not, and never re-enter the caller.
+    // end(), not terminate(): Bun's end() closes at once too, but with a FIN
+    // (like Node's and Deno's close) where terminate() sends a reset.
+    this.#raw?.end();
+    // Bun calls close() synchronously from end(); deliver later in case it
+    // does not, and never re-enter the caller.
     queueMicrotask(() => this.deliverClose(undefined));
   }
 
@@ -180,6 +212,11 @@ class BunSocket implements Socket {
   /** Bun closed the socket; delivers `onClose` once. */
   deliverClose(error: Error | undefined): void {
     if (this.#closeDelivered) return;
+    const handshake = this.#handshake;
+    this.#handshake = undefined;
+    handshake?.reject(
+      error ?? new SocketError("ECONNRESET", "connection closed during the TLS handshake"),
+    );
     if (error !== undefined) this.#error ??= toSocketError(error, "socket");
     this.#closed = true;
     this.#closeDelivered = true;
@@ -223,6 +260,7 @@ const SOCKET_CALLBACKS: Callbacks = {
   binaryType: "uint8array",
   open(raw) {
     const socket = raw.data;
+    if (socket === undefined) return;
     if (socket.abandoned) {
       raw.terminate();
       return;
@@ -230,23 +268,31 @@ const SOCKET_CALLBACKS: Callbacks = {
     socket.opened(raw);
   },
   data(raw, chunk) {
-    raw.data.received(chunk);
+    raw.data?.received(chunk);
   },
   drain(raw) {
-    raw.data.writable();
+    raw.data?.writable();
   },
   end(raw) {
-    raw.data.peerEnded();
+    raw.data?.peerEnded();
   },
   error(raw, error) {
-    raw.data.failed(error);
+    raw.data?.failed(error);
   },
   close(raw, error) {
-    raw.data.deliverClose(error);
+    raw.data?.deliverClose(error);
   },
   connectError() {
     // connect() rejects; handling it here keeps Bun from also reporting an
     // unhandled rejection.
+  },
+};
+
+/** Client TLS sockets also watch the handshake (listeners do not). */
+const CLIENT_TLS_CALLBACKS: Callbacks = {
+  ...SOCKET_CALLBACKS,
+  handshake(raw, success, failure) {
+    raw.data?.handshaken(success, failure);
   },
 };
 
@@ -292,7 +338,12 @@ async function connect(options: ConnectOptions, handlers: SocketHandlers): Promi
   }
   const socket = new BunSocket(handlers, path);
   const tls = options.tls === undefined ? undefined : bunClientTls(options.tls, hostname);
-  const common = { data: socket, socket: asBunHandlers(SOCKET_CALLBACKS), allowHalfOpen: true };
+  const handshake = options.tls === undefined
+    ? undefined
+    : socket.expectHandshake(options.tls.dangerouslySkipVerification === true);
+  handshake?.catch(() => {}); // awaited below unless connecting fails first
+  const callbacks = tls === undefined ? SOCKET_CALLBACKS : CLIENT_TLS_CALLBACKS;
+  const common = { data: socket, socket: asBunHandlers(callbacks), allowHalfOpen: true };
   const opening = path !== undefined
     ? Bun.connect(tls === undefined ? { ...common, unix: path } : { ...common, unix: path, tls })
     : Bun.connect(
@@ -310,16 +361,8 @@ async function connect(options: ConnectOptions, handlers: SocketHandlers): Promi
     signal.addEventListener("abort", onAbort, { once: true });
   });
   try {
-    const raw = await Promise.race([opening, aborted]);
-    if (options.tls !== undefined && options.tls.dangerouslySkipVerification !== true) {
-      // Bun may complete the handshake with an unverified peer and only
-      // report it here; refuse such a connection.
-      const failure = raw.authorized ? null : raw.getAuthorizationError();
-      if (failure !== null) {
-        raw.terminate();
-        throw failure;
-      }
-    }
+    await Promise.race([opening, aborted]);
+    if (handshake !== undefined) await Promise.race([handshake, aborted]);
     return socket;
   } catch (error) {
     socket.abandoned = true;

@@ -1,10 +1,13 @@
 /**
- * The Deno adapter: `Deno.connect`, `Deno.startTls`, `Deno.listen` and
- * `Deno.listenTls`, with Deno's pull-style `read()` turned into push-style
- * `onData` by one read loop per socket.
+ * The Deno adapter: `Deno.connect`, `Deno.startTls` and `Deno.listen`, with
+ * Deno's pull-style `read()` turned into push-style `onData` by one read
+ * loop per socket.
  *
- * Deno cannot skip certificate verification per connection, nor run TLS over
- * a unix socket; those two cases go through `node.ts` (Deno's `node:tls`).
+ * Some TLS cases go through `node.ts` (Deno's `node:tls`), because Deno's
+ * own API cannot do them: skipping verification, a client certificate
+ * (`startTls` takes none, and `connectTls` cannot turn Nagle off), TLS over
+ * a unix socket, and TLS listeners (`Deno.listenTls` connections keep
+ * Nagle's algorithm on and have no `setNoDelay()`).
  *
  * @module
  */
@@ -280,7 +283,8 @@ async function connect(
   signal?.throwIfAborted();
   if (
     tls !== undefined &&
-    (tls.dangerouslySkipVerification === true || options.path !== undefined)
+    (tls.dangerouslySkipVerification === true || options.path !== undefined ||
+      tls.cert !== undefined || tls.key !== undefined)
   ) {
     const { nodeAdapter } = await import("./node.ts");
     return nodeAdapter.connect(options, handlers);
@@ -309,16 +313,12 @@ async function connect(
       if (tls !== undefined) {
         // startTls (not connectTls) so that Nagle is off underneath and the
         // SNI name may differ from the address connected to.
-        const startOptions: Deno.StartTlsOptions & Partial<Deno.TlsCertifiedKeyPem> = {
+        const startOptions: Deno.StartTlsOptions = {
           hostname: tls.serverName ?? hostname,
           alpnProtocols: tls.alpnProtocols?.slice() ?? ["http/1.1"],
         };
         if (tls.ca !== undefined) {
           startOptions.caCerts = typeof tls.ca === "string" ? [tls.ca] : tls.ca.slice();
-        }
-        if (tls.cert !== undefined && tls.key !== undefined) {
-          startOptions.cert = tls.cert;
-          startOptions.key = tls.key;
         }
         const tlsConn = await Deno.startTls(tcp, startOptions).catch(
           (error) => {
@@ -372,7 +372,8 @@ function abortable<T>(
 }
 
 /**
- * Binds a TCP, TLS or unix listener with `Deno.listen` / `Deno.listenTls`.
+ * Binds a TCP or unix listener with `Deno.listen`; TLS listeners go
+ * through `node.ts`.
  *
  * @param options Where and how to listen.
  * @param accept Called with each accepted socket.
@@ -382,26 +383,19 @@ async function listen(
   options: ListenOptions,
   accept: AcceptCallback,
 ): Promise<Listener> {
+  if (options.tls !== undefined) {
+    // A Deno.listenTls connection has no setNoDelay(), and Deno leaves
+    // Nagle on: a 103 followed by the final response would wait for an ACK.
+    // Deno's node:tls turns Nagle off.
+    const { nodeAdapter } = await import("./node.ts");
+    return nodeAdapter.listen(options, accept);
+  }
   const path = options.path;
   let listener: Deno.Listener;
   try {
     if (path !== undefined) {
-      if (options.tls !== undefined) {
-        throw new SocketError(
-          "EINVAL",
-          `listen ${path}: TLS over a unix socket is not supported on Deno`,
-        );
-      }
       await removeStaleUnixSocket(path);
       listener = Deno.listen({ transport: "unix", path });
-    } else if (options.tls !== undefined) {
-      listener = Deno.listenTls({
-        hostname: options.hostname ?? "0.0.0.0",
-        port: options.port ?? 0,
-        cert: options.tls.cert,
-        key: options.tls.key,
-        alpnProtocols: options.tls.alpnProtocols?.slice() ?? ["http/1.1"],
-      });
     } else {
       listener = Deno.listen({
         hostname: options.hostname ?? "0.0.0.0",
@@ -412,7 +406,7 @@ async function listen(
     throw toSocketError(error, `listen ${path ?? options.port}`);
   }
   let closed = false;
-  (async () => {
+  const accepting = (async () => {
     while (!closed) {
       let conn: Deno.Conn;
       try {
@@ -449,6 +443,9 @@ async function listen(
         } catch {
           // Already closed.
         }
+        // The pending accept() holds the socket open until it is cancelled:
+        // only once the loop has seen that is the address really unbound.
+        await accepting;
         if (path !== undefined) {
           await Deno.remove(path).catch(() => {});
         }
