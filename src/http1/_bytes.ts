@@ -121,6 +121,11 @@ export function isToken(text: string): boolean {
 
 const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
+/** Decodes `bytes[start, end)` already checked to be ASCII (one native call). */
+export function decodeCheckedAscii(bytes: Uint8Array, start: number, end: number): string {
+  return utf8.decode(bytes.subarray(start, end));
+}
+
 /**
  * Decodes `bytes[start, end)` when every byte is ASCII, else returns
  * undefined. One native UTF-8 decode of a whole head is about ten times

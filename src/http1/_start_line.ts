@@ -5,7 +5,7 @@
  * @module
  */
 
-import { decodeLatin1, SP, TCHAR } from "./_bytes.ts";
+import { decodeCheckedAscii, decodeLatin1, SP, TCHAR } from "./_bytes.ts";
 import { rejectBareCr } from "./_lines.ts";
 import { Http1Error } from "./errors.ts";
 
@@ -70,7 +70,8 @@ export function parseRequestLine(
   }
   const targetEnd = i;
   const minorVersion = parseVersion(bytes, i + 1, end);
-  const line = decodeLatin1(bytes, start, targetEnd);
+  // Method (tchar) and target (VCHAR) were checked to be ASCII.
+  const line = decodeCheckedAscii(bytes, start, targetEnd);
   return {
     method: line.slice(0, methodEnd - start),
     target: line.slice(targetStart - start),

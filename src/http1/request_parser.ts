@@ -16,7 +16,17 @@ import { parseRequestLine, type RequestLine } from "./_start_line.ts";
 import { Http1Error } from "./errors.ts";
 import type { ParserLimits, RequestEvent, RequestHead } from "./types.ts";
 
-/** Options of a {@linkcode RequestParser}: limits plus the bare-LF switch. */
+/**
+ * Options of a {@linkcode RequestParser}: limits plus the bare-LF switch.
+ *
+ * @example Tighter limits and tolerance for bare LF
+ * ```ts
+ * import { RequestParser } from "./request_parser.ts";
+ * const parser = new RequestParser({ maxHeaderBytes: 16_384, allowBareLf: true });
+ * parser.push(new TextEncoder().encode("GET / HTTP/1.1\nHost: a\n\n"));
+ * console.assert(parser.next()?.kind === "request");
+ * ```
+ */
 export interface RequestParserOptions extends Partial<ParserLimits> {
   /**
    * Accept a bare LF as a line terminator (RFC 9112 section 2.2 allows it,

@@ -21,7 +21,25 @@ import type {
   ResponseHead,
 } from "./types.ts";
 
-/** Options of a {@linkcode ResponseParser}: limits plus the bare-LF switch. */
+/**
+ * Options of a {@linkcode ResponseParser}: limits, the bare-LF switch and the
+ * Content-Length + Transfer-Encoding leniency.
+ *
+ * @example Accepting at most 5 interim responses, like Go's older clients
+ * ```ts
+ * import { ResponseParser } from "./response_parser.ts";
+ * const parser = new ResponseParser({ maxInformational: 5 });
+ * parser.expect("GET");
+ * parser.push(new TextEncoder().encode("HTTP/1.1 103 Early Hints\r\n\r\n".repeat(6)));
+ * let code = "";
+ * try {
+ *   while (parser.next() !== undefined);
+ * } catch (error) {
+ *   code = (error as { code: string }).code;
+ * }
+ * console.assert(code === "TOO_MANY_INFORMATIONAL");
+ * ```
+ */
 export interface ResponseParserOptions extends Partial<ParserLimits> {
   /**
    * Accept a bare LF as a line terminator. Default true: RFC 9112 section 2.2
