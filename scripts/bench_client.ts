@@ -12,7 +12,11 @@
  *   bun scripts/bench_client.ts
  *   node --import tsx scripts/bench_client.ts
  *
- * Options: `--seconds=N` per measurement (default 1.2), `--server=go|node`.
+ * Each case runs the three clients in turn, `--rounds` times (default 3,
+ * `--seconds=0.4` each), and reports each client's median: on a small
+ * machine the server shares the CPUs, so single runs are noisy.
+ *
+ * Options: `--seconds=N`, `--rounds=N`, `--server=go|node`.
  *
  * @module
  */
@@ -31,7 +35,8 @@ const args = new Map(
     return [key!, value];
   }),
 );
-const SECONDS = Number(args.get("seconds") ?? "1.2");
+const SECONDS = Number(args.get("seconds") ?? "0.4");
+const ROUNDS = Number(args.get("rounds") ?? "3");
 const WARMUP_SECONDS = 0.3;
 const CONCURRENCIES = [1, 32];
 const PATHS = ["/plain", "/hint"];
@@ -148,12 +153,17 @@ function format(value: number): string {
   return value >= 1000 ? `${(value / 1000).toFixed(1)}k` : value.toFixed(0);
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
 const server = await startServer();
 console.log(
   `client benchmark on ${runtime} ${process.version ?? ""} against ${server.name} at ${server.url}`,
 );
 console.log(
-  `${SECONDS}s per measurement after ${WARMUP_SECONDS}s warm-up; requests/s, higher is better\n`,
+  `median of ${ROUNDS} interleaved ${SECONDS}s runs after a ${WARMUP_SECONDS}s warm-up; requests/s, higher is better\n`,
 );
 const rows: string[][] = [[
   "case",
@@ -168,17 +178,19 @@ try {
   for (const path of PATHS) {
     for (const concurrency of CONCURRENCIES) {
       const url = server.url + path;
-      const results: number[] = [];
-      for (const make of [ourClient, globalFetch, () => nodeHttp(concurrency)]) {
-        const client = make();
-        try {
-          await measure(client.run, url, concurrency, WARMUP_SECONDS);
-          results.push(await measure(client.run, url, concurrency, SECONDS));
-        } finally {
-          await client.close();
+      const clients = [ourClient(), globalFetch(), nodeHttp(concurrency)];
+      const samples: number[][] = clients.map(() => []);
+      try {
+        for (const client of clients) await measure(client.run, url, concurrency, WARMUP_SECONDS);
+        for (let round = 0; round < ROUNDS; round++) {
+          for (const [index, client] of clients.entries()) {
+            samples[index]!.push(await measure(client.run, url, concurrency, SECONDS));
+          }
         }
+      } finally {
+        for (const client of clients) await client.close();
       }
-      const [ours, fetchRps, nodeRps] = results as [number, number, number];
+      const [ours, fetchRps, nodeRps] = samples.map(median) as [number, number, number];
       rows.push([
         path,
         String(concurrency),

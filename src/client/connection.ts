@@ -15,6 +15,7 @@ import type { InformationalHead, ParserLimits, ResponseHead } from "../http1/typ
 import type { ConnectOptions, RuntimeAdapter, Socket, SocketHandlers } from "../runtime/types.ts";
 import { FetchError, fromHttp1Error } from "./errors.ts";
 import { chunkBytes, type RequestBody } from "./request_body.ts";
+import { Informational } from "./informational.ts";
 import { BodySource } from "./response_body.ts";
 import type { InformationalCallback, InformationalResponse } from "./types.ts";
 
@@ -437,24 +438,7 @@ export class Connection implements SocketHandlers {
   }
 
   #onInformational(exchange: Exchange, event: InformationalHead): void {
-    let headers: Headers;
-    try {
-      headers = new Headers(event.headers);
-    } catch (error) {
-      this.#fail(
-        exchange,
-        new FetchError("INVALID_HEADER", `interim response ${event.status} has an invalid field`, {
-          cause: error,
-        }),
-      );
-      return;
-    }
-    const info: InformationalResponse = {
-      status: event.status,
-      statusText: event.reason,
-      headers,
-      rawHeaders: event.headers,
-    };
+    const info = new Informational(event);
     exchange.informational.push(info);
     if (event.status === 100) exchange.continueGate?.();
     const callback = exchange.request.onInformational;
