@@ -12,7 +12,7 @@ import type { CliHost } from "../src/cli/host.ts";
 import { runCli } from "../src/cli/run.ts";
 import { VERSION } from "../src/cli/version.ts";
 import { goSkipReason, startGoServer } from "./_support/go.ts";
-import { REPO_ROOT, runProgram } from "./_support/run_ts.ts";
+import { REPO_ROOT, runProgram, tsCommand } from "./_support/run_ts.ts";
 
 const goSkip = await goSkipReason();
 const SPAWN = { timeout: 60_000 };
@@ -80,6 +80,10 @@ function ourHandler(request: Request): Promise<Response> | Response {
         custom: request.headers.get("x-custom"),
       })
     );
+  }
+  if (url.pathname === "/later") {
+    sendInformational(request, 103, { "x-first": "yes" });
+    return new Promise((resolve) => setTimeout(() => resolve(new Response("later\n")), 300));
   }
   if (url.pathname === "/slow") {
     sendInformational(request, 103, { "x-slow": "yes" });
@@ -541,3 +545,33 @@ test("early-hints (the bin) reads -d @file from disk", SPAWN, async () => {
     await rm(directory, { recursive: true, force: true });
   }
 });
+
+test(
+  "early-hints (the bin) exits quietly when its stdout closes, as with | head",
+  SPAWN,
+  async () => {
+    await withOurServer(async (url) => {
+      const [command, args] = tsCommand("src/cli/main.ts", ["--body", `${url}/later`]);
+      // A real `| head -1`: head exits after the 103's first line, and the final
+      // response, 300 ms later, is written to a closed pipe. bash reports the
+      // CLI's own exit status through PIPESTATUS.
+      const script = '"$@" | head -1 >/dev/null; exit "${PIPESTATUS[0]}"';
+      const child = spawn("bash", ["-c", script, "bash", command, ...args], {
+        cwd: REPO_ROOT,
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.setEncoding("utf8");
+      child.stderr.on("data", (chunk: string) => (stderr += chunk));
+      const code = await new Promise<number | null>((resolve) => {
+        const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+        child.once("close", (exitCode) => {
+          clearTimeout(timer);
+          resolve(exitCode);
+        });
+      });
+      assert.doesNotMatch(stderr, /EPIPE|Unhandled|Uncaught/);
+      assert.equal(code, 0, stderr);
+    });
+  },
+);
