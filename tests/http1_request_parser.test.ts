@@ -592,6 +592,18 @@ const VECTORS: RequestVector[] = [
     error: "INVALID_CHUNK",
   },
   {
+    name: "whitespace after the chunk size without an extension",
+    input: `POST / HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n1 \r\nx\r\n0\r\n\r\n`,
+    events: [{ kind: "request" }],
+    error: "INVALID_CHUNK",
+  },
+  {
+    name: "whitespace at the end of a chunk extension",
+    input: `POST / HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n1;a=b\t\r\nx\r\n0\r\n\r\n`,
+    events: [{ kind: "request" }],
+    error: "INVALID_CHUNK",
+  },
+  {
     name: "chunk extension with a NUL",
     input: `POST / HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n1;a\x00\r\nx\r\n0\r\n\r\n`,
     events: [{ kind: "request" }],
@@ -600,7 +612,7 @@ const VECTORS: RequestVector[] = [
   {
     name: "chunk extension with a quoted-pair and whitespace is fine",
     input: `POST / HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n` +
-      `1 ; a = "x\\"y;z" ;b=tok\t\r\nx\r\n0\r\n\r\n`,
+      `1 ; a = "x\\"y;z" ;b=tok\r\nx\r\n0\r\n\r\n`,
     events: [{ kind: "request" }, { kind: "data", text: "x" }, end],
   },
   {

@@ -195,16 +195,18 @@ export class BodyDecoder {
  * a proxy's is a request smuggling vector.
  */
 function checkChunkExtensions(bytes: Uint8Array, start: number, end: number): void {
-  let i = skipWhitespace(bytes, start, end);
+  let i = start;
   while (i < end) {
+    i = skipInnerWhitespace(bytes, i, end);
     if (bytes[i] !== SEMICOLON) throw badExtension(bytes[i]!);
     i = skipWhitespace(bytes, i + 1, end);
     const nameStart = i;
     while (i < end && TCHAR[bytes[i]!] === 1) i++;
     if (i === nameStart) throw badExtension(i < end ? bytes[i]! : -1);
-    i = skipWhitespace(bytes, i, end);
-    if (i < end && bytes[i] === EQUALS) {
-      i = skipWhitespace(bytes, i + 1, end);
+    if (i === end) return;
+    const next = skipWhitespace(bytes, i, end);
+    if (next < end && bytes[next] === EQUALS) {
+      i = skipWhitespace(bytes, next + 1, end);
       if (i < end && bytes[i] === DQUOTE) {
         i = skipQuotedString(bytes, i, end);
       } else {
@@ -212,9 +214,18 @@ function checkChunkExtensions(bytes: Uint8Array, start: number, end: number): vo
         while (i < end && TCHAR[bytes[i]!] === 1) i++;
         if (i === valueStart) throw badExtension(i < end ? bytes[i]! : -1);
       }
-      i = skipWhitespace(bytes, i, end);
     }
   }
+}
+
+// Skips BWS, which must lead somewhere: trailing whitespace on a chunk-size
+// line is refused, as llhttp does unless made lenient.
+function skipInnerWhitespace(bytes: Uint8Array, from: number, end: number): number {
+  const i = skipWhitespace(bytes, from, end);
+  if (i === end && i > from) {
+    throw new Http1Error("INVALID_CHUNK", "whitespace at the end of a chunk-size line");
+  }
+  return i;
 }
 
 function skipWhitespace(bytes: Uint8Array, from: number, end: number): number {
