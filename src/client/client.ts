@@ -17,8 +17,9 @@ import { FetchError } from "./errors.ts";
 import { OriginPool } from "./pool.ts";
 import { isRedirectStatus, redirectRequest } from "./redirect.ts";
 import { hasHeader, headerValue, type PreparedRequest, prepareRequest } from "./request.ts";
-import { encodeHead } from "./request_head.ts";
+import { encodeHeadCached } from "./request_head.ts";
 import { buildResponse } from "./response.ts";
+import type { Target } from "./target.ts";
 import type { ClientOptions, FetchInit, FetchResponse } from "./types.ts";
 
 /** The defaults of {@linkcode ClientOptions}. */
@@ -144,7 +145,7 @@ export class Client {
           continue;
         }
       }
-      return buildResponse(request.url, result, redirects > 0);
+      return buildResponse(request.target.href, result, redirects > 0);
     }
   }
 
@@ -179,7 +180,7 @@ export class Client {
   async #send(request: PreparedRequest): Promise<ExchangeResponse> {
     let head;
     try {
-      head = encodeHead(request);
+      head = encodeHeadCached(request);
     } catch (error) {
       if (!(error instanceof Http1Error)) throw error;
       throw new FetchError("INVALID_REQUEST", `fetch: ${error.message}`, { cause: error });
@@ -195,7 +196,7 @@ export class Client {
       headersTimeoutMs: this.#headersTimeoutMs,
       expectContinueTimeoutMs: this.#expectContinueTimeoutMs,
     };
-    const pool = this.#pool(request.url);
+    const pool = this.#pool(request.target);
     for (let attempt = 0;; attempt++) {
       const acquired = pool.acquire(request.signal);
       const connection = acquired instanceof Promise ? await acquired : acquired;
@@ -208,21 +209,18 @@ export class Client {
     }
   }
 
-  #pool(url: URL): OriginPool {
-    const key = url.protocol + url.host;
-    let pool = this.#pools.get(key);
+  #pool(target: Target): OriginPool {
+    let pool = this.#pools.get(target.originKey);
     if (pool === undefined) {
       if (this.#closed) throw new FetchError("CLIENT_CLOSED", "the client is closed");
-      pool = this.#createPool(url);
-      this.#pools.set(key, pool);
+      pool = this.#createPool(target);
+      this.#pools.set(target.originKey, pool);
     }
     return pool;
   }
 
-  #createPool(url: URL): OriginPool {
-    const https = url.protocol === "https:";
-    const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
-    const port = url.port !== "" ? Number(url.port) : https ? 443 : 80;
+  #createPool(target: Target): OriginPool {
+    const { https, hostname, port } = target;
     let tls: ClientTlsOptions | undefined;
     if (https) {
       tls = { ...this.#tls };
@@ -238,7 +236,7 @@ export class Client {
     return new OriginPool({
       adapter: this.#adapter,
       connect,
-      target: socketPath ?? `${url.hostname}:${port}`,
+      target: socketPath ?? `${target.url.hostname}:${port}`,
       maxSockets: this.#maxSockets,
       idleTimeoutMs: this.#idleTimeoutMs,
       connectTimeoutMs: this.#connectTimeoutMs,

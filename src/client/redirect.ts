@@ -6,6 +6,7 @@
 
 import { FetchError } from "./errors.ts";
 import type { PreparedRequest } from "./request.ts";
+import { buildTarget } from "./target.ts";
 
 /**
  * Tells whether a status is a redirect `fetch` follows.
@@ -58,7 +59,7 @@ export function redirectRequest(
 ): PreparedRequest {
   let url: URL;
   try {
-    url = new URL(location, request.url);
+    url = new URL(location, request.target.url);
   } catch (error) {
     throw new FetchError(
       "INVALID_REDIRECT",
@@ -75,7 +76,9 @@ export function redirectRequest(
   if (url.username !== "" || url.password !== "") {
     throw new FetchError("INVALID_REDIRECT", `redirect ${status} to a URL with credentials`);
   }
-  if (url.hash === "" && request.url.hash !== "") url.hash = request.url.hash;
+  const previous = request.target.url;
+  if (url.hash === "" && previous.hash !== "") url.hash = previous.hash;
+  const target = buildTarget(url);
   let method = request.method;
   let body = request.body;
   let headers = request.headers;
@@ -92,8 +95,8 @@ export function redirectRequest(
       `redirect ${status} needs the request body again, but it was a stream and is consumed`,
     );
   }
-  if (url.origin !== request.url.origin) {
+  if (url.origin !== previous.origin) {
     headers = headers.filter(([name]) => !CROSS_ORIGIN_FIELDS.has(name));
   }
-  return { ...request, url, method, body, headers };
+  return { ...request, target, method, body, headers };
 }

@@ -8,8 +8,8 @@
  */
 
 import type { HeaderList } from "../http1/types.ts";
-import { FetchError } from "./errors.ts";
 import { extractBody, readResponseBody, type RequestBody } from "./request_body.ts";
+import { parseTarget, type Target } from "./target.ts";
 import type { FetchInit, InformationalCallback } from "./types.ts";
 
 /** How redirects are handled (the fetch standard's `RequestRedirect`). */
@@ -17,8 +17,8 @@ export type RedirectMode = "follow" | "manual" | "error";
 
 /** A request ready for the exchange. */
 export interface PreparedRequest {
-  /** The target URL (http: or https:). */
-  url: URL;
+  /** The target URL (http: or https:), parsed. */
+  target: Target;
   /** The method, with the standard ones upper-cased as `fetch` does. */
   method: string;
   /** The caller's header fields, names lower-cased, in order. */
@@ -58,7 +58,7 @@ export function prepareRequest(
   input: string | URL | Request,
   init: FetchInit | undefined,
 ): PreparedRequest | Promise<PreparedRequest> {
-  let url: URL;
+  let target: Target;
   let method = "GET";
   let headers: HeaderList;
   let redirect: RedirectMode = "follow";
@@ -66,22 +66,12 @@ export function prepareRequest(
   let request: Request | undefined;
   if (input instanceof Request) {
     request = input;
-    url = new URL(input.url);
+    target = parseTarget(input.url);
     method = input.method;
     redirect = input.redirect;
     signal = input.signal;
   } else {
-    url = input instanceof URL ? new URL(input.href) : new URL(input);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new FetchError(
-      "INVALID_REQUEST",
-      `fetch: unsupported URL scheme ${url.protocol} (only http: and https:)`,
-    );
-  }
-  if (url.username !== "" || url.password !== "") {
-    // The fetch standard refuses credentials in the URL.
-    throw new TypeError(`fetch: the URL must not include credentials`);
+    target = parseTarget(input);
   }
   if (init?.method !== undefined) method = normalizeMethod(init.method);
   if (init?.redirect !== undefined) redirect = checkRedirect(init.redirect);
@@ -92,7 +82,7 @@ export function prepareRequest(
   const onInformational = init?.onInformational;
 
   const base = {
-    url,
+    target,
     method,
     headers,
     redirect,

@@ -19,6 +19,31 @@ export interface EncodedHead {
   readonly connectionClose: boolean;
 }
 
+const MAX_CACHED = 512;
+const headCache = new Map<string, EncodedHead>();
+
+/**
+ * Encodes a request head, reusing the bytes of an earlier identical head
+ * when the request has no caller headers and no body (then the head depends
+ * only on the method and URL): repeated polling or keep-alive GETs skip
+ * building and validating the fields.
+ *
+ * @param request The request.
+ * @returns The bytes and flags (shared; never mutate them).
+ * @throws {Http1Error} As {@linkcode encodeHead}.
+ */
+export function encodeHeadCached(request: PreparedRequest): EncodedHead {
+  if (request.headers.length !== 0 || request.body !== null) return encodeHead(request);
+  const key = request.method + " " + request.target.href;
+  let head = headCache.get(key);
+  if (head === undefined) {
+    head = encodeHead(request);
+    if (headCache.size >= MAX_CACHED) headCache.clear();
+    headCache.set(key, head);
+  }
+  return head;
+}
+
 /** Sent when the caller gives no `Accept-Encoding`; the client decodes all three. */
 const ACCEPT_ENCODING = "gzip, deflate, br";
 
@@ -73,7 +98,7 @@ export function encodeHead(request: PreparedRequest): EncodedHead {
     }
     fields.push(field);
   }
-  if (!hasHost) fields.unshift(["host", request.url.host]);
+  if (!hasHost) fields.unshift(["host", request.target.host]);
   if (!hasAccept) fields.push(["accept", "*/*"]);
   if (!hasAcceptEncoding) fields.push(["accept-encoding", ACCEPT_ENCODING]);
   if (!hasUserAgent) fields.push(["user-agent", "early-hints"]);
@@ -90,9 +115,8 @@ export function encodeHead(request: PreparedRequest): EncodedHead {
   } else {
     fields.push(["transfer-encoding", "chunked"]);
   }
-  const target = (request.url.pathname || "/") + request.url.search;
   return {
-    bytes: encodeRequestHead(request.method, target, fields),
+    bytes: encodeRequestHead(request.method, request.target.path, fields),
     expectContinue,
     connectionClose,
   };

@@ -19,14 +19,14 @@ import type { FetchResponse } from "./types.ts";
  * instance, shadowing the getters (checked on Deno, Bun and Node); so do
  * `informational` and `rawHeaders`. The object stays a plain `Response`.
  *
- * @param url The URL of the last request (its fragment is dropped, as fetch does).
+ * @param href The URL of the last request, without its fragment (as fetch shows it).
  * @param exchange The final response.
  * @param redirected Whether redirects were followed to get here.
  * @returns The response.
  * @throws {FetchError} `UNSUPPORTED_STATUS` when `Response` refuses the status or reason.
  */
 export function buildResponse(
-  url: URL,
+  href: string,
   exchange: ExchangeResponse,
   redirected: boolean,
 ): FetchResponse {
@@ -58,9 +58,6 @@ export function buildResponse(
       { cause: error },
     );
   }
-  let href = url.href;
-  const hash = href.indexOf("#");
-  if (hash !== -1) href = href.slice(0, hash);
   Object.defineProperty(response, "url", { value: href });
   if (redirected) Object.defineProperty(response, "redirected", { value: true });
   Object.defineProperty(response, "informational", { value: exchange.informational });
