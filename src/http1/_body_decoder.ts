@@ -7,17 +7,15 @@
  */
 
 import { CR, FIELD_VALUE_BYTE, HEX_VALUE, HTAB, LF, SEMICOLON, SP, TCHAR } from "./_bytes.ts";
-
-const EQUALS = 0x3d;
-const DQUOTE = 0x22;
-const BACKSLASH = 0x5c;
 import type { ByteQueue } from "./_byte_queue.ts";
 import { FieldSectionReader } from "./_field_section.ts";
 import { findLineEnd, lineContentEnd } from "./_lines.ts";
 import { Http1Error } from "./errors.ts";
 import type { BodyChunk, HeaderList, MessageEnd, ParserLimits } from "./types.ts";
 
-const NO_TRAILERS: HeaderList = [];
+const EQUALS = 0x3d;
+const DQUOTE = 0x22;
+const BACKSLASH = 0x5c;
 
 // Decoder phases (plain numbers: enums are not erasable TypeScript).
 const LENGTH = 0;
@@ -78,11 +76,11 @@ export class BodyDecoder {
     for (;;) {
       switch (this.#phase) {
         case LENGTH:
-          if (this.#remaining === 0) return this.#end(NO_TRAILERS);
+          if (this.#remaining === 0) return this.#end([]);
           return this.#take(queue, eof, this.#remaining);
         case CLOSE: {
           if (queue.size > 0) return this.#take(queue, eof, queue.size);
-          if (eof) return this.#end(NO_TRAILERS);
+          if (eof) return this.#end([]);
           return undefined;
         }
         case CHUNK_SIZE:
