@@ -15,6 +15,7 @@
 
 import { RequestParser } from "../src/http1/request_parser.ts";
 import { ResponseParser } from "../src/http1/response_parser.ts";
+import { encodeInformational, encodeResponseHead } from "../src/http1/serialize.ts";
 
 const BROWSER_GET = "GET /assets/app.js?v=3 HTTP/1.1\r\n" +
   "Host: www.example.com\r\n" +
@@ -141,6 +142,32 @@ function ourResponseCase(name: string, pieces: Uint8Array[]): Case {
   };
 }
 
+function serializeCase(name: string): Case {
+  const hints: Array<[string, string]> = [
+    ["Link", "</style.css>; rel=preload; as=style"],
+    ["Link", "</app.js>; rel=preload; as=script"],
+  ];
+  const fields: Array<[string, string]> = [
+    ["Content-Type", "text/html; charset=utf-8"],
+    ["Content-Length", String(BODY.length)],
+    ["Date", "Mon, 23 Nov 2026 20:00:00 GMT"],
+    ["Cache-Control", "no-store"],
+  ];
+  return {
+    name,
+    run(iterations) {
+      let written = 0;
+      for (let i = 0; i < iterations; i++) {
+        written += encodeInformational(103, hints).length > 0 &&
+            encodeResponseHead(200, undefined, fields).length > 0
+          ? 1
+          : 0;
+      }
+      return written;
+    },
+  };
+}
+
 function splitInTwo(bytes: Uint8Array): Uint8Array[] {
   const cut = Math.floor(bytes.length * 0.6);
   return [bytes.subarray(0, cut), bytes.subarray(cut)];
@@ -229,6 +256,7 @@ async function main(): Promise<void> {
     ourRequestCase("RequestParser  browser GET (2 chunks)", splitInTwo(requestBytes)),
     ourResponseCase("ResponseParser 103 + 200 (1 chunk)", [responseBytes]),
     ourResponseCase("ResponseParser 103 + 200 (2 chunks)", splitInTwo(responseBytes)),
+    serializeCase("encode 103 + 200 heads"),
   ];
   const llhttp = await loadLlhttp();
   if (llhttp !== undefined) {
