@@ -4,61 +4,34 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import https from "node:https";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { TLSSocket } from "node:tls";
 import { Client, FetchError } from "../client.ts";
+import {
+  startTlsServer,
+  type TlsRequestSeen,
+  type TlsServerOptions,
+} from "./_support/client_tls_server.ts";
 
 const FIXTURES = new URL("./fixtures/tls/", import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, FIXTURES), "utf8");
 const CA = read("test-ca-cert.pem");
-const SERVER = { cert: read("test-server-cert.pem"), key: read("test-server-key.pem") };
 const CLIENT = { cert: read("test-client-cert.pem"), key: read("test-client-key.pem") };
-const UNTRUSTED = {
-  cert: read("test-untrusted-server-cert.pem"),
-  key: read("test-untrusted-server-key.pem"),
-};
-
-interface Seen {
-  servername: string | undefined;
-  peerCertificate: string | undefined;
-}
 
 async function withHttpsServer<T>(
-  options: https.ServerOptions & { listen?: string },
-  run: (url: string, seen: Seen[]) => Promise<T>,
+  options: TlsServerOptions,
+  run: (url: string, seen: TlsRequestSeen[]) => Promise<T>,
 ): Promise<T> {
-  const seen: Seen[] = [];
-  const server = https.createServer(options, (req, res) => {
-    const socket = req.socket as TLSSocket;
-    const peer = socket.getPeerCertificate();
-    seen.push({
-      servername: (socket as TLSSocket & { servername?: string | false }).servername || undefined,
-      peerCertificate: peer?.subject?.CN === undefined ? undefined : String(peer.subject.CN),
-    });
-    // node:https drops writeEarlyHints, so the interim response is written raw.
-    socket.write("HTTP/1.1 103 Early Hints\r\nx-pod-name: tls-pod\r\n\r\n");
-    res.end("secure");
-  });
-  await new Promise<void>((resolve) => {
-    if (options.listen !== undefined) server.listen(options.listen, resolve);
-    else server.listen(0, "127.0.0.1", resolve);
-  });
-  const address = server.address();
-  const url = typeof address === "object" && address !== null
-    ? `https://127.0.0.1:${address.port}`
-    : "https://localhost";
+  const server = await startTlsServer(options);
   try {
-    return await run(url, seen);
+    return await run(server.url, server.seen);
   } finally {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
   }
 }
 
 test("Client verifies certificates by default: an unknown CA fails with TLS_FAILURE", async () => {
-  await withHttpsServer(SERVER, async (url) => {
+  await withHttpsServer({}, async (url) => {
     const client = new Client();
     try {
       await assert.rejects(client.fetch(url), (error) => {
@@ -73,7 +46,7 @@ test("Client verifies certificates by default: an unknown CA fails with TLS_FAIL
 });
 
 test("Client trusts a custom CA, reports hints over TLS and sends SNI for host names", async () => {
-  await withHttpsServer(SERVER, async (url, seen) => {
+  await withHttpsServer({}, async (url, seen) => {
     const client = new Client({ tls: { ca: CA } });
     try {
       const hints: string[] = [];
@@ -93,7 +66,7 @@ test("Client trusts a custom CA, reports hints over TLS and sends SNI for host n
 });
 
 test("Client refuses a certificate from another CA even with a custom CA set", async () => {
-  await withHttpsServer(UNTRUSTED, async (url) => {
+  await withHttpsServer({ untrusted: true }, async (url) => {
     const client = new Client({ tls: { ca: CA } });
     try {
       await assert.rejects(client.fetch(url), { code: "TLS_FAILURE" });
@@ -104,7 +77,7 @@ test("Client refuses a certificate from another CA even with a custom CA set", a
 });
 
 test("Client with dangerouslySkipVerification accepts any certificate", async () => {
-  await withHttpsServer(UNTRUSTED, async (url) => {
+  await withHttpsServer({ untrusted: true }, async (url) => {
     const client = new Client({ tls: { dangerouslySkipVerification: true } });
     try {
       assert.equal(await (await client.fetch(url)).text(), "secure");
@@ -116,13 +89,13 @@ test("Client with dangerouslySkipVerification accepts any certificate", async ()
 
 test("Client presents a client certificate for mutual TLS", async () => {
   await withHttpsServer(
-    { ...SERVER, ca: CA, requestCert: true, rejectUnauthorized: true },
+    { requireClientCert: true },
     async (url, seen) => {
       const withCert = new Client({ tls: { ca: CA, ...CLIENT } });
       const withoutCert = new Client({ tls: { ca: CA } });
       try {
         assert.equal(await (await withCert.fetch(url)).text(), "secure");
-        assert.equal(seen.at(-1)!.peerCertificate, "early-hints test client");
+        assert.equal(seen.at(-1)!.clientCn, "early-hints test client");
         // Without a certificate the server aborts the handshake (TLS 1.3 may
         // only tell after it, when the request is already written).
         await assert.rejects(withoutCert.fetch(url), (error) => {
@@ -145,7 +118,7 @@ test("Client speaks TLS over a unix socket, with SNI from the URL's host", async
   const dir = await mkdtemp(path.join(tmpdir(), "eh-tls-"));
   const socketPath = path.join(dir, "tls.sock");
   try {
-    await withHttpsServer({ ...SERVER, listen: socketPath }, async (_url, seen) => {
+    await withHttpsServer({ path: socketPath }, async (_url, seen) => {
       const client = new Client({ socketPath, tls: { ca: CA } });
       try {
         assert.equal(await (await client.fetch("https://localhost/")).text(), "secure");
