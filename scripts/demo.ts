@@ -3,7 +3,7 @@
  * (`scripts/demo_seed.ts`) on Deno, Bun and Node in turn, or on the one
  * chosen with `--runtime`, and checks each printed the seed's nine lines.
  *
- * Usage: `node --import tsx scripts/demo.ts [--runtime=deno|bun|node] [--delay=MS]`
+ * Usage: `node --import tsx scripts/demo.ts [--runtime=deno|bun|node[,...]] [--delay=MS]`
  *
  * The runtimes come from `node_modules/.bin` (the `deno` and `bun` npm
  * packages) and the Node running this script, so `npm ci` is the only setup.
@@ -31,7 +31,7 @@ const USAGE = `usage: npm run demo -- [--runtime=deno|bun|node] [--delay=MS]
 
 Runs the seed program (a Hono handler sending 103 Early Hints, and our
 fetch printing what it saw) on each runtime, or the one chosen.
-  --runtime=NAME  only this runtime (deno, bun or node)
+  --runtime=NAME  only this runtime: deno, bun or node (or a list: deno,node)
   --delay=MS      how long the handler works between the 103 and the 200 (default 1000)
   -h, --help      this help
 `;
@@ -50,14 +50,22 @@ function commandFor(runtime: RuntimeName): [string, string[]] {
 function parse(args: readonly string[]): { runtimes: RuntimeName[]; extra: string[] } | "help" {
   let runtimes = [...RUNTIMES];
   const extra: string[] = [];
-  for (const arg of args) {
+  for (let index = 0; index < args.length; index++) {
+    let arg = args[index]!;
     if (arg === "-h" || arg === "--help") return "help";
-    const runtime = /^--runtime=(.*)$/.exec(arg)?.[1];
-    if (runtime !== undefined) {
-      if (!RUNTIMES.includes(runtime as RuntimeName)) {
-        throw new Error(`unknown runtime ${JSON.stringify(runtime)}: use deno, bun or node`);
+    // Accept "--runtime deno" and "--delay 500" as well as the "=" forms.
+    if ((arg === "--runtime" || arg === "--delay") && index + 1 < args.length) {
+      arg = `${arg}=${args[++index]}`;
+    }
+    const list = /^--runtime=(.*)$/.exec(arg)?.[1];
+    if (list !== undefined) {
+      const names = list.split(",").map((name) => name.trim());
+      for (const name of names) {
+        if (!RUNTIMES.includes(name as RuntimeName)) {
+          throw new Error(`unknown runtime ${JSON.stringify(name)}: use deno, bun or node`);
+        }
       }
-      runtimes = [runtime as RuntimeName];
+      runtimes = names as RuntimeName[];
     } else if (/^--delay=\d+$/.test(arg)) {
       extra.push(arg);
     } else {
