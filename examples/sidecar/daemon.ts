@@ -153,7 +153,10 @@ async function main(): Promise<void> {
           addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname
         }:${addr.port}`;
       console.log(`listening ${where}`);
-      log(`pod ${config.podNamespace}/${config.podName}, jobs take ${config.workMs} ms`);
+      const local = process.env.POD_NAME
+        ? ""
+        : " (POD_NAME unset: not in Kubernetes, using defaults)";
+      log(`pod ${config.podNamespace}/${config.podName}${local}, jobs take ${config.workMs} ms`);
     },
   });
   await server.finished;
