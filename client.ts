@@ -56,7 +56,7 @@
  */
 
 export { fetch } from "./src/client/fetch.ts";
-export { Client, CLIENT_DEFAULTS } from "./src/client/client.ts";
+export { Client, CLIENT_DEFAULTS, type ClientDefaults } from "./src/client/client.ts";
 export { type ClientErrorCode, FetchError, type FetchErrorCode } from "./src/client/errors.ts";
 export type {
   ClientOptions,
@@ -65,5 +65,16 @@ export type {
   InformationalCallback,
   InformationalResponse,
 } from "./src/client/types.ts";
-export type { ClientTlsOptions, RuntimeAdapter } from "./src/runtime/types.ts";
+export type {
+  AcceptCallback,
+  ClientTlsOptions,
+  ConnectOptions,
+  Listener,
+  ListenOptions,
+  RuntimeAdapter,
+  ServerTlsOptions,
+  Socket,
+  SocketAddress,
+  SocketHandlers,
+} from "./src/runtime/types.ts";
 export type { Http1ErrorCode } from "./src/http1/errors.ts";

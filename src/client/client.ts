@@ -22,8 +22,34 @@ import { buildResponse } from "./response.ts";
 import type { Target } from "./target.ts";
 import type { ClientOptions, FetchInit, FetchResponse } from "./types.ts";
 
-/** The defaults of {@linkcode ClientOptions}. */
-export const CLIENT_DEFAULTS = Object.freeze({
+/** The numeric defaults of {@linkcode ClientOptions}. */
+export interface ClientDefaults {
+  /** Most sockets per origin: `Infinity`. */
+  readonly maxSocketsPerOrigin: number;
+  /** Idle keep-alive lifetime: 4000 ms. */
+  readonly idleTimeoutMs: number;
+  /** Connect timeout: 10000 ms. */
+  readonly connectTimeoutMs: number;
+  /** Final-head timeout: 300000 ms. */
+  readonly headersTimeoutMs: number;
+  /** Wait for `100 Continue`: 1000 ms. */
+  readonly expectContinueTimeoutMs: number;
+  /** Interim responses per request: 100. */
+  readonly maxInformational: number;
+  /** Redirects per request: 20. */
+  readonly maxRedirections: number;
+}
+
+/**
+ * The defaults of {@linkcode ClientOptions}.
+ *
+ * @example Reading a default
+ * ```ts
+ * import { CLIENT_DEFAULTS } from "./client.ts";
+ * console.assert(CLIENT_DEFAULTS.maxInformational === 100);
+ * ```
+ */
+export const CLIENT_DEFAULTS: ClientDefaults = Object.freeze({
   maxSocketsPerOrigin: Infinity,
   idleTimeoutMs: 4_000,
   connectTimeoutMs: 10_000,
