@@ -83,9 +83,12 @@ async function main(): Promise<number> {
     console.error(`sidecar: ${(error as Error).message}`);
     return 2;
   }
-  const client = new Client(
-    config.socketPath !== undefined ? { socketPath: config.socketPath } : {},
-  );
+  const client = new Client({
+    ...(config.socketPath !== undefined ? { socketPath: config.socketPath } : {}),
+    // The job may run longer than the client's default wait for the final
+    // response head (300 s); the hint does not restart that timer.
+    headersTimeoutMs: config.timeoutMs,
+  });
   const where = config.socketPath !== undefined
     ? `${config.url} via ${config.socketPath}`
     : config.url;

@@ -38,7 +38,8 @@ Options:
   -k, --insecure            skip TLS certificate verification (testing only)
       --connect-timeout SEC give up if connecting takes longer than SEC seconds
   -m, --max-time SEC        give up if the whole exchange, body included, takes
-                            longer than SEC seconds (default: no limit)
+                            longer than SEC seconds (default: no limit, but the
+                            final response head must come within 300 s)
       --body                print the response body after the final headers
       --json                print one JSON document instead of lines (below)
   -f, --fail                exit with code 22 when the final status is >= 400

@@ -75,6 +75,9 @@ export async function sendRequest(request: CliRequest): Promise<void> {
     ...(request.connectTimeoutMs !== undefined
       ? { connectTimeoutMs: request.connectTimeoutMs }
       : {}),
+    // --max-time bounds the whole exchange, so it replaces the client's own
+    // wait for the final head (default 300 s) rather than being cut short by it.
+    ...(request.maxTimeMs !== undefined ? { headersTimeoutMs: request.maxTimeMs } : {}),
   });
   const signal = request.maxTimeMs !== undefined
     ? AbortSignal.timeout(request.maxTimeMs)
