@@ -26,6 +26,11 @@ export interface TlsServer {
   readonly url: string;
   /** Requests seen so far. */
   readonly seen: TlsRequestSeen[];
+  /**
+   * Resolves with the `index`-th request seen once its report arrived (the
+   * child's stdout may lag behind its HTTP response); rejects after 5 s.
+   */
+  seenAt(index: number): Promise<TlsRequestSeen>;
   /** Stops the child and waits for it. */
   close(): Promise<void>;
 }
@@ -87,6 +92,7 @@ export async function startTlsServer(options: TlsServerOptions = {}): Promise<Tl
   child.stdin.on("error", () => {});
   const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
   const seen: TlsRequestSeen[] = [];
+  let onSeen: (() => void) | undefined;
   let stderr = "";
   child.stderr.setEncoding("utf8");
   child.stderr.on("data", (chunk: string) => stderr += chunk);
@@ -115,12 +121,29 @@ export async function startTlsServer(options: TlsServerOptions = {}): Promise<Tl
             resolve(line.slice("listening ".length));
           } else if (line.startsWith("request ")) {
             seen.push(JSON.parse(line.slice("request ".length)) as TlsRequestSeen);
+            onSeen?.();
           }
         }
       });
     });
     const url = options.path !== undefined ? "https://localhost" : `https://127.0.0.1:${address}`;
-    return { url, seen, close };
+    const seenAt = async (index: number): Promise<TlsRequestSeen> => {
+      const deadline = Date.now() + 5_000;
+      while (seen.length <= index) {
+        if (Date.now() > deadline) {
+          throw new Error(`TLS server reported ${seen.length} requests, not ${index + 1}`);
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 50);
+          onSeen = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      return seen[index]!;
+    };
+    return { url, seen, seenAt, close };
   } catch (error) {
     await close();
     throw error;
