@@ -29,6 +29,7 @@ import { encodeInformational } from "../http1/serialize.ts";
 import type { HeaderList } from "../http1/types.ts";
 import type { BackendSettings, ServerBackend } from "../server/backend.ts";
 import { authorityOf } from "../server/backend.ts";
+import { IncomingRequest } from "../server/incoming_request.ts";
 import { type InterimTarget, registerInterimTarget } from "../server/interim_target.ts";
 import { checkChunk, readReadyChunks } from "../server/ready_chunks.ts";
 import type { InformationalResult, ServeHandlerInfo } from "../server/types.ts";
@@ -225,7 +226,8 @@ class Exchange implements InterimTarget {
   readonly info: ServeHandlerInfo;
   readonly #incoming: IncomingMessage;
   readonly #outgoing: ServerResponse;
-  readonly #controller = new AbortController();
+  #request: IncomingRequest | undefined;
+  #aborted = false;
   #expectContinue: boolean;
   #finalStarted = false;
   #completed: (() => void) | undefined;
@@ -260,7 +262,7 @@ class Exchange implements InterimTarget {
   }
 
   get aborted(): boolean {
-    return this.#controller.signal.aborted;
+    return this.#aborted;
   }
 
   createRequest(scheme: string, defaultHost: string): Request {
@@ -273,11 +275,7 @@ class Exchange implements InterimTarget {
       ? target
       : `${scheme}://${headers.get("host") || defaultHost}${target}`;
     const method = incoming.method ?? "GET";
-    const init: RequestInit & { duplex?: "half" } = {
-      method,
-      headers,
-      signal: this.#controller.signal,
-    };
+    const init: RequestInit & { duplex?: "half" } = { method, headers };
     const hasBody = method !== "GET" && method !== "HEAD" &&
       (incoming.headers["content-length"] !== undefined ||
         incoming.headers["transfer-encoding"] !== undefined);
@@ -287,7 +285,8 @@ class Exchange implements InterimTarget {
     } else if (this.#expectContinue) {
       this.#expectContinue = false;
     }
-    return new Request(url, init);
+    this.#request = new IncomingRequest(url, init);
+    return this.#request;
   }
 
   #bodyStream(): ReadableStream<Uint8Array> {
@@ -364,8 +363,9 @@ class Exchange implements InterimTarget {
   }
 
   abort(reason: unknown): void {
-    if (this.#controller.signal.aborted || this.#outgoing.writableFinished) return;
-    this.#controller.abort(reason);
+    if (this.#aborted || this.#outgoing.writableFinished) return;
+    this.#aborted = true;
+    this.#request?.abortWith(reason);
   }
 
   fail(): void {

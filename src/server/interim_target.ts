@@ -9,6 +9,7 @@
  */
 
 import type { HeaderList } from "../http1/types.ts";
+import { IncomingRequest } from "./incoming_request.ts";
 import type { InformationalResult } from "./types.ts";
 
 /** What a server backend exposes per request so interim responses can be sent. */
@@ -52,7 +53,8 @@ export function registerInterimTarget(
   request: Request,
   target: InterimTarget,
 ): void {
-  targets.set(request, target);
+  if (request instanceof IncomingRequest) request.interimTarget = target;
+  else targets.set(request, target);
 }
 
 /**
@@ -68,5 +70,6 @@ export function registerInterimTarget(
  * ```
  */
 export function interimTargetOf(request: Request): InterimTarget | undefined {
+  if (request instanceof IncomingRequest) return request.interimTarget;
   return targets.get(request);
 }
