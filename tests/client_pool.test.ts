@@ -225,3 +225,55 @@ test("fetch() shares the default pool across calls", async () => {
     assert.equal(stats.connections, 1);
   });
 });
+
+test("Client drops a queued request whose signal aborts while it waits for a socket", async () => {
+  const server = await startRawServer(async (peer) => {
+    await peer.readHead();
+    // Never answers: the only socket stays busy.
+  });
+  const client = new Client({ maxSocketsPerOrigin: 1 });
+  try {
+    const busy = client.fetch(server.url);
+    busy.catch(() => {});
+    const controller = new AbortController();
+    const queued = client.fetch(server.url, { signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    controller.abort();
+    await assert.rejects(
+      queued,
+      (error) => error instanceof DOMException && error.name === "AbortError",
+    );
+    assert.equal(server.connections, 1);
+    await client.close();
+    await assert.rejects(busy, { code: "CLIENT_CLOSED" });
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
+test("Client does not reuse a socket idle longer than idleTimeoutMs or the server's Keep-Alive timeout", async () => {
+  const server = await startRawServer(async (peer) => {
+    for (;;) {
+      const head = await peer.readHead();
+      const extra = head.startsWith("GET /short") ? "keep-alive: timeout=1\r\n" : "";
+      peer.write(rawResponse("ok", "200 OK", extra));
+    }
+  });
+  const client = new Client({ idleTimeoutMs: 50 });
+  try {
+    await (await client.fetch(server.url)).text();
+    await (await client.fetch(server.url)).text();
+    assert.equal(server.connections, 1, "reused within the idle timeout");
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await (await client.fetch(server.url)).text();
+    assert.equal(server.connections, 2, "a socket idle past idleTimeoutMs is not reused");
+    // timeout=1 leaves no safe margin (the client keeps a 1 s margin): never reused.
+    await (await client.fetch(`${server.url}/short`)).text();
+    await (await client.fetch(`${server.url}/short`)).text();
+    assert.equal(server.connections, 3);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
