@@ -93,6 +93,45 @@ test("ResponseParser outcome does not depend on splitting, for mutated input", (
   );
 });
 
+// Small limits, so that mutations land on every limit boundary.
+const TIGHT = {
+  maxStartLineBytes: 24,
+  maxHeaderBytes: 40,
+  maxHeaderCount: 2,
+  maxChunkLineBytes: 6,
+  maxInformational: 1,
+  maxBodyBytes: 64,
+};
+
+test("RequestParser with tight limits: outcome does not depend on splitting", () => {
+  const base = bytes(REQUESTS);
+  fc.assert(
+    fc.property(mutation, fc.nat(), fc.boolean(), (edits, cut, allowBareLf) => {
+      checkSplitInvariance(
+        () => new RequestParser({ ...TIGHT, allowBareLf }),
+        mutate(base, edits),
+        cut,
+      );
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test("ResponseParser with tight limits: outcome does not depend on splitting", () => {
+  const base = bytes(RESPONSES);
+  const make = () => {
+    const parser = new ResponseParser(TIGHT);
+    for (let i = 0; i < 4; i++) parser.expect("GET");
+    return parser;
+  };
+  fc.assert(
+    fc.property(mutation, fc.nat(), (edits, cut) => {
+      checkSplitInvariance(make, mutate(base, edits), cut);
+    }),
+    { numRuns: 300 },
+  );
+});
+
 test("the unmutated fuzz bases parse without error", () => {
   const requests = drive(new RequestParser(), [bytes(REQUESTS)]);
   assert.equal(requests.error, undefined);

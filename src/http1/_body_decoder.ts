@@ -79,7 +79,13 @@ export class BodyDecoder {
           if (this.#remaining === 0) return this.#end([]);
           return this.#take(queue, eof, this.#remaining);
         case CLOSE: {
-          if (queue.size > 0) return this.#take(queue, eof, queue.size);
+          if (queue.size > 0) {
+            // Deliver up to the limit, then fail: the same events whatever
+            // the split.
+            const allowed = this.#maxBodyBytes - this.#received;
+            if (allowed <= 0) throw tooLarge(this.#maxBodyBytes);
+            return this.#take(queue, eof, allowed);
+          }
           if (eof) return this.#end([]);
           return undefined;
         }
@@ -117,7 +123,6 @@ export class BodyDecoder {
     const count = available < limit ? available : limit;
     if (this.#phase === CLOSE) {
       this.#received += count;
-      if (this.#received > this.#maxBodyBytes) throw tooLarge(this.#maxBodyBytes);
     } else {
       this.#remaining -= count;
     }

@@ -117,7 +117,8 @@ export class FieldSectionReader {
             `${this.#what} has more than ${this.#maxCount} fields`,
           );
         }
-        this.#bytes += lf + 1 - start;
+        // Counted as in pass 1: a bare-LF line as if it had a CR.
+        this.#bytes += contentEnd === lf ? lf + 2 - start : lf + 1 - start;
         start = lf + 1;
       }
       queue.consume(lineEnds[count - 1]! + 1 - regionStart);
