@@ -277,3 +277,26 @@ test("Client does not reuse a socket idle longer than idleTimeoutMs or the serve
     await server.close();
   }
 });
+
+test("Client reuses a connection whose body was read only after it had fully arrived", async () => {
+  const body = "y".repeat(100 * 1024);
+  const server = await startRawServer(async (peer) => {
+    for (;;) {
+      await peer.readHead();
+      peer.write(rawResponse(body));
+    }
+  });
+  const client = new Client();
+  try {
+    for (let i = 0; i < 3; i++) {
+      const response = await client.fetch(server.url, { signal: AbortSignal.timeout(5_000) });
+      // Let the whole body arrive (and backpressure pause the socket) before reading.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal((await response.text()).length, body.length);
+    }
+    assert.equal(server.connections, 1);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});

@@ -137,6 +137,7 @@ export class Connection implements SocketHandlers {
   #exchange: Exchange | undefined;
   #exchanges = 0;
   #eof = false;
+  #paused = false;
   #closed = false;
   #closeReported = false;
   #closeError: Error | undefined;
@@ -453,11 +454,11 @@ export class Connection implements SocketHandlers {
     if (result === undefined || typeof result.then !== "function") return;
     // Hold parsing (and the socket) until the callback's promise settles.
     exchange.blocked = true;
-    this.#socket?.pause();
+    this.#pause();
     result.then(() => {
       if (this.#exchange !== exchange) return;
       exchange.blocked = false;
-      this.#socket?.resume();
+      this.#resume();
       this.#process(exchange);
     }, (error: unknown) => this.#fail(exchange, error));
   }
@@ -530,10 +531,10 @@ export class Connection implements SocketHandlers {
       chunks ?? (first !== undefined ? [first] : []),
       {
         pause: () => {
-          if (this.#exchange === exchange) this.#socket?.pause();
+          if (this.#exchange === exchange) this.#pause();
         },
         resume: () => {
-          if (this.#exchange === exchange) this.#socket?.resume();
+          if (this.#exchange === exchange) this.#resume();
         },
         cancel: () => {
           // The rest of the body will not be read: the socket cannot be reused.
@@ -561,8 +562,23 @@ export class Connection implements SocketHandlers {
       this.#destroy();
       return;
     }
+    // The body's backpressure may have paused the socket while its last
+    // bytes were already buffered; the next exchange must read again.
+    this.#resume();
     this.#socket!.unref();
     this.#owner.release(this, keepAliveTimeout(head));
+  }
+
+  #pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.#socket?.pause();
+  }
+
+  #resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#socket?.resume();
   }
 
   #fail(exchange: Exchange, error: unknown): void {
