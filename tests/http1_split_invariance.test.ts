@@ -30,15 +30,26 @@ const RESPONSES = [
 // Bytes that matter to the grammar, so mutations hit interesting paths.
 const INTERESTING = [0x0d, 0x0a, 0x20, 0x09, 0x3a, 0x3b, 0x22, 0x2c, 0x00, 0x30, 0x31, 0x7f, 0xe9];
 
+const byteValue = fc.oneof(fc.constantFrom(...INTERESTING), fc.integer({ min: 0, max: 255 }));
+
+// Overwrite, insert or delete a byte.
 const mutation = fc.array(
-  fc.tuple(fc.nat(), fc.oneof(fc.constantFrom(...INTERESTING), fc.integer({ min: 0, max: 255 }))),
+  fc.tuple(fc.constantFrom("set", "insert", "delete"), fc.nat(), byteValue),
   { minLength: 1, maxLength: 4 },
 );
 
-function mutate(input: Uint8Array, edits: Array<[number, number]>): Uint8Array {
-  const out = input.slice();
-  for (const [at, value] of edits) out[at % out.length] = value;
-  return out;
+function mutate(
+  input: Uint8Array,
+  edits: Array<[string, number, number]>,
+): Uint8Array {
+  const out = [...input];
+  for (const [kind, position, value] of edits) {
+    const at = position % out.length;
+    if (kind === "set") out[at] = value;
+    else if (kind === "insert") out.splice(at, 0, value);
+    else if (out.length > 2) out.splice(at, 1);
+  }
+  return new Uint8Array(out);
 }
 
 function summary(outcome: Outcome): unknown {
