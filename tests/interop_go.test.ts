@@ -155,20 +155,27 @@ function ourGoLikeHandler(delayMs: number): (request: Request) => Response | Pro
   };
 }
 
-test("Go's client prints the seed's lines against our server, as against Go's", GO, async () => {
-  const ours = await serve(createSeedApp(100).fetch, { hostname: "127.0.0.1", port: 0 });
-  try {
-    await withGoServer(["-delay", "100ms"], async (go) => {
-      const againstGo = await runGoClient([`${go.url}/seed`]);
-      const againstOurs = await runGoClient([`${ours.url}/`]);
-      assert.equal(againstOurs.code, 0, againstOurs.stdout + againstOurs.stderr);
-      assert.equal(againstOurs.stdout, againstGo.stdout);
-      assert.equal(againstOurs.stdout, SEED_LINES.join("\n") + "\n");
+for (const adapter of [undefined, "node-http"] as const) {
+  const label = adapter === undefined ? "our server" : `our server (adapter "${adapter}")`;
+  test(`Go's client prints the seed's lines against ${label}, as against Go's`, GO, async () => {
+    const ours = await serve(createSeedApp(100).fetch, {
+      hostname: "127.0.0.1",
+      port: 0,
+      ...(adapter !== undefined ? { adapter } : {}),
     });
-  } finally {
-    await ours.close();
-  }
-});
+    try {
+      await withGoServer(["-delay", "100ms"], async (go) => {
+        const againstGo = await runGoClient([`${go.url}/seed`]);
+        const againstOurs = await runGoClient([`${ours.url}/`]);
+        assert.equal(againstOurs.code, 0, againstOurs.stdout + againstOurs.stderr);
+        assert.equal(againstOurs.stdout, againstGo.stdout);
+        assert.equal(againstOurs.stdout, SEED_LINES.join("\n") + "\n");
+      });
+    } finally {
+      await ours.close();
+    }
+  });
+}
 
 test("Go's client observes the same heads from our server as from Go's", GO, async () => {
   const ours = await serve(ourGoLikeHandler(20), { hostname: "127.0.0.1", port: 0 });
