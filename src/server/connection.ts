@@ -39,6 +39,12 @@ export interface ConnectionContext {
 const NO_DEADLINE = 0;
 const HEAD_DEADLINE = 1;
 const IDLE_DEADLINE = 2;
+const LINGER_DEADLINE = 3;
+
+// After our FIN, a client gets this long to close its side before the
+// socket is destroyed, so a client that never closes cannot hold a
+// connection (and a graceful shutdown) forever.
+const LINGER_MS = 5_000;
 
 // While a response is pending, pipelined bytes wait in the parser; beyond
 // this the socket is paused so a client cannot make us buffer without bound.
@@ -156,6 +162,11 @@ export class Connection implements SocketHandlers, ExchangeHost {
    */
   checkDeadline(now: number): void {
     if (this.#deadlineKind === NO_DEADLINE || now < this.#deadline || this.#closed) return;
+    if (this.#deadlineKind === LINGER_DEADLINE) {
+      this.#deadlineKind = NO_DEADLINE;
+      this.socket.destroy();
+      return;
+    }
     if (this.#deadlineKind === HEAD_DEADLINE && this.#headStarted) {
       // RFC 9110 section 15.5.9: the client was too slow to send its request.
       this.#writeError(408, "request header timeout");
@@ -389,7 +400,8 @@ export class Connection implements SocketHandlers, ExchangeHost {
   /** Flushes and closes; nothing more is read or started. */
   #end(): void {
     this.#ended = true;
-    this.#deadlineKind = NO_DEADLINE;
+    this.#deadlineKind = LINGER_DEADLINE;
+    this.#deadline = Date.now() + LINGER_MS;
     this.socket.end();
   }
 }

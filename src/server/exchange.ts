@@ -210,6 +210,7 @@ export class Exchange implements InterimTarget {
    */
   abort(reason: unknown): void {
     this.#aborted = true;
+    this.#info.finish();
     this.#request?.abortWith(reason);
     this.body?.error(reason);
     this.#reader?.cancel(reason).catch(() => {});
@@ -223,7 +224,7 @@ export class Exchange implements InterimTarget {
    */
   fail(error: unknown): void {
     if (this.#finalStarted || this.#done) return;
-    if (error instanceof Http1Error) {
+    if (error instanceof Http1Error && error.code !== "LOCAL_PROTOCOL_ERROR") {
       // The request (its body) was malformed or too large: answer its status.
       this.#writeStatus(error.status, false);
       return;
@@ -341,7 +342,15 @@ export class Exchange implements InterimTarget {
     isHead: boolean,
   ): Promise<void> {
     const socket = this.#host.socket;
-    const reader = body.getReader();
+    let reader: ReadableStreamDefaultReader<Uint8Array>;
+    try {
+      reader = body.getReader();
+    } catch (error) {
+      // A body already read or locked: nothing is written yet, answer 500.
+      this.#finalStarted = false;
+      this.fail(error);
+      return;
+    }
     this.#reader = reader;
     let ready;
     try {
