@@ -566,6 +566,54 @@ for (const name of ADAPTERS) {
     }
   });
 
+  test(`${label}: a TCP port in use fails with code EADDRINUSE`, async () => {
+    const adapter = await loadAdapter(name);
+    const first = await adapter.listen({ hostname: "127.0.0.1", port: 0 }, () => new Recorder());
+    try {
+      await assert.rejects(
+        adapter.listen(
+          { hostname: "127.0.0.1", port: tcpPort(first.address) },
+          () => new Recorder(),
+        ),
+        (error) => {
+          assert.equal((error as Error & { code?: string }).code, "EADDRINUSE", String(error));
+          return true;
+        },
+      );
+    } finally {
+      await first.close();
+    }
+  });
+
+  test(`${label}: TLS over a unix socket`, async () => {
+    const adapter = await loadAdapter(name);
+    const dir = await mkdtemp(path.join(tmpdir(), "early-hints-unix-tls-"));
+    try {
+      const socketPath = path.join(dir, "tls.sock");
+      const echo = await startEcho(adapter, { path: socketPath, tls: SERVER_TLS });
+      try {
+        const client = new Recorder();
+        const socket = await adapter.connect(
+          { path: socketPath, tls: { ca: CA, serverName: "localhost" } },
+          client,
+        );
+        try {
+          socket.write(encoder.encode("unix and tls"));
+          socket.end();
+          await client.until(() => client.closed, "close");
+          assert.equal(client.text(), "unix and tls");
+          assert.equal(client.closeError, undefined);
+        } finally {
+          socket.destroy();
+        }
+      } finally {
+        await echo.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test(`${label}: TLS verified against the test CA, by IP and by server name`, async () => {
     const adapter = await loadAdapter(name);
     const echo = await startEcho(adapter, { hostname: "127.0.0.1", port: 0, tls: SERVER_TLS });

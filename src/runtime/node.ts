@@ -93,7 +93,7 @@ class NodeSocket implements Socket {
 
   write(chunk: Uint8Array): boolean {
     const raw = this.#raw;
-    if (this.#destroyed || this.#closeDelivered || raw.writableEnded) {
+    if (this.#destroyed || this.#closeDelivered || raw.writableEnded || raw.destroyed) {
       return false;
     }
     raw.write(chunk);
