@@ -462,7 +462,11 @@ for (const name of ADAPTERS) {
   test(`${label}: an abort signal stops connecting`, async () => {
     const adapter = await loadAdapter(name);
     // A TCP server that never answers the TLS handshake keeps connect() pending.
-    const silent = await adapter.listen({ hostname: "127.0.0.1", port: 0 }, () => new Recorder());
+    const accepted: Socket[] = [];
+    const silent = await adapter.listen({ hostname: "127.0.0.1", port: 0 }, (socket) => {
+      accepted.push(socket);
+      return new Recorder();
+    });
     try {
       const port = tcpPort(silent.address);
       const already = AbortSignal.abort(new Error("aborted before"));
@@ -479,6 +483,7 @@ for (const name of ADAPTERS) {
       await assert.rejects(bounded(pending, "the aborted connect"), /aborted while connecting/);
     } finally {
       await silent.close();
+      for (const socket of accepted) socket.destroy();
     }
   });
 

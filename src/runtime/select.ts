@@ -14,8 +14,9 @@ export type RuntimeName = RuntimeAdapter["name"];
 /**
  * The Bun adapter's specifier, kept out of a literal `import()` so that
  * `deno check` (which follows literal dynamic imports) never type-checks
- * Bun-only code. The npm build must rewrite it to `./bun.js` like any
- * other relative `.ts` specifier.
+ * Bun-only code. In the npm build, tsc's `rewriteRelativeImportExtensions`
+ * wraps this `import()` in a helper that turns `./bun.ts` into `./bun.js`
+ * at run time.
  */
 const BUN_ADAPTER_MODULE = "./bun.ts";
 
