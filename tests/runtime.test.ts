@@ -396,6 +396,7 @@ for (const name of ADAPTERS) {
       await server.until(() => server.received === 1, "the first byte");
       socket.destroy();
       assert.equal(socket.closed, true);
+      assert.equal(client.closeCount, 0, "onClose is not called from inside destroy()");
       assert.equal(socket.write(encoder.encode("y")), false);
       await bounded(socket.drained(), "drained() after destroy");
       await client.until(() => client.closed, "onClose");

@@ -158,9 +158,9 @@ class BunSocket implements Socket {
     // end(), not terminate(): Bun's end() closes at once too, but with a FIN
     // (like Node's and Deno's close) where terminate() sends a reset.
     this.#raw?.end();
-    // Bun calls close() synchronously from end(); deliver later in case it
-    // does not, and never re-enter the caller.
-    queueMicrotask(() => this.deliverClose(undefined));
+    // Bun calls `close` synchronously from end(); this covers a socket that
+    // never opened.
+    this.deliverClose(undefined);
   }
 
   unref(): void {
@@ -224,13 +224,18 @@ class BunSocket implements Socket {
     this.#releaseDrainWaiters();
     // A socket whose connect() rejected was never handed out.
     if (this.abandoned) return;
-    // Bun closes a socket whose write side we shut down as soon as the peer
-    // sends FIN, without calling `end`: report the FIN first.
-    if (this.#finSent && !this.#peerEnded && this.#error === undefined) {
-      this.#peerEnded = true;
-      this.#handlers?.onEnd();
-    }
-    this.#handlers?.onClose(this.#error);
+    // Bun runs `close` synchronously inside end(), terminate() and failing
+    // writes; the owner hears of it from a fresh microtask instead, never
+    // re-entrantly from its own call.
+    queueMicrotask(() => {
+      // Bun closes a socket whose write side we shut down as soon as the
+      // peer sends FIN, without calling `end`: report the FIN first.
+      if (this.#finSent && !this.#peerEnded && this.#error === undefined) {
+        this.#peerEnded = true;
+        this.#handlers?.onEnd();
+      }
+      this.#handlers?.onClose(this.#error);
+    });
   }
 
   #sendFin(): void {
