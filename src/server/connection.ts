@@ -103,9 +103,10 @@ export class Connection implements SocketHandlers, ExchangeHost {
     this.#deadline = Date.now() + limits.headersTimeout;
   }
 
-  /** Whether this connection closes after the current exchange. */
+  /** Whether the current exchange is the connection's last (its response says `Connection: close`). */
   get closing(): boolean {
-    return this.#closing || this.#context.draining;
+    return this.#closing || this.#context.draining ||
+      this.#served + 1 >= this.#context.limits.maxRequestsPerConnection;
   }
 
   /** Whether an exchange is in progress (graceful shutdown waits for it). */
@@ -238,7 +239,10 @@ export class Connection implements SocketHandlers, ExchangeHost {
   #nextExchange(): void {
     this.#exchange = undefined;
     // Pipelined requests that arrived before an EOF still get answers.
-    if (this.closing || this.#closed || (this.#peerEnded && this.#parser.buffered === 0)) {
+    if (
+      this.#closing || this.#context.draining || this.#closed ||
+      (this.#peerEnded && this.#parser.buffered === 0)
+    ) {
       this.#end();
       return;
     }
