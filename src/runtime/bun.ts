@@ -7,6 +7,20 @@
  * Type-checked with bun-types (`tsconfig.bun.json`), not by `deno check`:
  * nothing Deno checks may import this file statically.
  *
+ * Bun 1.4 behaviours this file works around:
+ * - `socket.end()` closes both directions at once even with `allowHalfOpen`;
+ *   `shutdown()` is the real half-close.
+ * - After our `shutdown()`, the peer's FIN closes the socket without the
+ *   `end` callback; `onEnd` is reported before `onClose` then.
+ * - A TLS client's `connect()` resolves without refusing an unverified
+ *   peer (`authorized` is false, nothing throws); verification is read from
+ *   the `handshake` callback, which in turn never fires when `tls` is an
+ *   empty object (ours never is).
+ * - `close` runs synchronously inside `end()`, `terminate()` and failing
+ *   writes, and `terminate()` sends a reset; `onClose` is delivered from a
+ *   microtask and `destroy()` uses `end()` (FIN) like Node and Deno.
+ * - An accepted TLS socket can report `error` before `open` (no `data` yet).
+ *
  * @module
  */
 

@@ -6,6 +6,13 @@
  * Deno cannot do natively. The modules are loaded on first use, never at
  * module load.
  *
+ * Node details this file relies on: chunks arrive as Buffers and are passed
+ * on as plain `Uint8Array` views (no copy); Node emits `drain` only after its
+ * own 16 KiB mark was crossed, so `drained()` waits on a zero-length write
+ * instead; `server.close()` calls back only when every connection has
+ * ended, so `Listener.close()` does not wait for that; Node refuses an IP
+ * address as SNI, so none is sent for IP hosts.
+ *
  * @module
  */
 
