@@ -881,3 +881,18 @@ test("RequestParser: after a split head, body views are views of the pushed chun
   assert.equal(data.data.buffer, second.buffer);
   assert.equal(data.data.byteOffset, second.length - 5);
 });
+
+test("RequestParser: a Uint8Array subclass (like Node's Buffer) is read in place", () => {
+  class Subclass extends Uint8Array {}
+  const source = bytes(`POST / HTTP/1.1\r\n${HOST}Content-Length: 2\r\n\r\nhi`);
+  const chunk = new Subclass(source.length);
+  chunk.set(source);
+  const parser = new RequestParser();
+  parser.push(chunk);
+  assert.equal(parser.next()?.kind, "request");
+  const data = parser.next();
+  assert.ok(data?.kind === "data");
+  assert.equal(data.data.buffer, chunk.buffer);
+  assert.deepEqual([...data.data], [0x68, 0x69]);
+  assert.equal(parser.next()?.kind, "end");
+});

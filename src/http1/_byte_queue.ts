@@ -43,7 +43,12 @@ export class ByteQueue {
   }
 
   /** Appends a chunk; copies only when bytes are already pending. */
-  push(chunk: Uint8Array): void {
+  push(pushed: Uint8Array): void {
+    // A subclass (Node's Buffer) would make every byte loop polymorphic and
+    // several times slower; a plain view of the same memory costs no copy.
+    const chunk = pushed.constructor === Uint8Array
+      ? pushed
+      : new Uint8Array(pushed.buffer, pushed.byteOffset, pushed.byteLength);
     const added = chunk.length;
     if (added === 0) return;
     const pending = this.end - this.start;
