@@ -58,31 +58,31 @@ export interface ServeLimits extends ParserLimits {
 /** Options of {@linkcode ServeHandler} servers started with `serve()`. */
 export interface ServeOptions {
   /** Interface to bind; default `"0.0.0.0"`. */
-  readonly hostname?: string;
+  readonly hostname?: string | undefined;
   /** TCP port; default 8000; 0 picks a free port (read it back from `server.addr`). */
-  readonly port?: number;
+  readonly port?: number | undefined;
   /** Listen on this unix socket path instead of TCP. */
-  readonly path?: string;
+  readonly path?: string | undefined;
   /** Serve HTTPS with this PEM certificate chain and key. */
-  readonly cert?: string;
+  readonly cert?: string | undefined;
   /** The PEM private key for `cert`. */
-  readonly key?: string;
+  readonly key?: string | undefined;
   /** Parser limits and timeouts; unset fields keep their defaults. */
-  readonly limits?: Partial<ServeLimits>;
+  readonly limits?: Partial<ServeLimits> | undefined;
   /** Aborting it shuts the server down gracefully. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** Called once the listener is bound, with its address. */
-  readonly onListen?: (addr: SocketAddress) => void;
+  readonly onListen?: ((addr: SocketAddress) => void) | undefined;
   /**
    * Called when a handler throws or rejects; the client gets a 500 either way.
    * Default: `console.error`.
    */
-  readonly onError?: (error: unknown, request: Request) => void;
+  readonly onError?: ((error: unknown, request: Request) => void) | undefined;
   /**
    * Which implementation to use: a name, or a socket adapter object. The
    * default is the engine on the current runtime's sockets.
    */
-  readonly adapter?: ServeAdapterName | RuntimeAdapter;
+  readonly adapter?: ServeAdapterName | RuntimeAdapter | undefined;
 }
 
 /** A running server, as `serve()` resolves it. */
