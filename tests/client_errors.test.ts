@@ -218,3 +218,40 @@ test("fetch() answers a 200 after a slow server with the body intact (no timeout
     await server.close();
   }
 });
+
+test("fetch() fails a stalled body with BODY_TIMEOUT, but not while the reader is not reading", async () => {
+  const server = await startRawServer(async (peer) => {
+    for (;;) {
+      const head = await peer.readHead();
+      if (head.startsWith("GET /stall")) {
+        peer.write("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\npart");
+        return;
+      }
+      if (head.startsWith("GET /big")) {
+        peer.write(rawResponse("z".repeat(4 << 20)));
+        continue;
+      }
+      peer.write("HTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\nslow");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      peer.write("ly");
+    }
+  });
+  const client = new Client({ bodyTimeoutMs: 150 });
+  try {
+    const stalled = await client.fetch(`${server.url}/stall`);
+    await assert.rejects(stalled.text(), (error) => {
+      assert.ok(error instanceof FetchError);
+      assert.equal(error.code, "BODY_TIMEOUT");
+      return true;
+    });
+    // Gaps shorter than the timeout are fine.
+    assert.equal(await (await client.fetch(`${server.url}/slow`)).text(), "slowly");
+    // A reader that waits longer than the timeout before reading is not timed out.
+    const big = await client.fetch(`${server.url}/big`);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.equal((await big.text()).length, 4 << 20);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});

@@ -32,6 +32,8 @@ export interface ClientDefaults {
   readonly connectTimeoutMs: number;
   /** Final-head timeout: 300000 ms. */
   readonly headersTimeoutMs: number;
+  /** Body silence timeout: 300000 ms. */
+  readonly bodyTimeoutMs: number;
   /** Wait for `100 Continue`: 1000 ms. */
   readonly expectContinueTimeoutMs: number;
   /** Interim responses per request: 100. */
@@ -54,6 +56,7 @@ export const CLIENT_DEFAULTS: ClientDefaults = Object.freeze({
   idleTimeoutMs: 4_000,
   connectTimeoutMs: 10_000,
   headersTimeoutMs: 300_000,
+  bodyTimeoutMs: 300_000,
   expectContinueTimeoutMs: 1_000,
   maxInformational: 100,
   maxRedirections: 20,
@@ -86,6 +89,7 @@ export class Client {
   readonly #idleTimeoutMs: number;
   readonly #connectTimeoutMs: number;
   readonly #headersTimeoutMs: number;
+  readonly #bodyTimeoutMs: number;
   readonly #expectContinueTimeoutMs: number;
   readonly #maxInformational: number;
   readonly #maxRedirections: number;
@@ -105,6 +109,7 @@ export class Client {
     this.#idleTimeoutMs = positive(options.idleTimeoutMs, "idleTimeoutMs", true);
     this.#connectTimeoutMs = positive(options.connectTimeoutMs, "connectTimeoutMs");
     this.#headersTimeoutMs = positive(options.headersTimeoutMs, "headersTimeoutMs");
+    this.#bodyTimeoutMs = positive(options.bodyTimeoutMs, "bodyTimeoutMs");
     this.#expectContinueTimeoutMs = positive(
       options.expectContinueTimeoutMs,
       "expectContinueTimeoutMs",
@@ -220,6 +225,7 @@ export class Client {
       onInformational: request.onInformational,
       signal: request.signal,
       headersTimeoutMs: this.#headersTimeoutMs,
+      bodyTimeoutMs: this.#bodyTimeoutMs,
       expectContinueTimeoutMs: this.#expectContinueTimeoutMs,
     };
     const pool = this.#pool(request.target);

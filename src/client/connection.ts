@@ -45,6 +45,8 @@ export interface ExchangeRequest {
   readonly signal: AbortSignal | undefined;
   /** Longest wait for the final head, in ms. */
   readonly headersTimeoutMs: number;
+  /** Longest silence while the body streams and the reader waits, in ms. */
+  readonly bodyTimeoutMs: number;
   /** Longest wait for `100 Continue`, in ms. */
   readonly expectContinueTimeoutMs: number;
 }
@@ -102,6 +104,9 @@ class Exchange {
   continueGate: (() => void) | undefined;
   continueTimer: ReturnType<typeof setTimeout> | undefined;
   headersTimer: ReturnType<typeof setTimeout> | undefined;
+  bodyTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When body bytes last arrived or the reader last asked for more (`Date.now()`). */
+  bodyActivity = 0;
   onAbort: (() => void) | undefined;
 
   constructor(
@@ -428,6 +433,7 @@ export class Connection implements SocketHandlers {
           this.#onResponse(exchange, event);
           break;
         case "data":
+          exchange.bodyActivity = Date.now();
           exchange.body?.push(event.data);
           break;
         case "end":
@@ -531,10 +537,16 @@ export class Connection implements SocketHandlers {
       chunks ?? (first !== undefined ? [first] : []),
       {
         pause: () => {
-          if (this.#exchange === exchange) this.#pause();
+          if (this.#exchange !== exchange) return;
+          this.#pause();
+          // The reader is not reading: silence is not the server's fault.
+          clearTimeout(exchange.bodyTimer);
+          exchange.bodyTimer = undefined;
         },
         resume: () => {
-          if (this.#exchange === exchange) this.#resume();
+          if (this.#exchange !== exchange) return;
+          this.#resume();
+          this.#watchBody(exchange);
         },
         cancel: () => {
           // The rest of the body will not be read: the socket cannot be reused.
@@ -546,6 +558,7 @@ export class Connection implements SocketHandlers {
       },
     );
     exchange.body = source;
+    this.#watchBody(exchange);
     exchange.resolve({ head, body: source.stream, informational });
   }
 
@@ -567,6 +580,28 @@ export class Connection implements SocketHandlers {
     this.#resume();
     this.#socket!.unref();
     this.#owner.release(this, keepAliveTimeout(head));
+  }
+
+  /** Fails the body after `bodyTimeoutMs` without bytes; one timer, re-armed lazily. */
+  #watchBody(exchange: Exchange): void {
+    const timeout = exchange.request.bodyTimeoutMs;
+    if (!Number.isFinite(timeout)) return;
+    exchange.bodyActivity = Date.now();
+    if (exchange.bodyTimer !== undefined) return;
+    const check = () => {
+      exchange.bodyTimer = undefined;
+      if (this.#exchange !== exchange) return;
+      const idle = Date.now() - exchange.bodyActivity;
+      if (idle < timeout) {
+        exchange.bodyTimer = setTimeout(check, timeout - idle);
+        return;
+      }
+      this.#fail(
+        exchange,
+        new FetchError("BODY_TIMEOUT", `no response body bytes for ${timeout} ms`),
+      );
+    };
+    exchange.bodyTimer = setTimeout(check, timeout);
   }
 
   #pause(): void {
@@ -592,6 +627,7 @@ export class Connection implements SocketHandlers {
   #cleanup(exchange: Exchange): void {
     if (this.#exchange === exchange) this.#exchange = undefined;
     clearTimeout(exchange.headersTimer);
+    clearTimeout(exchange.bodyTimer);
     clearTimeout(exchange.continueTimer);
     exchange.continueGate = undefined;
     if (exchange.onAbort !== undefined) {

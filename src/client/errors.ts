@@ -25,6 +25,8 @@ export type ClientErrorCode =
   | "TLS_FAILURE"
   /** The final response head did not arrive within `headersTimeoutMs` of sending the request. */
   | "HEADERS_TIMEOUT"
+  /** No response body bytes arrived for `bodyTimeoutMs` while the reader was waiting for them. */
+  | "BODY_TIMEOUT"
   /** The connection closed (or failed) before the final response head arrived. */
   | "CLOSED_BEFORE_RESPONSE"
   /** The connection failed while the response body was being read. */

@@ -61,6 +61,13 @@ export interface ClientOptions {
    */
   readonly headersTimeoutMs?: number;
   /**
+   * Longest silence while a response body streams, in ms: no bytes for
+   * this long while the reader waits fails the body with `BODY_TIMEOUT`.
+   * Time during which the reader is not reading (backpressure) does not
+   * count. Default 300000 (undici's default).
+   */
+  readonly bodyTimeoutMs?: number;
+  /**
    * How long a request with `Expect: 100-continue` holds its body waiting
    * for `100 Continue`, in ms, before sending it anyway. Default 1000.
    */
