@@ -45,7 +45,11 @@
 export { serve } from "./src/server/serve.ts";
 export { sendInformational } from "./src/server/send_informational.ts";
 export { earlyHints, hint, preload, preloadLinks } from "./src/server/hono.ts";
-export type { PreloadResource } from "./src/server/hono.ts";
+export type {
+  Context as HintContext,
+  MiddlewareHandler as HintMiddleware,
+  PreloadResource,
+} from "./src/server/hono.ts";
 export type { FieldsInit } from "./src/server/fields.ts";
 export type {
   InformationalResult,

@@ -1,13 +1,13 @@
 /**
  * Hono helpers: `hint(c)` sends a `103 Early Hints` from a handler with Go's
  * header semantics, and `earlyHints()` / `preload()` are middleware that hint
- * before the route runs. Only Hono's types are imported, so Hono is not a
- * runtime dependency. This module is browser compatible.
+ * before the route runs. Nothing is imported from Hono (the context type is
+ * declared structurally), so Hono is not a dependency at all. This module is
+ * browser compatible.
  *
  * @module
  */
 
-import type { Context, MiddlewareHandler } from "hono";
 import { type FieldsInit, isFieldName } from "./fields.ts";
 import { type InterimTarget, interimTargetOf } from "./interim_target.ts";
 import { sendInformational } from "./send_informational.ts";
@@ -24,6 +24,29 @@ const NOT_HINTED: ReadonlySet<string> = new Set([
   "upgrade",
   "proxy-connection",
 ]);
+
+/**
+ * The part of a Hono `Context` the helpers use. Declared here, rather than
+ * imported from `hono`, so the published types need no `hono` package; a
+ * Hono `Context` fits it.
+ */
+export interface Context {
+  /** Hono's request wrapper; `raw` is the `Request` the server created. */
+  readonly req: {
+    readonly raw: Request;
+    readonly url: string;
+    readonly method: string;
+    readonly path: string;
+    header(name: string): string | undefined;
+  };
+  /** The response being prepared (Hono creates it on first read). */
+  readonly res: Response;
+  /** Sets, appends (`{ append: true }`) or deletes (no value) a response field. */
+  header(name: string, value?: string, options?: { append?: boolean }): void;
+}
+
+/** A Hono middleware, as the helpers return it (fits Hono's `MiddlewareHandler`). */
+export type MiddlewareHandler = (c: Context, next: () => Promise<void>) => Promise<void>;
 
 const tracked = new WeakSet<Context>();
 
