@@ -30,6 +30,8 @@ export interface ChildServer {
   readonly child: ChildProcess;
   /** Asks the child for its memory (after a GC when possible). */
   memory(): Promise<ChildMemory>;
+  /** Asks the child how many `/stream` body bytes it has produced; rejects after `timeoutMs`. */
+  streamed(timeoutMs?: number): Promise<number>;
   /** Kills it at once (SIGKILL), as a crash would. */
   kill(): void;
   /** Stops it (SIGTERM, then SIGKILL) and waits for the exit. */
@@ -128,6 +130,16 @@ export function startChildServer(
           );
           const json = text.slice(text.indexOf("\r\n\r\n") + 4);
           return JSON.parse(json) as ChildMemory;
+        },
+        async streamed(timeoutMs = 5_000) {
+          const { text, timedOut } = await rawRequest(
+            port,
+            "GET /__stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            { timeoutMs },
+          );
+          if (timedOut) throw new Error(`the child server did not answer within ${timeoutMs} ms`);
+          const json = text.slice(text.indexOf("\r\n\r\n") + 4);
+          return (JSON.parse(json) as { streamed: number }).streamed;
         },
         kill() {
           child.kill("SIGKILL");

@@ -6,6 +6,8 @@
  * Prints `listening PORT` once bound. Routes:
  * - `GET /__memory` answers the process's memory after a garbage collection
  *   when the runtime exposes one: `{"rss":…,"heapUsed":…,"gc":true}`.
+ * - `GET /__stats` answers `{"streamed":N}`: the bytes pulled so far from
+ *   the `/stream` bodies (what a slow reader made the server produce).
  * - `GET /hint` sends one `103 Early Hints` then `200` with a short body.
  * - `GET /stream?bytes=N` sends `200` with a body of N bytes in 16 KiB chunks
  *   from a pull stream, so a slow reader exercises backpressure.
@@ -43,6 +45,7 @@ function collectGarbage(): boolean {
 }
 
 const CHUNK = new Uint8Array(16 * 1024).fill(0x61);
+let streamed = 0;
 
 function streamOf(total: number): ReadableStream<Uint8Array> {
   let sent = 0;
@@ -54,6 +57,7 @@ function streamOf(total: number): ReadableStream<Uint8Array> {
       }
       const size = Math.min(CHUNK.byteLength, total - sent);
       sent += size;
+      streamed += size;
       controller.enqueue(size === CHUNK.byteLength ? CHUNK : CHUNK.subarray(0, size));
     },
   }, { highWaterMark: 0 });
@@ -69,6 +73,8 @@ const server = await serve(async (request) => {
       const { rss, heapUsed } = process.memoryUsage();
       return Response.json({ rss, heapUsed, gc });
     }
+    case "/__stats":
+      return Response.json({ streamed });
     case "/hint":
       sendInformational(request, 103, { link: "</style.css>; rel=preload; as=style" });
       return new Response("hinted");
