@@ -7,6 +7,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import http from "node:http";
 import { Hono } from "hono";
 import { fetch } from "../client.ts";
@@ -97,6 +98,40 @@ test("hint(c) gives the seed's lines to our client", async () => {
 });
 
 const goSkip = await goSkipReason();
+
+const curlSkip = await new Promise<string | false>((resolve) => {
+  const child = spawn("curl", ["--version"], { stdio: "ignore" });
+  child.on("error", () => resolve("curl not installed"));
+  child.on("exit", (code) => resolve(code === 0 ? false : "curl not installed"));
+});
+
+test("hint(c) shows curl the seed's 103 before the 200", { skip: curlSkip }, async () => {
+  await withServer(seedApp(20).fetch, {}, async (server) => {
+    const stderr = await new Promise<string>((resolve, reject) => {
+      const child = spawn("curl", ["-sv", "--max-time", "10", `${server.url}/`]);
+      let output = "";
+      child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      child.stdout.resume();
+      child.on("error", reject);
+      child.on("close", () => resolve(output));
+    });
+    const lines = stderr.split("\n").map((line) => line.trim()).filter((line) =>
+      /^< (HTTP\/1\.1 \d{3}|xxx|aaa|ccc|sss)/.test(line)
+    );
+    assert.deepEqual(lines, [
+      "< HTTP/1.1 103 Early Hints",
+      "< aaa: bbb",
+      "< sss: ttt",
+      "< xxx: yyy",
+      "< HTTP/1.1 200 OK",
+      "< aaa: bbb",
+      "< ccc: ddd",
+      "< sss: ttt",
+      "< sss: uuu",
+      "< xxx: zzz",
+    ]);
+  });
+});
 
 test("hint(c) gives Go's client exactly the seed's output", { skip: goSkip }, async () => {
   await withServer(seedApp(50).fetch, {}, async (server) => {
