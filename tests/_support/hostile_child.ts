@@ -22,6 +22,16 @@ export interface ChildMemory {
   readonly gc: boolean;
 }
 
+/** Counters of the child server. */
+export interface ChildStats {
+  /** Bytes produced by `/stream` bodies. */
+  readonly streamed: number;
+  /** Distinct client sockets (address and port) seen by the handler. */
+  readonly peers: number;
+  /** Requests handled (the stats request included). */
+  readonly requests: number;
+}
+
 /** A running child server. */
 export interface ChildServer {
   /** Its port on 127.0.0.1. */
@@ -32,6 +42,8 @@ export interface ChildServer {
   memory(): Promise<ChildMemory>;
   /** Asks the child how many `/stream` body bytes it has produced; rejects after `timeoutMs`. */
   streamed(timeoutMs?: number): Promise<number>;
+  /** The child's counters: bytes streamed, distinct client sockets, requests served. */
+  stats(timeoutMs?: number): Promise<ChildStats>;
   /** Kills it at once (SIGKILL), as a crash would. */
   kill(): void;
   /** Stops it (SIGTERM, then SIGKILL) and waits for the exit. */
@@ -119,6 +131,15 @@ export function startChildServer(
       if (match === null) return;
       clearTimeout(timer);
       const port = Number(match[1]);
+      const stats = async (timeoutMs = 5_000): Promise<ChildStats> => {
+        const { text, timedOut } = await rawRequest(
+          port,
+          "GET /__stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+          { timeoutMs },
+        );
+        if (timedOut) throw new Error(`the child server did not answer within ${timeoutMs} ms`);
+        return JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4)) as ChildStats;
+      };
       resolve({
         port,
         child,
@@ -131,15 +152,9 @@ export function startChildServer(
           const json = text.slice(text.indexOf("\r\n\r\n") + 4);
           return JSON.parse(json) as ChildMemory;
         },
+        stats,
         async streamed(timeoutMs = 5_000) {
-          const { text, timedOut } = await rawRequest(
-            port,
-            "GET /__stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-            { timeoutMs },
-          );
-          if (timedOut) throw new Error(`the child server did not answer within ${timeoutMs} ms`);
-          const json = text.slice(text.indexOf("\r\n\r\n") + 4);
-          return (JSON.parse(json) as { streamed: number }).streamed;
+          return (await stats(timeoutMs)).streamed;
         },
         kill() {
           child.kill("SIGKILL");

@@ -6,8 +6,9 @@
  * Prints `listening PORT` once bound. Routes:
  * - `GET /__memory` answers the process's memory after a garbage collection
  *   when the runtime exposes one: `{"rss":…,"heapUsed":…,"gc":true}`.
- * - `GET /__stats` answers `{"streamed":N}`: the bytes pulled so far from
- *   the `/stream` bodies (what a slow reader made the server produce).
+ * - `GET /__stats` answers `{"streamed":N,"peers":N,"requests":N}`: the bytes
+ *   pulled so far from the `/stream` bodies (what a slow reader made the
+ *   server produce), the distinct client sockets and the requests served.
  * - `GET /hint` sends one `103 Early Hints` then `200` with a short body.
  * - `GET /stream?bytes=N` sends `200` with a body of N bytes in 16 KiB chunks
  *   from a pull stream, so a slow reader exercises backpressure.
@@ -46,6 +47,8 @@ function collectGarbage(): boolean {
 
 const CHUNK = new Uint8Array(16 * 1024).fill(0x61);
 let streamed = 0;
+let requests = 0;
+const peers = new Set<string>();
 
 function streamOf(total: number): ReadableStream<Uint8Array> {
   let sent = 0;
@@ -65,8 +68,11 @@ function streamOf(total: number): ReadableStream<Uint8Array> {
 
 const headersTimeout = Number(process.env.EH_HEADERS_TIMEOUT ?? "10000");
 
-const server = await serve(async (request) => {
+const server = await serve(async (request, info) => {
   const url = new URL(request.url);
+  requests++;
+  const peer = info.remoteAddr;
+  if (peer.transport === "tcp") peers.add(`${peer.hostname}:${peer.port}`);
   switch (url.pathname) {
     case "/__memory": {
       const gc = collectGarbage();
@@ -74,7 +80,7 @@ const server = await serve(async (request) => {
       return Response.json({ rss, heapUsed, gc });
     }
     case "/__stats":
-      return Response.json({ streamed });
+      return Response.json({ streamed, peers: peers.size, requests });
     case "/hint":
       sendInformational(request, 103, { link: "</style.css>; rel=preload; as=style" });
       return new Response("hinted");
