@@ -288,6 +288,133 @@ const PYTHON_SKIP = hasCommand("python3") ? false : "python3 not installed";
 for (const name of ADAPTERS) {
   const label = `${name} adapter on ${RUNTIME}`;
 
+  test(`${label}: 8 MiB each way over TLS with backpressure`, async () => {
+    const adapter = await loadAdapter(name);
+    const echo = await startEcho(adapter, { hostname: "127.0.0.1", port: 0, tls: SERVER_TLS });
+    const size = 8 * 1024 * 1024;
+    const client = new Recorder();
+    const socket = await adapter.connect(
+      { hostname: "127.0.0.1", port: tcpPort(echo.listener.address), tls: { ca: CA } },
+      client,
+    );
+    try {
+      const data = pattern(size);
+      let refusals = 0;
+      for (let offset = 0; offset < size; offset += 100_000) {
+        if (!socket.write(data.subarray(offset, offset + 100_000))) {
+          refusals++;
+          await bounded(socket.drained(), "drained()");
+        }
+      }
+      assert.ok(refusals > 0, "write() returned false at least once");
+      // The whole echo before our FIN: Deno's node:tls (our TLS server on
+      // Deno) loses a FIN that arrives while it is paused for real.
+      await client.until(() => client.received === size, "the whole echo");
+      socket.end();
+      await client.until(() => client.ended, "the echo's end");
+      assertPattern(concat(client.chunks), size);
+      await client.until(() => client.closed, "close");
+      assert.equal(client.closeError, undefined);
+    } finally {
+      socket.destroy();
+      await echo.close();
+    }
+  });
+
+  test(`${label}: TLS: data and FIN that arrive while paused come after resume()`, async () => {
+    const adapter = await loadAdapter(name);
+    const server = new Recorder();
+    let serverSocket: Socket | undefined;
+    const listener = await adapter.listen(
+      { hostname: "127.0.0.1", port: 0, tls: SERVER_TLS },
+      (socket) => {
+        serverSocket = socket;
+        socket.pause(); // like a server busy with a request
+        return server;
+      },
+    );
+    const client = new Recorder();
+    const socket = await adapter.connect(
+      { hostname: "127.0.0.1", port: tcpPort(listener.address), tls: { ca: CA } },
+      client,
+    );
+    try {
+      // Large enough to still be arriving when the server pauses: that is
+      // when Deno's node:tls used to lose the FIN.
+      const size = 512 * 1024;
+      socket.write(pattern(size));
+      socket.end();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(server.received, 0, "nothing is delivered while paused");
+      serverSocket?.resume();
+      await server.until(() => server.ended, "the FIN after resume()");
+      assertPattern(concat(server.chunks), size);
+      serverSocket?.end();
+      await client.until(() => client.closed, "the client's close");
+    } finally {
+      socket.destroy();
+      serverSocket?.destroy();
+      await listener.close();
+    }
+  });
+
+  test(`${label}: closing a listener leaves open sockets working; close() is idempotent`, async () => {
+    const adapter = await loadAdapter(name);
+    const echo = await startEcho(adapter);
+    const port = tcpPort(echo.listener.address);
+    const client = new Recorder();
+    const socket = await adapter.connect({ hostname: "127.0.0.1", port }, client);
+    try {
+      socket.write(encoder.encode("before"));
+      await client.until(() => client.received === 6, "the first echo");
+      await echo.listener.close();
+      await echo.listener.close();
+      await assert.rejects(
+        adapter.connect({ hostname: "127.0.0.1", port }, new Recorder()),
+        (error) => (error as Error & { code?: string }).code === "ECONNREFUSED",
+        "the closed listener accepts nothing",
+      );
+      socket.write(encoder.encode(" after"));
+      socket.end();
+      await client.until(() => client.closed, "close");
+      assert.equal(client.text(), "before after");
+    } finally {
+      socket.destroy();
+      await echo.close();
+    }
+  });
+
+  test(`${label}: an accept callback that throws drops that connection only`, async () => {
+    const adapter = await loadAdapter(name);
+    let calls = 0;
+    const sockets: Socket[] = [];
+    const listener = await adapter.listen({ hostname: "127.0.0.1", port: 0 }, (socket) => {
+      if (++calls === 1) throw new Error("refuse the first connection");
+      sockets.push(socket);
+      return {
+        onData: (chunk) => socket.write(chunk),
+        onEnd: () => socket.end(),
+        onClose() {},
+      };
+    });
+    const port = tcpPort(listener.address);
+    try {
+      const first = new Recorder();
+      const dropped = await adapter.connect({ hostname: "127.0.0.1", port }, first);
+      await first.until(() => first.closed || first.ended, "the dropped connection's end");
+      dropped.destroy();
+      const second = new Recorder();
+      const socket = await adapter.connect({ hostname: "127.0.0.1", port }, second);
+      socket.write(encoder.encode("still serving"));
+      socket.end();
+      await second.until(() => second.closed, "close");
+      assert.equal(second.text(), "still serving");
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await listener.close();
+    }
+  });
+
   test(`${label}: pause() stops reading until the sender sees backpressure, resume() delivers all`, async () => {
     const adapter = await loadAdapter(name);
     const limit = 256 * 1024 * 1024;

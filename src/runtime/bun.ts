@@ -74,6 +74,14 @@ class BunSocket implements Socket {
   /** Settles when a client's TLS handshake ends (see `expectHandshake`). */
   #handshake: { resolve(): void; reject(error: Error): void } | undefined;
   #skipVerification = false;
+  /**
+   * Chunks that arrived while paused; `undefined` when not paused. Bun's
+   * pause() stops reading the socket, but the TLS records of a read already
+   * done are still delivered, one `data` call each.
+   */
+  #held: Uint8Array[] | undefined;
+  #heldEnd = false;
+  #releasing = false;
 
   constructor(handlers: SocketHandlers | undefined, unixPath: string | undefined) {
     this.#handlers = handlers;
@@ -151,11 +159,37 @@ class BunSocket implements Socket {
   }
 
   pause(): void {
+    this.#held ??= [];
     this.#raw?.pause();
   }
 
   resume(): void {
+    if (this.#held === undefined || this.#releasing) return;
+    this.#releasing = true;
+    // Like the other adapters, resume() never calls onData itself.
+    queueMicrotask(() => this.#releaseHeld());
+  }
+
+  #releaseHeld(): void {
+    this.#releasing = false;
+    const held = this.#held;
+    if (held === undefined) return;
+    this.#held = undefined;
+    for (let i = 0; i < held.length; i++) {
+      if (this.#closed) return;
+      this.#handlers?.onData(held[i] as Uint8Array);
+      // The owner paused again: keep the rest, in order.
+      const again = this.#held as Uint8Array[] | undefined;
+      if (again !== undefined) {
+        again.unshift(...held.slice(i + 1));
+        return;
+      }
+    }
     this.#raw?.resume();
+    if (this.#heldEnd) {
+      this.#heldEnd = false;
+      this.peerEnded();
+    }
   }
 
   end(): void {
@@ -187,7 +221,9 @@ class BunSocket implements Socket {
 
   /** Bytes arrived. */
   received(chunk: Uint8Array): void {
-    if (!this.#closed) this.#handlers?.onData(chunk);
+    if (this.#closed) return;
+    if (this.#held === undefined) this.#handlers?.onData(chunk);
+    else this.#held.push(chunk);
   }
 
   /** The kernel accepts writes again: send what was queued. */
@@ -213,6 +249,10 @@ class BunSocket implements Socket {
   /** The peer sent FIN. */
   peerEnded(): void {
     if (this.#closed || this.#peerEnded) return;
+    if (this.#held !== undefined) {
+      this.#heldEnd = true;
+      return;
+    }
     this.#peerEnded = true;
     this.#handlers?.onEnd();
     if (this.#finSent) this.#raw?.end();
@@ -242,13 +282,20 @@ class BunSocket implements Socket {
     // writes; the owner hears of it from a fresh microtask instead, never
     // re-entrantly from its own call.
     queueMicrotask(() => {
-      // Bun closes a socket whose write side we shut down as soon as the
-      // peer sends FIN, without calling `end`: report the FIN first.
-      if (this.#finSent && !this.#peerEnded && this.#error === undefined) {
-        this.#peerEnded = true;
-        this.#handlers?.onEnd();
+      const handlers = this.#handlers;
+      const held = this.#held;
+      this.#held = undefined;
+      if (this.#error === undefined) {
+        // A clean close loses nothing: bytes held by pause() come first.
+        if (held !== undefined) { for (const chunk of held) handlers?.onData(chunk); }
+        // Bun closes a socket whose write side we shut down as soon as the
+        // peer sends FIN, without calling `end`: report the FIN first.
+        if (!this.#peerEnded && (this.#heldEnd || this.#finSent)) {
+          this.#peerEnded = true;
+          handlers?.onEnd();
+        }
       }
-      this.#handlers?.onClose(this.#error);
+      handlers?.onClose(this.#error);
     });
   }
 

@@ -8,8 +8,9 @@
  *
  * Node details this file relies on: chunks arrive as Buffers and are passed
  * on as plain `Uint8Array` views (no copy); Node emits `drain` only after its
- * own 16 KiB mark was crossed, so `drained()` waits on a zero-length write
- * instead; `server.close()` calls back only when every connection has
+ * own 16 KiB mark was crossed, so `drained()` waits on the write
+ * callbacks instead (a zero-length write, the obvious probe, stalls Deno's
+ * `node:tls`); `server.close()` calls back only when every connection has
  * ended, so `Listener.close()` does not wait for that; Node refuses an IP
  * address as SNI, so none is sent for IP hosts.
  *
@@ -52,7 +53,18 @@ function loadNodeModules(): Promise<NodeModules> {
   return nodeModules;
 }
 
-const EMPTY = new Uint8Array(0);
+/**
+ * Deno's `node:tls` (2.9) loses the peer's EOF when it arrives while the
+ * socket is paused: `end` never comes and the connection hangs. There,
+ * pause() is soft: chunks are held in memory and the stream is paused for
+ * real only once this many bytes are held.
+ */
+const SOFT_PAUSE_LIMIT = 1024 * 1024;
+
+/** Whether this is Deno's `node:tls` (see `SOFT_PAUSE_LIMIT`). */
+function needsSoftPause(tls: boolean): boolean {
+  return tls && typeof (globalThis as { Deno?: unknown }).Deno === "object";
+}
 
 /** A `Socket` over a `node:net` (or `node:tls`) socket. */
 class NodeSocket implements Socket {
@@ -64,9 +76,18 @@ class NodeSocket implements Socket {
   #closeDelivered = false;
   #error: Error | undefined;
   #drainWaiters: (() => void)[] | undefined;
+  /** See `SOFT_PAUSE_LIMIT`. */
+  #softPause: boolean;
+  /** Chunks held while soft-paused; `undefined` when not paused. */
+  #held: Uint8Array[] | undefined;
+  #heldBytes = 0;
+  #heldEnd = false;
+  #hardPaused = false;
+  #releasing = false;
 
-  constructor(raw: NodeStream, unixPath: string | undefined) {
+  constructor(raw: NodeStream, unixPath: string | undefined, softPause: boolean) {
     this.#raw = raw;
+    this.#softPause = softPause;
     if (unixPath !== undefined) {
       this.localAddress = { transport: "unix", path: unixPath };
       this.remoteAddress = { transport: "unix", path: unixPath };
@@ -87,11 +108,14 @@ class NodeSocket implements Socket {
     raw.on("data", (chunk: Uint8Array) => {
       // A plain view, not a Buffer: Buffer#slice shares memory where
       // Uint8Array#slice copies, a trap for code written against the web type.
-      handlers.onData(
-        new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
-      );
+      const view = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      if (this.#held === undefined) handlers.onData(view);
+      else this.#hold(view);
     });
-    raw.on("end", () => handlers.onEnd());
+    raw.on("end", () => {
+      if (this.#held === undefined) handlers.onEnd();
+      else this.#heldEnd = true;
+    });
     raw.on("error", (error: Error) => {
       this.#error ??= toSocketError(error, "socket");
     });
@@ -103,7 +127,9 @@ class NodeSocket implements Socket {
     if (this.#destroyed || this.#closeDelivered || raw.writableEnded || raw.destroyed) {
       return false;
     }
-    raw.write(chunk);
+    // One shared callback, no closure per write: it notices the buffer
+    // emptying even below Node's own mark, where no "drain" is emitted.
+    raw.write(chunk, this.#afterWrite);
     return raw.writableLength < SOCKET_HIGH_WATER_MARK;
   }
 
@@ -116,20 +142,67 @@ class NodeSocket implements Socket {
         return;
       }
       this.#drainWaiters = [resolve];
-      const release = () => this.#releaseDrainWaiters();
-      // A zero-length write completes after everything queued before it,
-      // whether or not Node would emit "drain" for this buffer level.
-      if (raw.writableEnded) raw.once("finish", release);
-      else raw.write(EMPTY, release);
+      if (raw.writableEnded) raw.once("finish", () => this.#releaseDrainWaiters());
     });
   }
 
+  #afterWrite = (): void => {
+    if (this.#drainWaiters !== undefined && this.#raw.writableLength === 0) {
+      this.#releaseDrainWaiters();
+    }
+  };
+
   pause(): void {
-    this.#raw.pause();
+    if (!this.#softPause) this.#raw.pause();
+    else this.#held ??= [];
   }
 
   resume(): void {
-    this.#raw.resume();
+    if (!this.#softPause) this.#raw.resume();
+    else if (this.#held !== undefined && !this.#releasing) {
+      this.#releasing = true;
+      // Like the other adapters, resume() never calls onData itself.
+      queueMicrotask(() => this.#releaseHeld());
+    }
+  }
+
+  /** Soft pause: keeps a chunk until resume(), pausing for real past a limit. */
+  #hold(chunk: Uint8Array): void {
+    this.#held?.push(chunk);
+    this.#heldBytes += chunk.byteLength;
+    if (this.#heldBytes >= SOFT_PAUSE_LIMIT && !this.#hardPaused) {
+      this.#hardPaused = true;
+      this.#raw.pause();
+    }
+  }
+
+  #releaseHeld(): void {
+    this.#releasing = false;
+    const held = this.#held;
+    const handlers = this.#handlers;
+    if (held === undefined || handlers === undefined) return;
+    this.#held = undefined;
+    for (let i = 0; i < held.length; i++) {
+      if (this.closed) return;
+      const chunk = held[i] as Uint8Array;
+      this.#heldBytes -= chunk.byteLength;
+      handlers.onData(chunk);
+      // The owner paused again: keep the rest, in order.
+      const again = this.#held as Uint8Array[] | undefined;
+      if (again !== undefined) {
+        again.unshift(...held.slice(i + 1));
+        return;
+      }
+    }
+    this.#heldBytes = 0;
+    if (this.#hardPaused) {
+      this.#hardPaused = false;
+      this.#raw.resume();
+    }
+    if (this.#heldEnd) {
+      this.#heldEnd = false;
+      handlers.onEnd();
+    }
   }
 
   end(): void {
@@ -164,7 +237,15 @@ class NodeSocket implements Socket {
     if (this.#closeDelivered) return;
     this.#closeDelivered = true;
     this.#releaseDrainWaiters();
-    this.#handlers?.onClose(this.#error);
+    const handlers = this.#handlers;
+    const held = this.#held;
+    this.#held = undefined;
+    if (held !== undefined && this.#error === undefined && !this.#destroyed) {
+      // A clean close loses nothing: bytes held by a soft pause come first.
+      for (const chunk of held) handlers?.onData(chunk);
+      if (this.#heldEnd) handlers?.onEnd();
+    }
+    handlers?.onClose(this.#error);
   }
 }
 
@@ -245,7 +326,11 @@ async function connect(
     const onOpen = () => {
       settle();
       if (options.path === undefined) raw.setNoDelay(true);
-      const socket = new NodeSocket(raw, options.path);
+      const socket = new NodeSocket(
+        raw,
+        options.path,
+        needsSoftPause(options.tls !== undefined),
+      );
       socket.attach(handlers);
       resolve(socket);
     };
@@ -278,9 +363,10 @@ async function listen(
 ): Promise<Listener> {
   const { net, tls, fs } = await loadNodeModules();
   const path = options.path;
+  const softPause = needsSoftPause(options.tls !== undefined);
   const onConnection = (raw: NodeStream) => {
     if (path === undefined) raw.setNoDelay(true);
-    const socket = new NodeSocket(raw, path);
+    const socket = new NodeSocket(raw, path, softPause);
     let handlers: SocketHandlers;
     try {
       handlers = accept(socket);
