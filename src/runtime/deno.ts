@@ -18,7 +18,8 @@
  * own API cannot do them: skipping verification, a client certificate
  * (`startTls` takes none, and `connectTls` cannot turn Nagle off), TLS over
  * a unix socket, and TLS listeners (`Deno.listenTls` connections keep
- * Nagle's algorithm on and have no `setNoDelay()`).
+ * Nagle's algorithm on and have no `setNoDelay()`). See `node.ts` for the
+ * `node:tls` flaws worked around there.
  *
  * @module
  */

@@ -14,6 +14,12 @@
  * ended, so `Listener.close()` does not wait for that; Node refuses an IP
  * address as SNI, so none is sent for IP hosts.
  *
+ * Under Deno, a `node:tls` socket pauses softly (see `SOFT_PAUSE_LIMIT`):
+ * Deno 2.9 loses the peer's FIN when it arrives during a real pause, so
+ * chunks are held in memory first and the stream is paused for real only
+ * past 1 MiB held. Beyond that the bug can still bite (a peer that sends
+ * more than 1 MiB and then half-closes while we are paused).
+ *
  * @module
  */
 
