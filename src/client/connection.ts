@@ -89,8 +89,10 @@ export function isStaleConnectionError(error: unknown): boolean {
 class Exchange {
   readonly request: ExchangeRequest;
   readonly reused: boolean;
-  resolve: (response: ExchangeResponse) => void;
-  reject: (error: unknown) => void;
+  readonly resolve: (response: ExchangeResponse) => void;
+  readonly reject: (error: unknown) => void;
+  /** The `exchange()` promise has resolved: later failures go to the body. */
+  settled = false;
   /** "head": waiting for the final head; "body": it was handed over. */
   phase: "head" | "body" = "head";
   readonly informational: InformationalResponse[] = [];
@@ -117,7 +119,10 @@ class Exchange {
   ) {
     this.request = request;
     this.reused = reused;
-    this.resolve = resolve;
+    this.resolve = (response) => {
+      this.settled = true;
+      resolve(response);
+    };
     this.reject = reject;
   }
 }
@@ -619,7 +624,8 @@ export class Connection implements SocketHandlers {
   #fail(exchange: Exchange, error: unknown): void {
     if (this.#exchange !== exchange) return;
     this.#cleanup(exchange);
-    if (exchange.phase === "head") exchange.reject(error);
+    // A body error found together with the head settles the promise itself.
+    if (!exchange.settled) exchange.reject(error);
     else exchange.body?.error(error);
     this.#destroy();
   }
