@@ -228,9 +228,9 @@ export class Client {
       bodyTimeoutMs: this.#bodyTimeoutMs,
       expectContinueTimeoutMs: this.#expectContinueTimeoutMs,
     };
-    const pool = this.#pool(request.target);
     for (let attempt = 0;; attempt++) {
-      const acquired = pool.acquire(request.signal);
+      // Looked up each time: a pool left without sockets is dropped from the map.
+      const acquired = this.#pool(request.target).acquire(request.signal);
       const connection = acquired instanceof Promise ? await acquired : acquired;
       try {
         return await connection.exchange(exchange);
@@ -265,7 +265,7 @@ export class Client {
     const connect: ConnectOptions = socketPath !== undefined
       ? (tls !== undefined ? { path: socketPath, tls } : { path: socketPath })
       : (tls !== undefined ? { hostname, port, tls } : { hostname, port });
-    return new OriginPool({
+    const pool: OriginPool = new OriginPool({
       adapter: this.#adapter,
       connect,
       target: socketPath ?? `${target.url.hostname}:${port}`,
@@ -273,7 +273,13 @@ export class Client {
       idleTimeoutMs: this.#idleTimeoutMs,
       connectTimeoutMs: this.#connectTimeoutMs,
       limits: { maxInformational: this.#maxInformational },
+      // Forget origins with no sockets left, so a long-lived client that
+      // talks to many hosts does not grow without bound.
+      onEmpty: () => {
+        if (this.#pools.get(target.originKey) === pool) this.#pools.delete(target.originKey);
+      },
     });
+    return pool;
   }
 }
 

@@ -28,6 +28,8 @@ export interface OriginPoolOptions {
   readonly connectTimeoutMs: number;
   /** Parser limits for each connection. */
   readonly limits: Partial<ParserLimits>;
+  /** Called when the last socket closed and nobody waits: the owner may drop the pool. */
+  readonly onEmpty?: () => void;
 }
 
 interface Waiter {
@@ -145,6 +147,7 @@ export class OriginPool implements ConnectionOwner {
     if (index !== -1) this.#idle.splice(index, 1);
     this.#open--;
     this.#serveWaiter();
+    if (this.empty) this.#options.onEmpty?.();
   }
 
   /** Closes idle sockets now. */
