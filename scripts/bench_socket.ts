@@ -13,14 +13,24 @@
  * Usage: `deno run -A scripts/bench_socket.ts [adapter]`,
  * `bun scripts/bench_socket.ts [adapter]`,
  * `node --import tsx scripts/bench_socket.ts [adapter]`, where `adapter` is
- * `default` (the runtime's own) or `node`.
+ * `default` (the runtime's own) or `node`; a further `tls` argument runs
+ * both loads over TLS with the test certificates.
  *
  * @module
  */
 
+import { readFileSync } from "node:fs";
 import process from "node:process";
 import { defaultAdapter, loadAdapter } from "../src/runtime/select.ts";
 import type { RuntimeAdapter, Socket } from "../src/runtime/types.ts";
+
+const useTls = process.argv.includes("tls");
+const fixture = (name: string) =>
+  readFileSync(new URL(`../tests/fixtures/tls/${name}`, import.meta.url), "utf8");
+const serverTls = useTls
+  ? { tls: { cert: fixture("test-server-cert.pem"), key: fixture("test-server-key.pem") } }
+  : {};
+const clientTls = useTls ? { tls: { ca: fixture("test-ca-cert.pem") } } : {};
 
 const STREAM_BYTES = 256 * 1024 * 1024;
 const CONNECTIONS = 50;
@@ -48,7 +58,7 @@ async function stream(adapter: RuntimeAdapter): Promise<Rate> {
   let received = 0;
   let done = () => {};
   const finished = new Promise<void>((resolve) => done = resolve);
-  const listener = await adapter.listen({ hostname: "127.0.0.1", port: 0 }, () => ({
+  const listener = await adapter.listen({ hostname: "127.0.0.1", port: 0, ...serverTls }, () => ({
     onData(chunk) {
       received += chunk.byteLength;
       if (received >= STREAM_BYTES) done();
@@ -57,7 +67,7 @@ async function stream(adapter: RuntimeAdapter): Promise<Rate> {
     onClose() {},
   }));
   const port = listener.address.transport === "tcp" ? listener.address.port : 0;
-  const socket = await adapter.connect({ hostname: "127.0.0.1", port }, {
+  const socket = await adapter.connect({ hostname: "127.0.0.1", port, ...clientTls }, {
     onData() {},
     onEnd() {},
     onClose() {},
@@ -77,21 +87,24 @@ async function stream(adapter: RuntimeAdapter): Promise<Rate> {
 
 async function pingpong(adapter: RuntimeAdapter): Promise<Rate> {
   const accepted: Socket[] = [];
-  const listener = await adapter.listen({ hostname: "127.0.0.1", port: 0 }, (socket) => {
-    accepted.push(socket);
-    let pending = 0;
-    return {
-      onData(chunk) {
-        pending += chunk.byteLength;
-        while (pending >= REQUEST.byteLength) {
-          pending -= REQUEST.byteLength;
-          socket.write(RESPONSE);
-        }
-      },
-      onEnd: () => socket.end(),
-      onClose() {},
-    };
-  });
+  const listener = await adapter.listen(
+    { hostname: "127.0.0.1", port: 0, ...serverTls },
+    (socket) => {
+      accepted.push(socket);
+      let pending = 0;
+      return {
+        onData(chunk) {
+          pending += chunk.byteLength;
+          while (pending >= REQUEST.byteLength) {
+            pending -= REQUEST.byteLength;
+            socket.write(RESPONSE);
+          }
+        },
+        onEnd: () => socket.end(),
+        onClose() {},
+      };
+    },
+  );
   const port = listener.address.transport === "tcp" ? listener.address.port : 0;
   const start = performance.now();
   const cpuStart = process.cpuUsage();
@@ -101,7 +114,7 @@ async function pingpong(adapter: RuntimeAdapter): Promise<Rate> {
       let pending = 0;
       let done = () => {};
       const finished = new Promise<void>((resolve) => done = resolve);
-      const socket: Socket = await adapter.connect({ hostname: "127.0.0.1", port }, {
+      const socket: Socket = await adapter.connect({ hostname: "127.0.0.1", port, ...clientTls }, {
         onData(chunk) {
           pending += chunk.byteLength;
           while (pending >= RESPONSE.byteLength) {
@@ -136,7 +149,9 @@ await pingpong(adapter);
 const mib = await stream(adapter);
 const trips = await pingpong(adapter);
 console.log(
-  `${runtime} ${adapter.name} adapter: stream ${mib.wall.toFixed(0)} MiB/s ` +
+  `${runtime} ${adapter.name} adapter${useTls ? " (TLS)" : ""}: stream ${
+    mib.wall.toFixed(0)
+  } MiB/s ` +
     `(${mib.cpu.toFixed(0)} per CPU s), pingpong ${trips.wall.toFixed(0)} round trips/s ` +
     `(${trips.cpu.toFixed(0)} per CPU s, ${CONNECTIONS} connections)`,
 );
