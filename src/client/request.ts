@@ -33,7 +33,8 @@ export interface PreparedRequest {
   onInformational: InformationalCallback | undefined;
 }
 
-// Methods fetch normalises to upper case (fetch standard, "normalize a method").
+// Methods fetch normalises to upper case (fetch standard, "normalize a
+// method"); PATCH is not among them, so "patch" is sent as given, as fetch does.
 const NORMALIZED_METHODS: Record<string, string> = {
   delete: "DELETE",
   get: "GET",
@@ -41,7 +42,6 @@ const NORMALIZED_METHODS: Record<string, string> = {
   options: "OPTIONS",
   post: "POST",
   put: "PUT",
-  patch: "PATCH",
 };
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
