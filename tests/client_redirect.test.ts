@@ -188,3 +188,31 @@ test("fetch() refuses a redirect to a non-HTTP scheme", async () => {
     },
   );
 });
+
+test("fetch() takes a Request's method, headers, body and signal, with init overriding them", async () => {
+  await withServer((req, res, body) => {
+    if (req.url === "/hang") return;
+    res.end(`${req.method} ${req.headers["x-from"]} ${body}`);
+  }, async (url) => {
+    const request = new Request(`${url}/echo`, {
+      method: "PUT",
+      headers: { "x-from": "request" },
+      body: "request body",
+    });
+    assert.equal(await (await fetch(request)).text(), "PUT request request body");
+    const overridden = new Request(`${url}/echo`, { method: "POST", body: "ignored" });
+    const response = await fetch(overridden, {
+      method: "DELETE",
+      headers: { "x-from": "init" },
+      body: "init body",
+    });
+    assert.equal(await response.text(), "DELETE init init body");
+    const controller = new AbortController();
+    const pending = fetch(new Request(`${url}/hang`, { signal: controller.signal }));
+    setTimeout(() => controller.abort(), 20);
+    await assert.rejects(
+      pending,
+      (error) => error instanceof DOMException && error.name === "AbortError",
+    );
+  });
+});
