@@ -418,7 +418,7 @@ export class Exchange implements InterimTarget {
           `response body is longer than its content-length of ${declaredLength} bytes`,
         );
       }
-      if (!socket.write(chunked ? encodeChunk(chunk) : chunk)) await socket.drained();
+      if (!socket.write(chunked ? encodeChunk(chunk) : chunk)) await waitForDrain(socket);
     }
     if (this.#aborted || socket.closed) {
       this.#finish(false);
@@ -506,6 +506,23 @@ export class Exchange implements InterimTarget {
     this.#info.finish();
     this.#host.responseDone(this, keepAlive);
   }
+}
+
+/**
+ * Waits until the socket's buffer is empty. When `drained()` settles at once
+ * although the write was refused, the socket may be failing (a peer reset
+ * that the adapter has not reported yet); yielding one macrotask lets its
+ * close event arrive, instead of a read-write loop that never leaves the
+ * microtask queue and starves the event loop (finding F3 on Node).
+ */
+async function waitForDrain(socket: Socket): Promise<void> {
+  let settled = false;
+  const drained = socket.drained().then(() => {
+    settled = true;
+  });
+  await null;
+  if (settled) await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  else await drained;
 }
 
 function concat(parts: Uint8Array[], size: number): Uint8Array {
