@@ -7,6 +7,7 @@ import http from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import process from "node:process";
 import { Client, fetch, FetchError } from "../client.ts";
 import { rawResponse, startRawServer } from "./_support/raw_server.ts";
 import { startProgram } from "./_support/run_ts.ts";
@@ -299,4 +300,25 @@ test("Client reuses a connection whose body was read only after it had fully arr
     await client.close();
     await server.close();
   }
+});
+
+test("Client shares one abort listener per signal across concurrent requests (no listener-leak warning)", async () => {
+  const warnings: string[] = [];
+  const onWarning = (warning: Error) => void warnings.push(`${warning.name}: ${warning.message}`);
+  process.on("warning", onWarning);
+  await withCountingServer((_req, res) => setTimeout(() => res.end("ok"), 10), async (url) => {
+    const client = new Client();
+    try {
+      const signal = AbortSignal.timeout(10_000);
+      const bodies = await Promise.all(
+        Array.from({ length: 40 }, async () => (await client.fetch(url, { signal })).text()),
+      );
+      assert.deepEqual(bodies, Array(40).fill("ok"));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    } finally {
+      process.off("warning", onWarning);
+      await client.close();
+    }
+  });
+  assert.deepEqual(warnings.filter((warning) => /abort listeners|MaxListeners/.test(warning)), []);
 });

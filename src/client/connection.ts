@@ -13,6 +13,7 @@ import { ResponseParser } from "../http1/response_parser.ts";
 import { encodeChunk, LAST_CHUNK } from "../http1/serialize.ts";
 import type { InformationalHead, ParserLimits, ResponseHead } from "../http1/types.ts";
 import type { ConnectOptions, RuntimeAdapter, Socket, SocketHandlers } from "../runtime/types.ts";
+import { onAbort } from "./abort.ts";
 import { FetchError, fromHttp1Error } from "./errors.ts";
 import { chunkBytes, type RequestBody } from "./request_body.ts";
 import { Informational } from "./informational.ts";
@@ -109,7 +110,7 @@ class Exchange {
   bodyTimer: ReturnType<typeof setTimeout> | undefined;
   /** When body bytes last arrived or the reader last asked for more (`Date.now()`). */
   bodyActivity = 0;
-  onAbort: (() => void) | undefined;
+  stopAbort: (() => void) | undefined;
 
   constructor(
     request: ExchangeRequest,
@@ -245,8 +246,7 @@ export class Connection implements SocketHandlers {
           this.#destroy();
           return;
         }
-        exchange.onAbort = () => this.#fail(exchange, signal.reason);
-        signal.addEventListener("abort", exchange.onAbort, { once: true });
+        exchange.stopAbort = onAbort(signal, () => this.#fail(exchange, signal.reason));
       }
       this.#exchange = exchange;
       socket.ref();
@@ -636,9 +636,9 @@ export class Connection implements SocketHandlers {
     clearTimeout(exchange.bodyTimer);
     clearTimeout(exchange.continueTimer);
     exchange.continueGate = undefined;
-    if (exchange.onAbort !== undefined) {
-      exchange.request.signal?.removeEventListener("abort", exchange.onAbort);
-      exchange.onAbort = undefined;
+    if (exchange.stopAbort !== undefined) {
+      exchange.stopAbort();
+      exchange.stopAbort = undefined;
     }
   }
 

@@ -10,6 +10,7 @@
 import type { ParserLimits } from "../http1/types.ts";
 import type { ConnectOptions, RuntimeAdapter } from "../runtime/types.ts";
 import { Connection, type ConnectionOwner } from "./connection.ts";
+import { onAbort } from "./abort.ts";
 import { connectError, FetchError } from "./errors.ts";
 
 /** Settings shared by every connection of a pool. */
@@ -36,7 +37,7 @@ interface Waiter {
   resolve(connection: Connection): void;
   reject(error: unknown): void;
   signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
+  stopAbort: (() => void) | undefined;
 }
 
 /**
@@ -94,14 +95,13 @@ export class OriginPool implements ConnectionOwner {
       return this.#connect(signal);
     }
     return new Promise<Connection>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
+      const waiter: Waiter = { resolve, reject, signal, stopAbort: undefined };
       if (signal !== undefined) {
-        waiter.onAbort = () => {
+        waiter.stopAbort = onAbort(signal, () => {
           const index = this.#waiters.indexOf(waiter);
           if (index !== -1) this.#waiters.splice(index, 1);
           reject(signal.reason);
-        };
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
+        });
       }
       this.#waiters.push(waiter);
     });
@@ -179,17 +179,16 @@ export class OriginPool implements ConnectionOwner {
   }
 
   #settleWaiter(waiter: Waiter): void {
-    if (waiter.onAbort !== undefined) {
-      waiter.signal?.removeEventListener("abort", waiter.onAbort);
-    }
+    waiter.stopAbort?.();
   }
 
   /** Opens a connection, bounded by the connect timeout and the caller's signal. */
   async #connect(signal: AbortSignal | undefined): Promise<Connection> {
     const options = this.#options;
     const controller = new AbortController();
-    const onAbort = () => controller.abort(signal!.reason);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const stopAbort = signal === undefined
+      ? undefined
+      : onAbort(signal, () => controller.abort(signal.reason));
     const timer = setTimeout(() => {
       controller.abort(
         new FetchError(
@@ -217,7 +216,7 @@ export class OriginPool implements ConnectionOwner {
       throw connectError(error, options.target, options.connect.tls !== undefined);
     } finally {
       clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      stopAbort?.();
     }
     if (this.#closed) {
       this.#open--;
@@ -281,21 +280,21 @@ function raceAbort<T extends { close(): void }>(
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let done = false;
-    const onAbort = () => {
+    const abandon = () => {
       if (done) return;
       done = true;
       reject(signal.reason);
     };
-    signal.addEventListener("abort", onAbort, { once: true });
+    signal.addEventListener("abort", abandon, { once: true });
     promise.then((value) => {
-      signal.removeEventListener("abort", onAbort);
+      signal.removeEventListener("abort", abandon);
       if (done) value.close();
       else {
         done = true;
         resolve(value);
       }
     }, (error) => {
-      signal.removeEventListener("abort", onAbort);
+      signal.removeEventListener("abort", abandon);
       if (!done) {
         done = true;
         reject(error);
