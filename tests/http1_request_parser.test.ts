@@ -339,7 +339,13 @@ const VECTORS: RequestVector[] = [
     input: `GET / HTTP/1.1\r\n${HOST}NoColon\r\n\r\n`,
     error: "BAD_SYNTAX",
   },
-  { name: "method not a token", input: `G(T / HTTP/1.1\r\n${HOST}\r\n`, error: "INVALID_METHOD" },
+  { name: "method not a token (400)", input: `G(T / HTTP/1.1\r\n${HOST}\r\n`, error: "BAD_SYNTAX" },
+  { name: "no space after the method", input: `GET/ HTTP/1.1\r\n${HOST}\r\n`, error: "BAD_SYNTAX" },
+  {
+    name: "vertical tab as separator",
+    input: `GET\x0b/ HTTP/1.1\r\n${HOST}\r\n`,
+    error: "BAD_SYNTAX",
+  },
   {
     name: "request line starting with a space",
     input: ` GET / HTTP/1.1\r\n${HOST}\r\n`,

@@ -42,13 +42,10 @@ export function parseRequestLine(
   let i = start;
   while (i < end && TCHAR[bytes[i]!] === 1) i++;
   if (i === end) throw new Http1Error("BAD_SYNTAX", "malformed request line");
-  const stop = bytes[i]!;
-  if (stop !== SP) {
-    // Binary bytes (a TLS handshake, say) are not a request at all.
-    if (stop < 0x20 || stop >= 0x7f) {
-      throw new Http1Error("BAD_SYNTAX", "request line does not start with a method");
-    }
-    throw new Http1Error("INVALID_METHOD", "method is not a token");
+  if (bytes[i] !== SP) {
+    // An invalid request-line is a 400 (RFC 9112 section 3); 501 is for a
+    // well-formed method the server does not implement, the server's call.
+    throw new Http1Error("BAD_SYNTAX", "method is not a token");
   }
   if (i === start) throw new Http1Error("BAD_SYNTAX", "request line starts with a space");
   const methodEnd = i;

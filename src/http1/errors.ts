@@ -36,7 +36,11 @@ export type Http1ErrorCode =
   | "TOO_MANY_INFORMATIONAL"
   /** A Transfer-Encoding this engine does not implement (501). */
   | "UNSUPPORTED_TRANSFER_ENCODING"
-  /** A method that is not a token, or one the server refuses (501 for unknown is the server's choice). */
+  /**
+   * A method the server refuses (501 for unknown is the server's choice). The
+   * parsers never raise it: a method that is not a token makes the request
+   * line invalid, BAD_SYNTAX (400, RFC 9112 section 3).
+   */
   | "INVALID_METHOD"
   /** An HTTP version other than 1.0 or 1.1 (505). */
   | "UNSUPPORTED_VERSION"
