@@ -72,6 +72,8 @@ class DenoSocket implements Socket {
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
   #writing = false;
+  /** The bytes of the `conn.write` under way. */
+  #inFlight: Uint8Array | undefined;
   #ending = false;
   #finSent = false;
   #peerEnded = false;
@@ -96,9 +98,12 @@ class DenoSocket implements Socket {
   write(chunk: Uint8Array): boolean {
     if (this.#closed || this.#ending) return false;
     if (chunk.byteLength > 0) {
-      this.#queue.push(chunk);
       this.#queuedBytes += chunk.byteLength;
-      if (!this.#writing) this.#flush();
+      if (this.#writing) this.#queue.push(chunk);
+      else {
+        this.#writing = true;
+        this.#send(chunk);
+      }
     }
     return this.#queuedBytes < SOCKET_HIGH_WATER_MARK;
   }
@@ -179,32 +184,34 @@ class DenoSocket implements Socket {
     });
   }
 
-  async #flush(): Promise<void> {
-    this.#writing = true;
-    const conn = this.#conn;
-    try {
-      while (this.#queue.length > 0) {
-        const data = this.#takeBatch();
-        let offset = 0;
-        while (offset < data.byteLength) {
-          // conn.write may write fewer bytes than asked.
-          const n = await conn.write(
-            offset === 0 ? data : data.subarray(offset),
-          );
-          if (this.#closed) return;
-          offset += n;
-          this.#queuedBytes -= n;
-        }
-      }
-    } catch (error) {
-      if (!this.#closed) this.#close(toSocketError(error, "write"));
-      return;
-    } finally {
-      this.#writing = false;
-    }
-    this.#releaseDrainWaiters();
-    if (this.#ending) this.#sendFin();
+  /**
+   * Starts one `conn.write`. Callbacks rather than an async loop: no
+   * promise chain or closure per write beyond Deno's own.
+   */
+  #send(data: Uint8Array): void {
+    this.#inFlight = data;
+    this.#conn.write(data).then(this.#onWritten, this.#onWriteFailed);
   }
+
+  #onWritten = (n: number): void => {
+    this.#queuedBytes -= n;
+    if (this.#closed) return;
+    const data = this.#inFlight as Uint8Array;
+    // conn.write may write fewer bytes than asked.
+    if (n < data.byteLength) this.#send(data.subarray(n));
+    else if (this.#queue.length > 0) this.#send(this.#takeBatch());
+    else {
+      this.#inFlight = undefined;
+      this.#writing = false;
+      this.#releaseDrainWaiters();
+      if (this.#ending) this.#sendFin();
+    }
+  };
+
+  #onWriteFailed = (error: unknown): void => {
+    this.#writing = false;
+    if (!this.#closed) this.#close(toSocketError(error, "write"));
+  };
 
   /** Takes queued chunks, joining small ones into one write. */
   #takeBatch(): Uint8Array {
