@@ -61,4 +61,16 @@ export type {
   ServeOptions,
   Server,
 } from "./src/server/types.ts";
-export type { SocketAddress } from "./src/runtime/types.ts";
+export type {
+  AcceptCallback,
+  ClientTlsOptions,
+  ConnectOptions,
+  Listener,
+  ListenOptions,
+  RuntimeAdapter,
+  ServerTlsOptions,
+  Socket,
+  SocketAddress,
+  SocketHandlers,
+} from "./src/runtime/types.ts";
+export type { ParserLimits } from "./src/http1/types.ts";
