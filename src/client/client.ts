@@ -158,14 +158,16 @@ export class Client {
       const status = result.head.status;
       if (request.redirect !== "manual" && isRedirectStatus(status)) {
         const location = headerValue(result.head.headers, "location");
+        // Like fetch, "error" refuses any redirect status, even without Location.
+        if (request.redirect === "error") {
+          discardBody(result);
+          throw new FetchError(
+            "REDIRECT_REFUSED",
+            `redirect ${status} to ${JSON.stringify(location ?? null)} while redirect is "error"`,
+          );
+        }
         if (location !== undefined) {
           discardBody(result);
-          if (request.redirect === "error") {
-            throw new FetchError(
-              "REDIRECT_REFUSED",
-              `redirect ${status} to ${JSON.stringify(location)} while redirect is "error"`,
-            );
-          }
           if (++redirects > this.#maxRedirections) {
             throw new FetchError(
               "REDIRECT_LIMIT",
