@@ -86,23 +86,35 @@ async function startServer(): Promise<{ url: string; name: string; child: ChildP
   return { url, name, child };
 }
 
-/** Runs `once` from `concurrency` loops for `seconds`; returns requests per second. */
+/** Requests per wall-clock second, and per second of this process's CPU time. */
+interface Sample {
+  readonly rps: number;
+  readonly perCpu: number;
+}
+
+/** Runs `once` from `concurrency` loops for `seconds`. */
 async function measure(
   once: Runner,
   url: string,
   concurrency: number,
   seconds: number,
-): Promise<number> {
+): Promise<Sample> {
   let count = 0;
   const deadline = performance.now() + seconds * 1000;
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (performance.now() < deadline) {
       await once(url);
       count++;
     }
   }));
-  return count / ((performance.now() - start) / 1000);
+  const cpu = process.cpuUsage(cpuStart);
+  return {
+    rps: count / ((performance.now() - start) / 1000),
+    // All threads of the process: Bun's fetch works on a thread of its own.
+    perCpu: count / ((cpu.user + cpu.system) / 1e6),
+  };
 }
 
 function ourClient(): { run: Runner; close(): Promise<void> } {
@@ -153,7 +165,7 @@ function format(value: number): string {
   return value >= 1000 ? `${(value / 1000).toFixed(1)}k` : value.toFixed(0);
 }
 
-function median(values: number[]): number {
+function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
 }
@@ -163,7 +175,10 @@ console.log(
   `client benchmark on ${runtime} ${process.version ?? ""} against ${server.name} at ${server.url}`,
 );
 console.log(
-  `median of ${ROUNDS} interleaved ${SECONDS}s runs after a ${WARMUP_SECONDS}s warm-up; requests/s, higher is better\n`,
+  `median of ${ROUNDS} interleaved ${SECONDS}s runs after a ${WARMUP_SECONDS}s warm-up; requests/s, higher is better`,
+);
+console.log(
+  "cpu: requests per second of the client process's own CPU time (steadier when other work shares the machine)\n",
 );
 const rows: string[][] = [[
   "case",
@@ -173,13 +188,15 @@ const rows: string[][] = [[
   "node:http",
   "ours/fetch",
   "ours/node:http",
+  "cpu ours/fetch",
+  "cpu ours/node:http",
 ]];
 try {
   for (const path of PATHS) {
     for (const concurrency of CONCURRENCIES) {
       const url = server.url + path;
       const clients = [ourClient(), globalFetch(), nodeHttp(concurrency)];
-      const samples: number[][] = clients.map(() => []);
+      const samples: Sample[][] = clients.map(() => []);
       try {
         for (const client of clients) await measure(client.run, url, concurrency, WARMUP_SECONDS);
         for (let round = 0; round < ROUNDS; round++) {
@@ -190,7 +207,16 @@ try {
       } finally {
         for (const client of clients) await client.close();
       }
-      const [ours, fetchRps, nodeRps] = samples.map(median) as [number, number, number];
+      const [ours, fetchRps, nodeRps] = samples.map((runs) =>
+        median(runs.map((run) => run.rps))
+      ) as [
+        number,
+        number,
+        number,
+      ];
+      const [oursCpu, fetchCpu, nodeCpu] = samples.map((runs) =>
+        median(runs.map((run) => run.perCpu))
+      ) as [number, number, number];
       rows.push([
         path,
         String(concurrency),
@@ -199,6 +225,8 @@ try {
         format(nodeRps),
         (ours / fetchRps).toFixed(2),
         (ours / nodeRps).toFixed(2),
+        (oursCpu / fetchCpu).toFixed(2),
+        (oursCpu / nodeCpu).toFixed(2),
       ]);
     }
   }
