@@ -301,3 +301,46 @@ test("hint(c) under the runtime's own server warns once and the request succeeds
   }
   assert.equal(warnings.length, 1, warnings.join("\n"));
 });
+
+test("hint(c) writes through @hono/node-server's ServerResponse (c.env.outgoing)", async () => {
+  const app = new Hono();
+  app.get("/", (c) => {
+    c.header("x-pod-name", "daemon-0");
+    const first = hint(c);
+    const second = hint(c, { link: ["</a.css>; rel=preload", "</b.js>; rel=preload"] });
+    return c.json([first, second]);
+  });
+  // The same contract as @hono/node-server: app.fetch(request, { incoming, outgoing }).
+  const server = http.createServer(async (incoming, outgoing) => {
+    const response = await app.fetch(new Request(`http://127.0.0.1${incoming.url}`), {
+      incoming,
+      outgoing,
+    });
+    outgoing.writeHead(response.status, Object.fromEntries(response.headers));
+    outgoing.end(Buffer.from(await response.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    const address = server.address();
+    const port = typeof address === "object" && address !== null ? address.port : 0;
+    const { text } = await rawRequest(
+      port,
+      "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert.deepEqual(statusLines(text), [
+      "HTTP/1.1 103 Early Hints",
+      "HTTP/1.1 103 Early Hints",
+      "HTTP/1.1 200 OK",
+    ]);
+    const heads = text.split("\r\n\r\n");
+    assert.deepEqual(fieldLines(heads[0]!), ["x-pod-name: daemon-0"]);
+    assert.deepEqual(fieldLines(heads[1]!), [
+      "link: </a.css>; rel=preload",
+      "link: </b.js>; rel=preload",
+    ]);
+    assert.match(text, /\[\{"sent":true\},\{"sent":true\}\]/);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});

@@ -25,20 +25,17 @@
 
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
 import type { Socket as NetSocket } from "node:net";
-import { encodeInformational } from "../http1/serialize.ts";
 import type { HeaderList } from "../http1/types.ts";
 import type { BackendSettings, ServerBackend } from "../server/backend.ts";
 import { authorityOf } from "../server/backend.ts";
 import { IncomingRequest } from "../server/incoming_request.ts";
 import { type InterimTarget, registerInterimTarget } from "../server/interim_target.ts";
 import { checkChunk, readReadyChunks } from "../server/ready_chunks.ts";
+import { writeInterimToServerResponse } from "../server/server_response_interim.ts";
 import type { InformationalResult, ServeHandlerInfo } from "../server/types.ts";
 import type { SocketAddress } from "./types.ts";
 
-const SENT: InformationalResult = Object.freeze({ sent: true });
-const HTTP10: InformationalResult = Object.freeze({ sent: false, reason: "http/1.0" });
 const CLOSED: InformationalResult = Object.freeze({ sent: false, reason: "closed" });
-const UNSUPPORTED: InformationalResult = Object.freeze({ sent: false, reason: "unsupported" });
 const READY_BODY_LIMIT = 64 * 1024;
 const HOP_BY_HOP = new Set([
   "connection",
@@ -47,9 +44,6 @@ const HOP_BY_HOP = new Set([
   "transfer-encoding",
   "upgrade",
 ]);
-
-/** The private raw-output method every runtime's `ServerResponse` has. */
-type RawWriter = (data: string | Uint8Array, encoding?: string) => boolean;
 
 /**
  * Starts a `node:http` (or `node:https`) server for `settings`.
@@ -326,40 +320,16 @@ class Exchange implements InterimTarget {
   }
 
   writeInformational(status: number, headers: HeaderList): InformationalResult {
-    const outgoing = this.#outgoing;
-    if (this.#finalStarted || outgoing.headersSent) {
+    if (this.#finalStarted) {
       throw new TypeError(
         `sendInformational: cannot send ${status} because the final response for ` +
           `${this.#incoming.method} ${this.#incoming.url} has already begun`,
       );
     }
-    if (this.#incoming.httpVersionMinor === 0 && this.#incoming.httpVersionMajor === 1) {
-      return HTTP10;
-    }
-    if (outgoing.destroyed || this.aborted) return CLOSED;
-    if (status === 100) this.#expectContinue = false;
-    const writeRaw = (outgoing as unknown as { _writeRaw?: RawWriter })._writeRaw;
-    if (typeof writeRaw === "function") {
-      writeRaw.call(outgoing, encodeInformational(status, headers));
-      return SENT;
-    }
-    // Fallbacks through public methods, each limited to what it can carry.
-    if (status === 100 && headers.length === 0) outgoing.writeContinue();
-    else if (status === 102 && headers.length === 0) {
-      (outgoing as unknown as { writeProcessing(): void }).writeProcessing();
-    } else if (status === 103 && headers.some(([name]) => name === "link")) {
-      const hints: Record<string, string | string[]> = {};
-      for (const [name, value] of headers) {
-        const previous = hints[name];
-        hints[name] = previous === undefined
-          ? value
-          : Array.isArray(previous)
-          ? [...previous, value]
-          : [previous, value];
-      }
-      outgoing.writeEarlyHints(hints);
-    } else return UNSUPPORTED;
-    return SENT;
+    if (this.aborted) return CLOSED;
+    const result = writeInterimToServerResponse(this.#outgoing, this.#incoming, status, headers);
+    if (status === 100 && result.sent) this.#expectContinue = false;
+    return result;
   }
 
   abort(reason: unknown): void {

@@ -8,9 +8,15 @@
  * @module
  */
 
-import { type FieldsInit, isFieldName } from "./fields.ts";
+import { type FieldsInit, isFieldName, toHeaderList } from "./fields.ts";
 import { type InterimTarget, interimTargetOf } from "./interim_target.ts";
-import { sendInformational } from "./send_informational.ts";
+import { FORBIDDEN_IN_INTERIM, sendInformational } from "./send_informational.ts";
+import {
+  type IncomingMessageLike,
+  isServerResponseLike,
+  type ServerResponseLike,
+  writeInterimToServerResponse,
+} from "./server_response_interim.ts";
 import type { InformationalResult } from "./types.ts";
 
 // Fields that describe a message body or the connection: Go leaves
@@ -43,6 +49,8 @@ export interface Context {
   readonly res: Response;
   /** Sets, appends (`{ append: true }`) or deletes (no value) a response field. */
   header(name: string, value?: string, options?: { append?: boolean }): void;
+  /** The server's bindings; `@hono/node-server` puts `{ incoming, outgoing }` here. */
+  readonly env?: unknown;
 }
 
 /** A Hono middleware, as the helpers return it (fits Hono's `MiddlewareHandler`). */
@@ -71,10 +79,12 @@ const URI_REFERENCE = /^[!-;=?-~]+$/;
  * them as `ttt, uuu` either way. Values appended before the first `hint(c)`
  * are sent joined, as `Headers` stores them.
  *
- * Under a server that cannot send interim responses (plain `Deno.serve`,
- * `Bun.serve`, `@hono/node-server`) nothing is sent, a warning is printed
- * once, and the request goes on; HTTP/1.0 clients get nothing either (RFC
- * 9110 section 15.2). The result says which happened.
+ * Under `@hono/node-server` the hint is written through the `ServerResponse`
+ * it passes as `c.env.outgoing` (appended values then stay joined in the
+ * final response, which node-server writes). Under a server that cannot send
+ * interim responses (plain `Deno.serve`, `Bun.serve`) nothing is sent, a
+ * warning is printed once, and the request goes on; HTTP/1.0 clients get
+ * nothing either (RFC 9110 section 15.2). The result says which happened.
  *
  * @param c The Hono context.
  * @param headers The hint's fields; omit to send the context's fields.
@@ -102,23 +112,55 @@ const URI_REFERENCE = /^[!-;=?-~]+$/;
  */
 export function hint(c: Context, headers?: FieldsInit): InformationalResult {
   const request = c.req.raw;
-  if (headers !== undefined) return sendInformational(request, 103, headers);
   const target = interimTargetOf(request);
-  if (target === undefined) return sendInformational(request, 103);
+  if (target === undefined) {
+    const bindings = nodeBindings(c);
+    if (bindings === undefined) return sendInformational(request, 103, headers);
+    // @hono/node-server: write through its ServerResponse. The final
+    // response is written by node-server itself, so appended values stay
+    // joined there.
+    const fields = headers !== undefined
+      ? toHeaderList(headers, FORBIDDEN_IN_INTERIM)
+      : contextFields(c.res.headers, undefined);
+    return writeInterimToServerResponse(bindings.outgoing, bindings.incoming, 103, fields);
+  }
+  if (headers !== undefined) return sendInformational(request, 103, headers);
   // Reading c.res makes Hono keep the fields set so far in c.res.headers,
   // which every later c.header() and c.body()/c.text() builds on.
   const contextHeaders = c.res.headers;
   trackAppends(c, target);
+  return sendInformational(request, 103, contextFields(contextHeaders, target.fieldLines));
+}
+
+/** The context's fields for a hint, appended values as separate lines. */
+function contextFields(
+  headers: Headers,
+  fieldLines: Map<string, string[]> | undefined,
+): Array<[string, string]> {
   const fields: Array<[string, string]> = [];
-  const fieldLines = target.fieldLines;
-  for (const [name, value] of contextHeaders) {
+  for (const [name, value] of headers) {
     if (NOT_HINTED.has(name)) continue;
     const values = fieldLines?.get(name);
     if (values !== undefined && values.join(", ") === value) {
       for (const item of values) fields.push([name, item]);
     } else fields.push([name, value]);
   }
-  return sendInformational(request, 103, fields);
+  return fields;
+}
+
+/** `@hono/node-server`'s `{ incoming, outgoing }` bindings, when present. */
+function nodeBindings(
+  c: Context,
+): { incoming: IncomingMessageLike | undefined; outgoing: ServerResponseLike } | undefined {
+  const env = c.env;
+  if (typeof env !== "object" || env === null) return undefined;
+  const { incoming, outgoing } = env as { incoming?: unknown; outgoing?: unknown };
+  if (!isServerResponseLike(outgoing)) return undefined;
+  const request = typeof incoming === "object" && incoming !== null &&
+      typeof (incoming as { httpVersionMinor?: unknown }).httpVersionMinor === "number"
+    ? incoming as IncomingMessageLike
+    : undefined;
+  return { incoming: request, outgoing };
 }
 
 /**

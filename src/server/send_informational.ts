@@ -14,7 +14,8 @@ import { warnOnce } from "./warn_once.ts";
 // RFC 9110 section 8.6 and RFC 9112 section 6.1: a 1xx carries no
 // Content-Length or Transfer-Encoding; connection-specific fields would be
 // read as applying to the connection.
-const FORBIDDEN_IN_INTERIM: ReadonlySet<string> = new Set([
+/** Field names refused in an interim response. */
+export const FORBIDDEN_IN_INTERIM: ReadonlySet<string> = new Set([
   "content-length",
   "transfer-encoding",
   "connection",

@@ -1,0 +1,121 @@
+/**
+ * Writing an interim response through a `node:http` `ServerResponse`,
+ * found by duck typing (no `node:` import): used by the `node-http` backend
+ * and by Hono's `hint()` under `@hono/node-server`, which hands the
+ * `ServerResponse` to handlers as `c.env.outgoing`.
+ *
+ * `writeEarlyHints()` sends a 103 only when the hints include `link` (Node
+ * 20, Deno 2.9, Bun 1.4), so the bytes are encoded by our engine and written
+ * through the response's raw-output path `_writeRaw` (what
+ * `writeEarlyHints` uses inside), which keeps them in order with the
+ * response, pipelining included, on all three runtimes. Without it, the
+ * public `writeContinue` (100), `writeProcessing` (102) and
+ * `writeEarlyHints` (103 with `link`) are used; anything else reports
+ * `"unsupported"`. This module is browser compatible.
+ *
+ * @module
+ */
+
+import { encodeInformational } from "../http1/serialize.ts";
+import type { HeaderList } from "../http1/types.ts";
+import type { InformationalResult } from "./types.ts";
+
+/** The parts of `http.ServerResponse` used here. */
+export interface ServerResponseLike {
+  readonly headersSent: boolean;
+  readonly destroyed: boolean;
+  writeContinue(): void;
+  writeEarlyHints(hints: Record<string, string | string[]>): void;
+}
+
+/** The parts of `http.IncomingMessage` used here. */
+export interface IncomingMessageLike {
+  readonly httpVersionMajor: number;
+  readonly httpVersionMinor: number;
+  readonly method?: string | undefined;
+  readonly url?: string | undefined;
+}
+
+const SENT: InformationalResult = Object.freeze({ sent: true });
+const HTTP10: InformationalResult = Object.freeze({ sent: false, reason: "http/1.0" });
+const CLOSED: InformationalResult = Object.freeze({ sent: false, reason: "closed" });
+const UNSUPPORTED: InformationalResult = Object.freeze({ sent: false, reason: "unsupported" });
+
+type RawWriter = (data: string | Uint8Array, encoding?: string) => boolean;
+
+/**
+ * Reports whether `value` looks like a `node:http` `ServerResponse`.
+ *
+ * @param value Anything (e.g. Hono's `c.env.outgoing`).
+ * @returns `true` when it has what {@linkcode writeInterimToServerResponse} needs.
+ *
+ * @example
+ * ```ts
+ * import { isServerResponseLike } from "./server_response_interim.ts";
+ * console.assert(!isServerResponseLike({}));
+ * ```
+ */
+export function isServerResponseLike(value: unknown): value is ServerResponseLike {
+  return typeof value === "object" && value !== null &&
+    typeof (value as { writeEarlyHints?: unknown }).writeEarlyHints === "function" &&
+    typeof (value as { headersSent?: unknown }).headersSent === "boolean";
+}
+
+/**
+ * Writes a validated interim response through a `ServerResponse`.
+ *
+ * @param outgoing The response being prepared.
+ * @param incoming Its request, for the HTTP version and error messages.
+ * @param status 100-199 except 101.
+ * @param headers Validated fields.
+ * @returns Whether it was sent, and why not.
+ * @throws {TypeError} When the final response has begun.
+ *
+ * @example
+ * ```ts ignore
+ * writeInterimToServerResponse(res, req, 103, [["link", "</a.css>; rel=preload"]]);
+ * ```
+ */
+export function writeInterimToServerResponse(
+  outgoing: ServerResponseLike,
+  incoming: IncomingMessageLike | undefined,
+  status: number,
+  headers: HeaderList,
+): InformationalResult {
+  if (outgoing.headersSent) {
+    const what = incoming === undefined ? "this request" : `${incoming.method} ${incoming.url}`;
+    throw new TypeError(
+      `sendInformational: cannot send ${status} because the final response for ${what} has already begun`,
+    );
+  }
+  if (
+    incoming !== undefined && incoming.httpVersionMajor === 1 && incoming.httpVersionMinor === 0
+  ) {
+    return HTTP10;
+  }
+  if (outgoing.destroyed) return CLOSED;
+  const writeRaw = (outgoing as unknown as { _writeRaw?: RawWriter })._writeRaw;
+  if (typeof writeRaw === "function") {
+    writeRaw.call(outgoing, encodeInformational(status, headers));
+    return SENT;
+  }
+  if (status === 100 && headers.length === 0) outgoing.writeContinue();
+  else if (status === 102 && headers.length === 0) {
+    const writeProcessing = (outgoing as unknown as { writeProcessing?: () => void })
+      .writeProcessing;
+    if (typeof writeProcessing !== "function") return UNSUPPORTED;
+    writeProcessing.call(outgoing);
+  } else if (status === 103 && headers.some(([name]) => name === "link")) {
+    const hints: Record<string, string | string[]> = {};
+    for (const [name, value] of headers) {
+      const previous = hints[name];
+      hints[name] = previous === undefined
+        ? value
+        : Array.isArray(previous)
+        ? [...previous, value]
+        : [previous, value];
+    }
+    outgoing.writeEarlyHints(hints);
+  } else return UNSUPPORTED;
+  return SENT;
+}
