@@ -1,0 +1,177 @@
+/**
+ * Hardening of the interim-response writers: header names and values given
+ * to `sendInformational()` and Hono's `hint()` that contain CR, LF, NUL,
+ * other control bytes or characters beyond latin1 are refused with a
+ * `TypeError` before any byte is written (no response splitting), and the
+ * exchange goes on; valid fields, generated at random, arrive intact.
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import process from "node:process";
+import fc from "fast-check";
+import { Hono } from "hono";
+import { Client } from "../client.ts";
+import { hint, sendInformational } from "../server.ts";
+import { fieldValueArb, tokenArb } from "./_support/hostile_generators.ts";
+import { responseStatuses } from "./_support/hostile_requests.ts";
+import { fuzzSeed } from "./_support/hostile_properties.ts";
+import { rawRequest } from "./_support/server_raw.ts";
+import { withServer } from "./_support/server_util.ts";
+
+const BAD_VALUES = [
+  "a\r\nx-injected: yes",
+  "a\rb",
+  "a\nb",
+  "\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n",
+  "a\x00b",
+  "a\x01b",
+  "a\x7fb",
+  "a\x1bb",
+  "snow\u2603man",
+  "euro\u20ac",
+];
+const BAD_NAMES = ["x-a\r\nx-b", "x a", "x-a:", "", "x\x00a", "x-\u00e9", "(x)"];
+
+type Fields = Record<string, string> | Array<[string, string]>;
+
+/** The forms a caller may pass fields in. */
+function forms(name: string, value: string): Fields[] {
+  return [{ [name]: value }, [[name, value]]];
+}
+
+test("sendInformational() refuses CR, LF, NUL, controls and non-latin1 in names and values, writing nothing", async () => {
+  const cases: Array<{ fields: Fields; label: string }> = [];
+  for (const value of BAD_VALUES) {
+    for (const fields of forms("x-hint", value)) {
+      cases.push({ fields, label: `value ${JSON.stringify(value)}` });
+    }
+  }
+  for (const name of BAD_NAMES) {
+    for (const fields of forms(name, "v")) {
+      cases.push({ fields, label: `name ${JSON.stringify(name)}` });
+    }
+  }
+  let current = 0;
+  const outcomes: string[] = [];
+  await withServer(
+    (request) => {
+      const { fields, label } = cases[current]!;
+      try {
+        sendInformational(request, 103, fields);
+        outcomes.push(`${label}: accepted`);
+      } catch (error) {
+        if (!(error instanceof TypeError)) outcomes.push(`${label}: threw ${String(error)}`);
+      }
+      return new Response("final");
+    },
+    {},
+    async (_server, port) => {
+      for (current = 0; current < cases.length; current++) {
+        const { text } = await rawRequest(
+          port,
+          "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        );
+        const label = cases[current]!.label;
+        assert.deepEqual(responseStatuses(text), [200], `${label}: only the final response`);
+        assert.ok(!text.includes("injected"), `${label}: nothing injected`);
+      }
+    },
+  );
+  assert.deepEqual(outcomes, [], "every bad field was refused with a TypeError");
+});
+
+test("hint(c) refuses CR, LF and NUL in the fields it is given; the route goes on", async () => {
+  const app = new Hono();
+  const errors: string[] = [];
+  app.get("/:index", (c) => {
+    const value = BAD_VALUES[Number(c.req.param("index"))]!;
+    try {
+      hint(c, { "x-pod-name": value });
+      errors.push(`${JSON.stringify(value)} accepted`);
+    } catch (error) {
+      if (!(error instanceof TypeError)) errors.push(`${JSON.stringify(value)}: ${String(error)}`);
+    }
+    return c.text("final");
+  });
+  await withServer(app.fetch, {}, async (_server, port) => {
+    for (const [index] of BAD_VALUES.entries()) {
+      const { text } = await rawRequest(
+        port,
+        `GET /${index} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+      );
+      assert.deepEqual(responseStatuses(text), [200]);
+    }
+  });
+  assert.deepEqual(errors, []);
+});
+
+test("random interim fields: bad ones are refused, good ones arrive intact through our client", async () => {
+  const seed = fuzzSeed(process.env);
+  const runs = Math.max(50, Math.round(200 * Number(process.env.EH_FUZZ_RUNS ?? "1")));
+  const badChar = fc.constantFrom("\r", "\n", "\x00", "\x01", "\x0b", "\x7f", "\u0100", "\u2028");
+  const fieldArb = fc.oneof(
+    fc.tuple(tokenArb, fieldValueArb).map(([name, value]) => ({
+      name: `x-${name}`,
+      value,
+      ok: true,
+    })),
+    fc.tuple(tokenArb, fieldValueArb, badChar, fc.nat()).map(([name, value, bad, at]) => ({
+      name: `x-${name}`,
+      value: value.slice(0, at % (value.length + 1)) + bad + value.slice(at % (value.length + 1)),
+      ok: false,
+    })),
+  );
+  let current: Array<{ name: string; value: string; ok: boolean }> = [];
+  let thrown: unknown;
+  const failures: string[] = [];
+  await withServer(
+    (request) => {
+      thrown = undefined;
+      try {
+        sendInformational(
+          request,
+          103,
+          current.map(({ name, value }): [string, string] => [name, value]),
+        );
+      } catch (error) {
+        thrown = error;
+      }
+      return new Response("final");
+    },
+    {},
+    async (_server, port) => {
+      const client = new Client();
+      try {
+        await fc.assert(
+          fc.asyncProperty(fc.array(fieldArb, { minLength: 1, maxLength: 6 }), async (fields) => {
+            current = fields;
+            const response = await client.fetch(`http://127.0.0.1:${port}/`);
+            assert.equal(await response.text(), "final");
+            const valid = fields.every((field) => field.ok);
+            if (!valid) {
+              assert.ok(
+                thrown instanceof TypeError,
+                `a bad field was not refused: ${String(thrown)}`,
+              );
+              assert.equal(response.informational.length, 0, "nothing was sent for a refused hint");
+              return;
+            }
+            assert.equal(thrown, undefined);
+            assert.equal(response.informational.length, 1);
+            assert.deepEqual(
+              response.informational[0]!.rawHeaders,
+              fields.map(({ name, value }) => [name.toLowerCase(), value]),
+            );
+          }),
+          { seed, numRuns: runs },
+        );
+      } catch (error) {
+        failures.push(`seed ${seed} (EH_FUZZ_SEED=${seed} replays): ${String(error)}`);
+      } finally {
+        await client.close();
+      }
+    },
+  );
+  assert.deepEqual(failures, []);
+});
