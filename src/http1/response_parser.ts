@@ -162,8 +162,9 @@ export class ResponseParser {
 
   /**
    * Records that the peer closed its side (EOF): it ends a body delimited by
-   * close with an `end` event; a response cut short makes `next()` throw
-   * INCOMPLETE_MESSAGE; EOF between exchanges is fine.
+   * close with an `end` event; a response cut short (or EOF after an interim
+   * response, before the final one) makes `next()` throw INCOMPLETE_MESSAGE;
+   * EOF between exchanges is fine.
    */
   finish(): void {
     this.#eof = true;
