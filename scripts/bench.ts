@@ -1,0 +1,224 @@
+/**
+ * `npm run bench`: the benchmark suite of issue 6, on Deno, Bun and Node.
+ *
+ * 1. Servers under `hey`: CPU per request (kernel accounting), requests per
+ *    second and latency, ours vs `node:http` + `writeEarlyHints` vs the native
+ *    server (`scripts/bench/server_bench.ts`).
+ * 2. Clients against Go's `seed_server`: ours vs the global `fetch` vs
+ *    `node:http.request` (`scripts/bench/client_bench.ts`).
+ * 3. Hint latency, `sendInformational` to `onInformational`: our pair, the
+ *    `node:http` pair and a Go pair (`scripts/bench/latency_bench.ts`).
+ * 4. The engine alone, memory per idle connection, memory across a long run
+ *    (`scripts/bench/engine_bench.ts`).
+ *
+ * Interleaved rounds (at least three), medians with ranges, ratios from the
+ * same run, loopback only. Writes `benchmarks.md`, `benchmarks.json` and
+ * `benchmarks.svg` to `docs/` (full mode) or `.build/bench/` (`--quick`,
+ * unless `--out=DIR`).
+ *
+ * Usage: `node --import tsx scripts/bench.ts [--quick] [--runtime=deno,bun,node]
+ * [--only=server,client,latency,engine] [--out=DIR]`
+ *
+ * @module
+ */
+
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import process from "node:process";
+import { type ClientCase, runClientBench } from "./bench/client_bench.ts";
+import { HEY, progress, ROOT, type RuntimeName, RUNTIMES, runtimeVersion } from "./bench/common.ts";
+import { runEngineBench } from "./bench/engine_bench.ts";
+import { runLatencyBench } from "./bench/latency_bench.ts";
+import { type BenchResults, renderMarkdown, renderSvg, summaryTable } from "./bench/report.ts";
+import { runServerBench, type ServerCase } from "./bench/server_bench.ts";
+import { checkTargets } from "./bench/targets.ts";
+
+const SECTIONS = ["server", "client", "latency", "engine"] as const;
+type Section = typeof SECTIONS[number];
+
+function option(name: string): string | undefined {
+  const prefix = `--${name}=`;
+  return process.argv.slice(2).find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
+}
+
+function parseList<T extends string>(
+  value: string | undefined,
+  all: readonly T[],
+  what: string,
+): T[] {
+  if (value === undefined) return [...all];
+  const items = value.split(",").map((item) => item.trim()).filter((item) => item !== "");
+  for (const item of items) {
+    if (!all.includes(item as T)) {
+      console.error(`bench: unknown ${what} "${item}" (choose from ${all.join(", ")})`);
+      process.exit(2);
+    }
+  }
+  return all.filter((item) => items.includes(item));
+}
+
+const quick = process.argv.includes("--quick");
+const runtimes = parseList<RuntimeName>(option("runtime"), RUNTIMES, "runtime");
+const sections = parseList<Section>(option("only"), SECTIONS, "section");
+const outDir = path.resolve(
+  ROOT,
+  option("out") ?? (quick ? path.join(".build", "bench") : "docs"),
+);
+
+/** Durations and sizes of each mode (quick: under two minutes for all three runtimes). */
+const SETTINGS = quick
+  ? {
+    rounds: 3,
+    serverSeconds: 0.2,
+    serverWarmupSeconds: 0.5,
+    clientSeconds: 0.15,
+    latencyRequestsPerRound: 700,
+    engineSeconds: 0.15,
+    idleConnections: 500,
+    memoryRounds: 1,
+    longRunRequests: 30_000,
+    longRunWarmupRequests: 5_000,
+  }
+  : {
+    rounds: 5,
+    serverSeconds: 2,
+    serverWarmupSeconds: 2,
+    clientSeconds: 0.8,
+    latencyRequestsPerRound: 2_000,
+    engineSeconds: 0.5,
+    idleConnections: 1_000,
+    memoryRounds: 3,
+    longRunRequests: 1_000_000,
+    longRunWarmupRequests: 100_000,
+  };
+
+function loadAverage(): string {
+  return os.loadavg().map((v) => v.toFixed(2)).join(" ");
+}
+
+function tryVersion(command: string, args: string[]): string {
+  try {
+    return execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
+      .split("\n")[0]!.trim();
+  } catch {
+    return "not installed";
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const loadBefore = loadAverage();
+  const skipped: string[] = [];
+  progress(
+    `${quick ? "quick" : "full"} mode; runtimes ${runtimes.join(", ")}; sections ${
+      sections.join(", ")
+    }; load average ${loadBefore}`,
+  );
+  const versions: Record<string, string> = {};
+  for (const runtime of runtimes) versions[runtime] = runtimeVersion(runtime);
+  versions.hey = HEY === undefined ? "not installed" : `${HEY} (Debian package, Go net/http)`;
+  versions.go = tryVersion("go", ["version"]);
+
+  let server: ServerCase[] = [];
+  if (sections.includes("server")) {
+    if (HEY === undefined) {
+      skipped.push("server section: `hey` is not installed (apt-get install hey)");
+    } else {
+      server = await runServerBench({
+        runtimes,
+        rounds: SETTINGS.rounds,
+        seconds: SETTINGS.serverSeconds,
+        warmupSeconds: SETTINGS.serverWarmupSeconds,
+        concurrencies: [1, 64],
+      });
+    }
+  }
+  let client: { server: string; cases: ClientCase[] } | null = null;
+  if (sections.includes("client")) {
+    client = await runClientBench({
+      runtimes,
+      rounds: SETTINGS.rounds,
+      seconds: SETTINGS.clientSeconds,
+    }) ?? null;
+    if (client === null) {
+      skipped.push("client section: `go` is not installed (the fixed server is Go's)");
+    }
+  }
+  const latency = sections.includes("latency")
+    ? await runLatencyBench({
+      runtimes,
+      rounds: SETTINGS.rounds,
+      requestsPerRound: SETTINGS.latencyRequestsPerRound,
+    })
+    : [];
+  if (sections.includes("latency") && !latency.some((l) => l.pair === "go")) {
+    skipped.push("the Go latency pair: `go` is not installed");
+  }
+  let engine: BenchResults["engine"] = [];
+  let memory: BenchResults["memory"] = [];
+  let longRun: BenchResults["longRun"] = [];
+  if (sections.includes("engine")) {
+    if (HEY === undefined) skipped.push("memory probes: `hey` is not installed");
+    const result = await runEngineBench({
+      runtimes,
+      rounds: SETTINGS.rounds,
+      seconds: SETTINGS.engineSeconds,
+      idleConnections: SETTINGS.idleConnections,
+      memoryRounds: HEY === undefined ? 0 : SETTINGS.memoryRounds,
+      longRunRequests: HEY === undefined ? 0 : SETTINGS.longRunRequests,
+      longRunWarmupRequests: SETTINGS.longRunWarmupRequests,
+    });
+    engine = result.engine;
+    memory = result.memory;
+    longRun = result.longRun;
+  }
+  const targets = checkTargets(server, client?.cases ?? [], latency, longRun);
+  const cpuModel = os.cpus()[0]?.model ?? "unknown";
+  const results: BenchResults = {
+    mode: quick ? "quick" : "full",
+    command: [
+      "npm run bench",
+      ...(process.argv.slice(2).length > 0 ? ["--", ...process.argv.slice(2)] : []),
+    ]
+      .join(" "),
+    startedAt: new Date(started).toISOString().replace(/\.\d+Z$/, "Z"),
+    durationSeconds: (Date.now() - started) / 1000,
+    machine: {
+      cpu: cpuModel,
+      cores: os.cpus().length,
+      memoryGiB: os.totalmem() / 2 ** 30,
+      kernel: `${os.type()} ${os.release()}`,
+      loadBefore,
+      loadAfter: loadAverage(),
+    },
+    versions,
+    settings: { ...SETTINGS },
+    server,
+    client,
+    latency,
+    engine,
+    memory,
+    longRun,
+    targets,
+    skipped,
+  };
+  mkdirSync(outDir, { recursive: true });
+  const analysisFile = path.join(ROOT, "scripts", "bench", "analysis.md");
+  const analysis = existsSync(analysisFile) ? readFileSync(analysisFile, "utf8") : "";
+  writeFileSync(path.join(outDir, "benchmarks.md"), renderMarkdown(results, analysis));
+  writeFileSync(path.join(outDir, "benchmarks.json"), JSON.stringify(results, null, 2) + "\n");
+  writeFileSync(
+    path.join(outDir, "benchmarks.svg"),
+    renderSvg(targets, `early-hints benchmark ratios (${results.mode} mode, ${results.startedAt})`),
+  );
+  console.log(summaryTable(targets));
+  console.log(
+    `\n${targets.filter((t) => t.met).length}/${targets.length} targets met; ` +
+      `${Math.round(results.durationSeconds)} s; wrote ${path.relative(ROOT, outDir) || "."}/` +
+      "benchmarks.{md,json,svg}",
+  );
+}
+
+await main();

@@ -1,0 +1,3 @@
+module early-hints/bench
+
+go 1.19

@@ -1,0 +1,179 @@
+/**
+ * The targets of issue 6, checked against one run's figures. Ratios are
+ * computed per round (both sides measured in the same round) and the median
+ * is reported, so a drift of the machine between rounds cancels out.
+ *
+ * @module
+ */
+
+import type { ClientCase } from "./client_bench.ts";
+import type { RuntimeName, Spread } from "./common.ts";
+import { spread } from "./common.ts";
+import type { LongRunCase } from "./engine_bench.ts";
+import type { LatencyCase } from "./latency_bench.ts";
+import type { ServerCase } from "./server_bench.ts";
+
+/** One checked target. */
+export interface Target {
+  /** Stable identifier, e.g. `server-hint-vs-node-http`. */
+  readonly id: string;
+  /** What is compared, in words. */
+  readonly name: string;
+  readonly runtime: RuntimeName;
+  /** The measured value: a ratio (`x`, higher is better) or a time (`µs`, lower is better). */
+  readonly measured: number;
+  /** Its range over the rounds, when it has one. */
+  readonly range?: { readonly min: number; readonly max: number };
+  readonly goal: number;
+  readonly unit: "x" | "µs";
+  /** `>=` for ratios, `<` for times. */
+  readonly comparison: ">=" | "<" | "<=";
+  readonly met: boolean;
+  /** A secondary figure (e.g. the requests-per-second ratio beside the CPU ratio). */
+  readonly note?: string;
+}
+
+function perRound(a: readonly number[], b: readonly number[]): Spread {
+  const n = Math.min(a.length, b.length);
+  return spread(Array.from({ length: n }, (_, i) => a[i]! / b[i]!));
+}
+
+function fmt(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(2) : "n/a";
+}
+
+/**
+ * Checks every target that the run measured.
+ *
+ * @param server The server cases (may be empty).
+ * @param client The client cases (may be empty).
+ * @param latency The latency pairs (may be empty).
+ * @param longRun The long runs (may be empty).
+ * @returns One entry per target and runtime (and concurrency or path).
+ *
+ * @example Only the long run
+ * ```ts
+ * const targets = checkTargets([], [], [], longRun);
+ * ```
+ */
+export function checkTargets(
+  server: readonly ServerCase[],
+  client: readonly ClientCase[],
+  latency: readonly LatencyCase[],
+  longRun: readonly LongRunCase[],
+): Target[] {
+  const targets: Target[] = [];
+  const find = (r: RuntimeName, s: string, p: string, c: number) =>
+    server.find((x) => x.runtime === r && x.server === s && x.path === p && x.concurrency === c);
+  const runtimes = [...new Set(server.map((x) => x.runtime))];
+  for (const runtime of runtimes) {
+    for (const c of [...new Set(server.map((x) => x.concurrency))].sort((a, b) => b - a)) {
+      const ours = find(runtime, "ours", "/hint", c);
+      const nodeHttp = find(runtime, "node-http", "/hint", c);
+      if (ours && nodeHttp) {
+        // CPU per request: fewer is better, so the ratio is theirs / ours.
+        const cpu = perRound(nodeHttp.rounds.map((r) => r.cpuUs), ours.rounds.map((r) => r.cpuUs));
+        const rps = perRound(ours.rounds.map((r) => r.rps), nodeHttp.rounds.map((r) => r.rps));
+        targets.push({
+          id: "server-hint-vs-node-http",
+          name: `server /hint vs node:http + writeEarlyHints, c=${c} (CPU per request)`,
+          runtime,
+          measured: cpu.median,
+          range: { min: cpu.min, max: cpu.max },
+          goal: 1.0,
+          unit: "x",
+          comparison: ">=",
+          met: cpu.median >= 1.0,
+          note: `requests/s ratio ${fmt(rps.median)}x (${fmt(rps.min)}-${fmt(rps.max)})`,
+        });
+      }
+      const native = find(runtime, "native", "/plain", c);
+      if (ours && native) {
+        const cpu = perRound(native.rounds.map((r) => r.cpuUs), ours.rounds.map((r) => r.cpuUs));
+        const rps = perRound(ours.rounds.map((r) => r.rps), native.rounds.map((r) => r.rps));
+        targets.push({
+          id: "server-hint-vs-native-plain",
+          name: `server /hint vs ${
+            runtime === "deno" ? "Deno.serve" : "Bun.serve"
+          } /plain, c=${c} (CPU per request)`,
+          runtime,
+          measured: cpu.median,
+          range: { min: cpu.min, max: cpu.max },
+          goal: 0.7,
+          unit: "x",
+          comparison: ">=",
+          met: cpu.median >= 0.7,
+          note: `requests/s ratio ${fmt(rps.median)}x (${fmt(rps.min)}-${fmt(rps.max)})`,
+        });
+      }
+    }
+  }
+  for (const runtime of [...new Set(client.map((x) => x.runtime))]) {
+    for (const c of [...new Set(client.map((x) => x.concurrency))]) {
+      for (const p of ["/plain", "/hint"]) {
+        const pick = (name: string) =>
+          client.find((x) =>
+            x.runtime === runtime && x.client === name && x.concurrency === c && x.path === p
+          );
+        const ours = pick("ours");
+        const theirs = pick("fetch");
+        if (!ours || !theirs) continue;
+        const ratio = perRound(ours.rpsRounds, theirs.rpsRounds);
+        targets.push({
+          id: "client-vs-global-fetch",
+          name: `client ${p} vs the global fetch, c=${c} (requests/s)`,
+          runtime,
+          measured: ratio.median,
+          range: { min: ratio.min, max: ratio.max },
+          goal: 1.0,
+          unit: "x",
+          comparison: ">=",
+          met: ratio.median >= 1.0,
+        });
+      }
+    }
+  }
+  for (const ours of latency.filter((x) => x.pair === "ours")) {
+    const runtime = ours.runtime as RuntimeName;
+    targets.push({
+      id: "hint-latency-p99",
+      name: "hint latency p99, our pair (all samples)",
+      runtime,
+      measured: ours.pooledP99Us,
+      range: { min: ours.p99Us.min, max: ours.p99Us.max },
+      goal: 1000,
+      unit: "µs",
+      comparison: "<",
+      met: ours.pooledP99Us < 1000,
+      note: `p50 ${ours.pooledP50Us.toFixed(0)} µs`,
+    });
+    const nodeHttp = latency.find((x) => x.pair === "node-http" && x.runtime === runtime);
+    if (nodeHttp) {
+      targets.push({
+        id: "hint-latency-vs-node-http",
+        name: "hint latency p99, node:http pair / our pair (same runtime)",
+        runtime,
+        measured: nodeHttp.pooledP99Us / ours.pooledP99Us,
+        goal: 1.0,
+        unit: "x",
+        comparison: ">=",
+        met: ours.pooledP99Us <= nodeHttp.pooledP99Us,
+        note: `p99 ${ours.pooledP99Us.toFixed(0)} µs vs ${nodeHttp.pooledP99Us.toFixed(0)} µs`,
+      });
+    }
+  }
+  for (const run of longRun) {
+    targets.push({
+      id: "memory-no-growth",
+      name: `resident memory after / before ${run.requests.toLocaleString("en-US")} requests`,
+      runtime: run.runtime,
+      measured: run.endKiB / run.startKiB,
+      goal: 1.1,
+      unit: "x",
+      comparison: "<=",
+      met: run.endKiB <= run.startKiB * 1.1,
+      note: `${(run.startKiB / 1024).toFixed(1)} MiB -> ${(run.endKiB / 1024).toFixed(1)} MiB`,
+    });
+  }
+  return targets;
+}
