@@ -131,8 +131,12 @@ export class OriginPool implements ConnectionOwner {
       connection.close();
       return;
     }
-    connection.idleDeadline = Date.now() + lifetime;
-    this.#idle.push(connection);
+    const now = Date.now();
+    // Without a sweep timer (Deno) expired sockets go here, oldest first.
+    const idle = this.#idle;
+    while (idle.length > 0 && idle[0]!.idleDeadline <= now) idle.shift()!.close();
+    connection.idleDeadline = now + lifetime;
+    idle.push(connection);
     this.#armSweep();
   }
 
@@ -239,8 +243,8 @@ export class OriginPool implements ConnectionOwner {
   /**
    * Closes expired idle sockets. The timer is unref'd where the runtime's
    * timers allow it (Node, Bun); where they do not (Deno's numeric timer ids)
-   * no timer is armed, and expiry is checked when a socket is taken instead,
-   * so an idle pool never keeps a process alive.
+   * no timer is armed, and expiry is checked when a socket is taken or
+   * given back instead, so an idle pool never keeps a process alive.
    */
   #armSweep(): void {
     if (this.#sweep !== undefined || !timersCanUnref()) return;
