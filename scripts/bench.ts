@@ -78,8 +78,8 @@ const SETTINGS = quick
     engineSeconds: 0.15,
     idleConnections: 500,
     memoryRounds: 1,
-    longRunRequests: 30_000,
-    longRunWarmupRequests: 5_000,
+    longRunRequests: 40_000,
+    longRunWarmupRequests: 40_000,
   }
   : {
     rounds: 5,

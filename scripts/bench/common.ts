@@ -227,6 +227,10 @@ export const CLOCK_TICKS: number = (() => {
 export interface CpuSample {
   /** utime + stime of `/proc/PID/stat`, converted from clock ticks. */
   readonly statUs: number;
+  /** utime alone (user space: JavaScript, the runtime). */
+  readonly userUs: number;
+  /** stime alone (the kernel: system calls, the loopback TCP path). */
+  readonly systemUs: number;
   /** The sum of the run times in `/proc/PID/task/*\/schedstat` (nanosecond accounting). */
   readonly schedUs: number;
 }
@@ -246,7 +250,9 @@ export function cpuOf(pid: number): CpuSample {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   // The command name may hold spaces; the fields after ")" are fixed.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]);
+  const userTicks = Number(fields[11]);
+  const systemTicks = Number(fields[12]);
+  const ticks = userTicks + systemTicks;
   let schedNs = 0;
   for (const task of readdirSync(`/proc/${pid}/task`)) {
     try {
@@ -255,7 +261,12 @@ export function cpuOf(pid: number): CpuSample {
       // The thread ended between the listing and the read.
     }
   }
-  return { statUs: (ticks / CLOCK_TICKS) * 1e6, schedUs: schedNs / 1000 };
+  return {
+    statUs: (ticks / CLOCK_TICKS) * 1e6,
+    userUs: (userTicks / CLOCK_TICKS) * 1e6,
+    systemUs: (systemTicks / CLOCK_TICKS) * 1e6,
+    schedUs: schedNs / 1000,
+  };
 }
 
 /**

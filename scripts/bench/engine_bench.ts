@@ -58,7 +58,14 @@ export interface LongRunCase {
   readonly peakKiB: number;
   /** RSS once a second during the run, KiB. */
   readonly samplesKiB: readonly number[];
-  /** (end - start) / start. */
+  /** The median of the samples in the first quarter of the run, KiB. */
+  readonly firstQuarterKiB: number;
+  /** The median of the samples in the last quarter of the run, KiB. */
+  readonly lastQuarterKiB: number;
+  /**
+   * lastQuarterKiB / firstQuarterKiB: growth across the run, robust to the
+   * garbage collector's swings (Bun's RSS moves by ±10% between samples).
+   */
   readonly growth: number;
 }
 
@@ -237,6 +244,9 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<{
       await sleep(500);
       const endKiB = rssKiB(server.pid);
       samplesKiB.push(endKiB);
+      const quarter = Math.max(1, Math.floor(samplesKiB.length / 4));
+      const firstQuarterKiB = spread(samplesKiB.slice(0, quarter)).median;
+      const lastQuarterKiB = spread(samplesKiB.slice(-quarter)).median;
       longRun.push({
         runtime,
         requests: result.requests,
@@ -246,7 +256,9 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<{
         endKiB,
         peakKiB: Math.max(...samplesKiB),
         samplesKiB,
-        growth: (endKiB - startKiB) / startKiB,
+        firstQuarterKiB,
+        lastQuarterKiB,
+        growth: lastQuarterKiB / firstQuarterKiB,
       });
     } finally {
       await server.stop();

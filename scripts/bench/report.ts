@@ -202,7 +202,9 @@ export function renderMarkdown(results: BenchResults, analysis: string): string 
         "all threads) from the kernel's accounting (`/proc/PID/task/*/schedstat`; " +
         "`/proc/PID/stat` agrees within its 10 ms tick) over the run, divided by the completed " +
         "requests: the primary figure, because on two cores the load generator takes about one " +
-        "core and requests per second move with it. `/hint` = one `103` with a `link` field, then " +
+        "core and requests per second move with it. *user / system* splits it (medians, from " +
+        "`/proc/PID/stat`): system time is the kernel's share, mostly the socket system calls, " +
+        "which on loopback also run the peer's TCP receive path. `/hint` = one `103` with a `link` field, then " +
         "`200` with a 4-byte body; `/plain` = a `200` with a 5-byte body.",
     );
     out.push("");
@@ -211,12 +213,23 @@ export function renderMarkdown(results: BenchResults, analysis: string): string 
       out.push("");
       out.push(
         table(
-          ["server", "path", "c", "CPU µs/request", "requests/s", "p50 ms", "p99 ms", "errors"],
+          [
+            "server",
+            "path",
+            "c",
+            "CPU µs/request",
+            "user / system µs",
+            "requests/s",
+            "p50 ms",
+            "p99 ms",
+            "errors",
+          ],
           results.server.filter((s) => s.runtime === runtime).map((s) => [
             SERVER_NAMES[s.server]!,
             `\`${s.path}\``,
             String(s.concurrency),
             range(s.cpuUs),
+            `${num(s.userUs.median, 1)} / ${num(s.systemUs.median, 1)}`,
             range(s.rps, kilo),
             range(s.p50Ms),
             range(s.p99Ms),
@@ -351,7 +364,9 @@ export function renderMarkdown(results: BenchResults, analysis: string): string 
   if (results.longRun.length > 0) {
     out.push(
       "The long run: our server, `/hint`, `hey -c 64`, after a warm-up; `VmRSS` after the " +
-        "warm-up, once a second during the run, and at the end.",
+        "warm-up, once a second during the run, and at the end. *Growth* compares the median " +
+        "sample of the run's last quarter with that of its first quarter (the garbage " +
+        "collectors move RSS by several MiB between samples).",
     );
     out.push("");
     out.push(
@@ -374,6 +389,7 @@ export function renderMarkdown(results: BenchResults, analysis: string): string 
           num(x.startKiB / 1024, 1),
           num(x.endKiB / 1024, 1),
           num(x.peakKiB / 1024, 1),
+          `${num(x.growth, 2)}x`,
           sparse(x.samplesKiB).map((v) => (v / 1024).toFixed(0)).join(" "),
         ]),
       ),

@@ -39,6 +39,10 @@ export interface ServerCase {
   readonly cpuUs: Spread;
   /** Server CPU per request from `/proc/PID/stat` (10 ms ticks), microseconds. */
   readonly cpuUsStat: Spread;
+  /** Of which user time (JavaScript and the runtime), from `/proc/PID/stat`. */
+  readonly userUs: Spread;
+  /** Of which system time (system calls, the kernel's loopback TCP), from `/proc/PID/stat`. */
+  readonly systemUs: Spread;
   /** Requests completed over all rounds. */
   readonly requests: number;
   /** Non-2xx responses and transport errors over all rounds. */
@@ -110,7 +114,15 @@ export async function runServerBench(options: ServerBenchOptions): Promise<Serve
     path: "/hint" | "/plain";
     concurrency: number;
     child: ServerChild;
-    rounds: Array<{ rps: number; cpuUs: number; cpuUsStat: number; p50Ms: number; p99Ms: number }>;
+    rounds: Array<{
+      rps: number;
+      cpuUs: number;
+      cpuUsStat: number;
+      userUs: number;
+      systemUs: number;
+      p50Ms: number;
+      p99Ms: number;
+    }>;
     requests: number;
     errors: number;
   }
@@ -168,6 +180,8 @@ export async function runServerBench(options: ServerBenchOptions): Promise<Serve
           rps: result.rps,
           cpuUs: (after.schedUs - before.schedUs) / result.requests,
           cpuUsStat: (after.statUs - before.statUs) / result.requests,
+          userUs: (after.userUs - before.userUs) / result.requests,
+          systemUs: (after.systemUs - before.systemUs) / result.requests,
           p50Ms: result.p50Ms,
           p99Ms: result.p99Ms,
         });
@@ -186,6 +200,8 @@ export async function runServerBench(options: ServerBenchOptions): Promise<Serve
     p99Ms: spread(plan.rounds.map((r) => r.p99Ms)),
     cpuUs: spread(plan.rounds.map((r) => r.cpuUs)),
     cpuUsStat: spread(plan.rounds.map((r) => r.cpuUsStat)),
+    userUs: spread(plan.rounds.map((r) => r.userUs)),
+    systemUs: spread(plan.rounds.map((r) => r.systemUs)),
     requests: plan.requests,
     errors: plan.errors,
     rounds: plan.rounds.map(({ rps, cpuUs, p50Ms, p99Ms }) => ({ rps, cpuUs, p50Ms, p99Ms })),

@@ -1,0 +1,122 @@
+/**
+ * Profiles one benchmark server under `hey` and prints where its CPU time
+ * goes: the V8 CPU profile of the server process (`node:inspector`'s
+ * `Profiler`, 100 µs sampling), summarised as self time per function and per
+ * area (our engine, our server, our adapters, the runtime's internals, GC).
+ *
+ * Usage: `node --import tsx scripts/bench/profile.ts RUNTIME SERVER PATH
+ * [SECONDS] [CONCURRENCY]`, e.g. `... profile.ts deno ours /hint 5 64`.
+ * Writes the raw profile to `.build/bench/RUNTIME-SERVER.cpuprofile` (open it
+ * in Chrome DevTools) and the summary on stdout.
+ *
+ * @module
+ */
+
+import { mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import process from "node:process";
+import { ROOT, runHey, runtimeCommand, type RuntimeName, startServerChild } from "./common.ts";
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const [runtime = "node", server = "ours", urlPath = "/hint", secondsArg = "5", cArg = "64"] =
+  process.argv.slice(2);
+
+function area(url: string, name: string): string {
+  if (name === "(garbage collector)") return "GC";
+  if (name === "(idle)" || name === "(program)" || name === "(root)") return name;
+  if (url.includes("/src/http1/")) return "engine (src/http1)";
+  if (url.includes("/src/server/")) return "server (src/server)";
+  if (url.includes("/src/runtime/")) return "adapters (src/runtime)";
+  if (url.includes("/src/client/")) return "client (src/client)";
+  if (url.includes("/scripts/bench/")) return "fixture handler";
+  if (url === "") return "native / builtins";
+  return "runtime internals";
+}
+
+function shortUrl(url: string): string {
+  const index = url.indexOf("/src/");
+  if (index >= 0) return url.slice(index + 1);
+  return url.replace(/^.*\/(node_modules|ext)\//, "$1/").slice(-60);
+}
+
+async function main(): Promise<void> {
+  const outDir = path.join(ROOT, ".build", "bench");
+  mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, `${runtime}-${server}.cpuprofile`);
+  const [command, args] = runtimeCommand(
+    runtime as RuntimeName,
+    path.join(ROOT, "scripts", "bench", "fixtures", "server.ts"),
+    [server],
+  );
+  const child = await startServerChild(command, args, `${server} on ${runtime}`, {
+    BENCH_CPU_PROFILE: file,
+  });
+  const url = `http://127.0.0.1:${child.port}${urlPath}`;
+  try {
+    await runHey(["-z", "2s", "-c", cArg, url], 60_000);
+    const started = new Promise<void>((resolve) => {
+      child.child.stdout!.on("data", (chunk: string) => {
+        if (String(chunk).includes("profiling")) resolve();
+      });
+    });
+    child.child.stdin!.write("profile\n");
+    await started;
+    const result = await runHey(["-z", `${secondsArg}s`, "-c", cArg, url], 120_000);
+    console.log(
+      `${runtime} ${server} ${urlPath} c=${cArg}: ${result.requests} requests, ${
+        result.rps.toFixed(0)
+      } rps`,
+    );
+  } finally {
+    await child.stop();
+  }
+  const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map<number, number>();
+  for (const [i, id] of profile.samples.entries()) {
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  }
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const idle = [...self.entries()]
+    .filter(([id]) => byId.get(id)!.callFrame.functionName === "(idle)")
+    .reduce((sum, [, t]) => sum + t, 0);
+  const busy = total - idle;
+  const byFunction = new Map<string, number>();
+  const byArea = new Map<string, number>();
+  for (const [id, time] of self) {
+    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    if (functionName === "(idle)") continue;
+    const key = `${functionName || "(anonymous)"}  ${shortUrl(url)}:${lineNumber + 1}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + time);
+    const a = area(url, functionName);
+    byArea.set(a, (byArea.get(a) ?? 0) + time);
+  }
+  const pct = (t: number) => `${((100 * t) / busy).toFixed(1).padStart(5)}%`;
+  console.log(
+    `profile: ${(total / 1e6).toFixed(2)} s sampled, ${
+      (idle / 1e6).toFixed(2)
+    } s idle; shares of the busy time:`,
+  );
+  console.log("\nby area (self time):");
+  for (const [name, t] of [...byArea].sort((a, b) => b[1] - a[1])) {
+    console.log(`  ${pct(t)}  ${name}`);
+  }
+  console.log("\ntop functions (self time):");
+  for (const [name, t] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
+    console.log(`  ${pct(t)}  ${name}`);
+  }
+  console.log(`\nraw profile: ${path.relative(ROOT, file)}`);
+}
+
+await main();
