@@ -587,6 +587,21 @@ for (const name of ADAPTERS) {
     assert.equal(client.closeCount, 0);
   });
 
+  test(`${label}: a name that does not resolve rejects with code ENOTFOUND`, async () => {
+    const adapter = await loadAdapter(name);
+    // .invalid never resolves (RFC 6761 section 6.4).
+    await assert.rejects(
+      bounded(
+        adapter.connect({ hostname: "does-not-exist.invalid", port: 80 }, new Recorder()),
+        "the failed lookup",
+      ),
+      (error) => {
+        assert.equal((error as Error & { code?: string }).code, "ENOTFOUND", String(error));
+        return true;
+      },
+    );
+  });
+
   test(`${label}: an abort signal stops connecting`, async () => {
     const adapter = await loadAdapter(name);
     // A TCP server that never answers the TLS handshake keeps connect() pending.

@@ -125,6 +125,10 @@ export function socketErrorCode(error: unknown): SocketErrorCode | string {
   if (typeof name === "string" && name in CODES_BY_DENO_NAME) {
     return CODES_BY_DENO_NAME[name] ?? "EUNKNOWN";
   }
+  // Deno's resolver failure has no code, only getaddrinfo's message.
+  if (/failed to lookup address|name or service not known|nodename nor servname/i.test(text)) {
+    return "ENOTFOUND";
+  }
   if (/connection reset|ECONNRESET/i.test(text)) return "ECONNRESET";
   if (/connection refused|ECONNREFUSED/i.test(text)) return "ECONNREFUSED";
   if (/broken pipe|EPIPE/i.test(text)) return "EPIPE";
