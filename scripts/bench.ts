@@ -17,7 +17,9 @@
  * unless `--out=DIR`).
  *
  * Usage: `node --import tsx scripts/bench.ts [--quick] [--runtime=deno,bun,node]
- * [--only=server,client,latency,engine] [--out=DIR]`
+ * [--only=server,client,latency,engine] [--out=DIR]`; through npm,
+ * `npm run bench -- --quick` or `npm run bench --quick` (npm passes the
+ * latter as `npm_config_quick`).
  *
  * @module
  */
@@ -38,9 +40,15 @@ import { checkTargets } from "./bench/targets.ts";
 const SECTIONS = ["server", "client", "latency", "engine"] as const;
 type Section = typeof SECTIONS[number];
 
-function option(name: string): string | undefined {
+/**
+ * A `--name=value` argument; with `npmConfig`, also `npm run bench
+ * --name=value` without the `--` separator, which npm turns into the
+ * `npm_config_name` variable (not for `only`, which is npm's own option).
+ */
+function option(name: string, npmConfig = false): string | undefined {
   const prefix = `--${name}=`;
-  return process.argv.slice(2).find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
+  return process.argv.slice(2).find((arg) => arg.startsWith(prefix))?.slice(prefix.length) ??
+    (npmConfig ? process.env[`npm_config_${name}`] : undefined);
 }
 
 function parseList<T extends string>(
@@ -59,8 +67,8 @@ function parseList<T extends string>(
   return all.filter((item) => items.includes(item));
 }
 
-const quick = process.argv.includes("--quick");
-const runtimes = parseList<RuntimeName>(option("runtime"), RUNTIMES, "runtime");
+const quick = process.argv.includes("--quick") || process.env.npm_config_quick === "true";
+const runtimes = parseList<RuntimeName>(option("runtime", true), RUNTIMES, "runtime");
 const sections = parseList<Section>(option("only"), SECTIONS, "section");
 const outDir = path.resolve(
   ROOT,

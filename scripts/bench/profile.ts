@@ -116,6 +116,29 @@ async function main(): Promise<void> {
   for (const [name, t] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
     console.log(`  ${pct(t)}  ${name}`);
   }
+  // Inclusive time of the runtime's and our functions that call others:
+  // which of our steps (and which web-standard objects they build) cost most.
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) {
+    for (const child of node.children ?? []) parentOf.set(child, node.id);
+  }
+  const inclusive = new Map<string, number>();
+  for (const [id, time] of self) {
+    if (byId.get(id)!.callFrame.functionName === "(idle)") continue;
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+      const { functionName, url, lineNumber } = byId.get(at)!.callFrame;
+      if (functionName === "(root)") break;
+      const key = `${functionName || "(anonymous)"}  ${shortUrl(url)}:${lineNumber + 1}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      inclusive.set(key, (inclusive.get(key) ?? 0) + time);
+    }
+  }
+  console.log("\ntop functions (inclusive time):");
+  for (const [name, t] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
+    console.log(`  ${pct(t)}  ${name}`);
+  }
   console.log(`\nraw profile: ${path.relative(ROOT, file)}`);
 }
 
