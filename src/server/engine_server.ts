@@ -45,6 +45,9 @@ export async function startEngineServer(
   return server;
 }
 
+// How long close() waits for destroyed sockets to report their close.
+const CLOSE_GRACE_MS = 2_000;
+
 class EngineServer implements ServerBackend, ConnectionContext {
   readonly adapter: string;
   readonly handler: ServeHandler;
@@ -124,13 +127,28 @@ class EngineServer implements ServerBackend, ConnectionContext {
       const unbound = this.#listener!.close().catch(() => {});
       if (force) this.#destroyAll();
       else for (const connection of this.#connections) connection.drain();
-      const timer = setTimeout(() => this.#destroyAll(), this.limits.shutdownTimeout);
+      // Destroyed sockets report their close promptly; should one never do,
+      // stop waiting for it after a grace period rather than hang.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const cutOff = new Promise<void>((resolve) => {
+        const destroyAndWait = () => {
+          this.#destroyAll();
+          timer = setTimeout(resolve, CLOSE_GRACE_MS);
+        };
+        if (force) timer = setTimeout(resolve, CLOSE_GRACE_MS);
+        else timer = setTimeout(destroyAndWait, this.limits.shutdownTimeout);
+      });
       try {
-        await allClosed;
+        await Promise.race([allClosed, cutOff]);
       } finally {
         clearTimeout(timer);
       }
-      await unbound;
+      let unbindTimer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        unbound,
+        new Promise((resolve) => (unbindTimer = setTimeout(resolve, CLOSE_GRACE_MS))),
+      ]);
+      clearTimeout(unbindTimer);
       clearInterval(this.#sweep);
     })();
     return this.#stopping;
