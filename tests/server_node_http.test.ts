@@ -233,3 +233,27 @@ test("node-http: streams a response body and shuts down after in-flight requests
     },
   );
 });
+
+test("node-http: request.signal aborts when the client goes away", async () => {
+  let aborted: Promise<boolean> | undefined;
+  await withServer(
+    (request) => {
+      aborted = new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(false), 5_000);
+        request.signal.addEventListener("abort", () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+      return aborted.then(() => new Response("late"));
+    },
+    NODE_HTTP,
+    async (_server, port) => {
+      const conn = await rawConnect(port);
+      conn.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      for (let i = 0; i < 100 && aborted === undefined; i++) await delay(10);
+      conn.destroy();
+      assert.equal(await aborted, true);
+    },
+  );
+});
