@@ -21,7 +21,9 @@ import {
 import { startChildServer } from "./_support/hostile_child.ts";
 import { sendInPieces, splitAt } from "./_support/hostile_wire.ts";
 import { rawRequest } from "./_support/server_raw.ts";
-import { withServer } from "./_support/server_util.ts";
+import { RUNTIME, withServer } from "./_support/server_util.ts";
+import { ResponseParser } from "../src/http1/response_parser.ts";
+import { drive, latin1Bytes } from "./_support/hostile_generators.ts";
 import type { Server } from "../server.ts";
 
 /** A handler that reads the body and records every path it is given. */
@@ -220,3 +222,49 @@ test("server memory stays bounded under a flood of hostile requests (child proce
     await server.stop();
   }
 });
+
+test(
+  "node-http adapter: no hostile request is smuggled to the handler, every answer is well-formed",
+  RUNTIME === "node" ? {} : {
+    skip:
+      "the node-http adapter runs on llhttp only under Node; elsewhere node:http is another parser",
+  },
+  async () => {
+    // node:http answers with its own statuses (see docs/hardening.md, llhttp
+    // differential); what must hold whatever the parser: no smuggling, a
+    // close after the client's EOF, and only well-formed responses.
+    // Two cases are refused by our engine by policy, but framed without
+    // ambiguity by RFC 9112 when a parser accepts them: chunked is the final
+    // coding (6.3 item 4) and a long chunk extension is still one chunk
+    // (7.1.1). llhttp accepts both, so the request after them is a genuine
+    // pipelined request there, not a smuggled one (classes D4 and D9).
+    const framedAlike = new Set([
+      'obfuscated Transfer-Encoding "gzip, chunked"',
+      "chunk-size trick: oversized extension",
+    ]);
+    const paths: string[] = [];
+    await withServer(recordingHandler(paths), { adapter: "node-http" }, async (_server, port) => {
+      const failures: string[] = [];
+      for (const entry of HOSTILE_REQUESTS) {
+        paths.length = 0;
+        const result = await rawRequest(port, entry.bytes, { end: true, timeoutMs: 5_000 });
+        const parser = new ResponseParser({ allowBareLf: false });
+        for (let i = 0; i < 8; i++) parser.expect("GET");
+        const parsed = drive(
+          parser as unknown as Parameters<typeof drive>[0],
+          [latin1Bytes(result.text)],
+          true,
+        );
+        const problems: string[] = [];
+        if (!result.closed) problems.push("no close after EOF");
+        if (!framedAlike.has(entry.name) && paths.some((path) => path.includes("smuggled"))) {
+          problems.push("smuggled to the handler");
+        }
+        if (parsed.error !== undefined) problems.push(`malformed answer (${parsed.error})`);
+        if (problems.length > 0) failures.push(`${entry.name}: ${problems.join("; ")}`);
+      }
+      assert.deepEqual(failures, []);
+      await assertStillServing(port);
+    });
+  },
+);
