@@ -23,9 +23,13 @@ export interface ServerBackend {
 
 /** The settings every backend receives, already validated. */
 export interface BackendSettings {
+  /** The user's fetch handler. */
   readonly handler: ServeHandler;
+  /** The options given to `serve()`. */
   readonly options: ServeOptions;
+  /** The limits, defaults filled in. */
   readonly limits: Readonly<ServeLimits>;
+  /** Where handler failures are reported. */
   readonly onError: (error: unknown, request: Request) => void;
 }
 

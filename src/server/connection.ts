@@ -22,7 +22,9 @@ import type { ServeHandler, ServeLimits } from "./types.ts";
 
 /** What connections share: the handler, settings and the server's bookkeeping. */
 export interface ConnectionContext {
+  /** The user's fetch handler. */
   readonly handler: ServeHandler;
+  /** Parser limits and timeouts. */
   readonly limits: Readonly<ServeLimits>;
   /** `"http"` or `"https"`, for request URLs. */
   readonly scheme: string;
@@ -116,7 +118,11 @@ export class Connection implements SocketHandlers, ExchangeHost {
 
   // --- socket events -------------------------------------------------------
 
-  /** @param chunk Bytes from the client. */
+  /**
+   * Bytes from the client: parse and serve what they complete.
+   *
+   * @param chunk The bytes.
+   */
   onData(chunk: Uint8Array): void {
     this.#headStarted = true;
     if (this.#deadlineKind === IDLE_DEADLINE) {
@@ -144,7 +150,11 @@ export class Connection implements SocketHandlers, ExchangeHost {
     this.#process();
   }
 
-  /** @param error Why the socket closed, if it failed. */
+  /**
+   * The socket is gone: abort the request in progress.
+   *
+   * @param error Why the socket closed, if it failed.
+   */
   onClose(error?: Error): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -194,12 +204,18 @@ export class Connection implements SocketHandlers, ExchangeHost {
 
   // --- ExchangeHost --------------------------------------------------------
 
-  /** @param exchange The exchange whose handler waits for body bytes. */
+  /**
+   * The handler waits for body bytes: deliver more events.
+   *
+   * @param exchange The exchange whose handler reads.
+   */
   bodyPulled(exchange: Exchange): void {
     if (exchange === this.#exchange) this.#process();
   }
 
   /**
+   * The final response is written: go on with the next request or close.
+   *
    * @param exchange The exchange whose response is written.
    * @param keepAlive Whether the connection may carry another request.
    */
@@ -227,6 +243,8 @@ export class Connection implements SocketHandlers, ExchangeHost {
   }
 
   /**
+   * Reports a handler failure to the server's `onError`.
+   *
    * @param error What the handler threw.
    * @param request Its request.
    */

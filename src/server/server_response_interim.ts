@@ -22,17 +22,25 @@ import type { InformationalResult } from "./types.ts";
 
 /** The parts of `http.ServerResponse` used here. */
 export interface ServerResponseLike {
+  /** Whether the final response head has been written. */
   readonly headersSent: boolean;
+  /** Whether the response's socket is gone. */
   readonly destroyed: boolean;
+  /** Writes `100 Continue`. */
   writeContinue(): void;
+  /** Writes a 103 (only when the hints include `link`). */
   writeEarlyHints(hints: Record<string, string | string[]>): void;
 }
 
 /** The parts of `http.IncomingMessage` used here. */
 export interface IncomingMessageLike {
+  /** 1 for HTTP/1.x. */
   readonly httpVersionMajor: number;
+  /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
   readonly httpVersionMinor: number;
+  /** The request method, for error messages. */
   readonly method?: string | undefined;
+  /** The request target, for error messages. */
   readonly url?: string | undefined;
 }
 
