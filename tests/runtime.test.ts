@@ -630,26 +630,32 @@ for (const name of ADAPTERS) {
     }
   });
 
-  test(`${label}: an unref'd socket does not keep the process alive`, async () => {
-    const held: Socket[] = [];
-    const adapter = await loadAdapter(name);
-    const listener = await adapter.listen({ hostname: "127.0.0.1", port: 0 }, (socket) => {
-      held.push(socket); // keep the connection open from our side
-      return new Recorder();
+  for (const overTls of [false, true]) {
+    test(`${label}: an unref'd ${overTls ? "TLS" : "TCP"} socket does not keep the process alive`, async () => {
+      const held: Socket[] = [];
+      const adapter = await loadAdapter(name);
+      const listener = await adapter.listen(
+        { hostname: "127.0.0.1", port: 0, ...(overTls ? { tls: SERVER_TLS } : {}) },
+        (socket) => {
+          held.push(socket); // keep the connection open from our side
+          return new Recorder();
+        },
+      );
+      try {
+        const script = path.join(HERE, "fixtures", "unref_child.ts");
+        const which = name === RUNTIME ? "default" : "node";
+        const port = String(tcpPort(listener.address));
+        const [command, args] = runtimeCommand(script, [port, which, overTls ? "tls" : "tcp"]);
+        const result = await runChild(command, args);
+        assert.equal(result.timedOut, false, "the child did not exit by itself");
+        assert.equal(result.code, 0, result.stderr);
+        assert.equal(result.stdout.trim(), `connected ${name}`);
+      } finally {
+        for (const socket of held) socket.destroy();
+        await listener.close();
+      }
     });
-    try {
-      const script = path.join(HERE, "fixtures", "unref_child.ts");
-      const which = name === RUNTIME ? "default" : "node";
-      const [command, args] = runtimeCommand(script, [String(tcpPort(listener.address)), which]);
-      const result = await runChild(command, args);
-      assert.equal(result.timedOut, false, "the child did not exit by itself");
-      assert.equal(result.code, 0, result.stderr);
-      assert.equal(result.stdout.trim(), `connected ${name}`);
-    } finally {
-      for (const socket of held) socket.destroy();
-      await listener.close();
-    }
-  });
+  }
 
   test(`${label}: unix socket echo, stale socket file replaced, file removed on close`, async () => {
     const adapter = await loadAdapter(name);
