@@ -6,6 +6,8 @@
  *
  * Usage: `node --import tsx scripts/bench/profile.ts RUNTIME SERVER PATH
  * [SECONDS] [CONCURRENCY]`, e.g. `... profile.ts deno ours /hint 5 64`.
+ * SERVER `client-ours` or `client-fetch` profiles a client instead
+ * (`fixtures/client_loop.ts`) against Go's `seed_server`.
  * Writes the raw profile to `.build/bench/RUNTIME-SERVER.cpuprofile` (open it
  * in Chrome DevTools) and the summary on stdout.
  *
@@ -15,7 +17,15 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import process from "node:process";
-import { ROOT, runHey, runtimeCommand, type RuntimeName, startServerChild } from "./common.ts";
+import { startGoServer } from "../../tests/_support/go.ts";
+import {
+  ROOT,
+  runHey,
+  runtimeCommand,
+  type RuntimeName,
+  runToEnd,
+  startServerChild,
+} from "./common.ts";
 
 interface ProfileNode {
   id: number;
@@ -54,6 +64,27 @@ async function main(): Promise<void> {
   const outDir = path.join(ROOT, ".build", "bench");
   mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `${runtime}-${server}.cpuprofile`);
+  if (server.startsWith("client-")) await profileClient(file);
+  else await profileServer(file);
+  summarise(file);
+}
+
+async function profileClient(file: string): Promise<void> {
+  const go = await startGoServer(["-delay", "0s"]);
+  try {
+    const [command, args] = runtimeCommand(
+      runtime as RuntimeName,
+      path.join(ROOT, "scripts", "bench", "fixtures", "client_loop.ts"),
+      [server.slice("client-".length), go.url + urlPath, cArg, secondsArg],
+    );
+    const out = await runToEnd(command, args, 120_000, { BENCH_CPU_PROFILE: file });
+    console.log(`${runtime} ${server} ${urlPath} c=${cArg}: ${out.trim()}`);
+  } finally {
+    await go.close();
+  }
+}
+
+async function profileServer(file: string): Promise<void> {
   const [command, args] = runtimeCommand(
     runtime as RuntimeName,
     path.join(ROOT, "scripts", "bench", "fixtures", "server.ts"),
@@ -81,6 +112,9 @@ async function main(): Promise<void> {
   } finally {
     await child.stop();
   }
+}
+
+function summarise(file: string): void {
   const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map<number, number>();

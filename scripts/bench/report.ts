@@ -126,6 +126,43 @@ export function summaryTable(targets: readonly Target[]): string {
 }
 
 /**
+ * The compact summary (for the README): one row per target, one column per
+ * runtime, each cell the measured value and whether the goal is met.
+ *
+ * @param targets The checked targets.
+ * @returns A Markdown table.
+ *
+ * @example Print it
+ * ```ts
+ * console.log(compactSummary(results.targets));
+ * ```
+ */
+export function compactSummary(targets: readonly Target[]): string {
+  const runtimes = [...new Set(targets.map((t) => t.runtime))];
+  const rows = new Map<string, { goal: string; cells: Map<string, string> }>();
+  for (const t of targets) {
+    const label = t.name.replace(/Deno\.serve|Bun\.serve/, "native server").replace(
+      /of [\d,]+ requests/,
+      "of the long run",
+    );
+    let row = rows.get(label);
+    if (row === undefined) {
+      row = { goal: targetGoal(t), cells: new Map() };
+      rows.set(label, row);
+    }
+    row.cells.set(t.runtime, `${targetValue(t)} ${t.met ? "(met)" : "(**missed**)"}`);
+  }
+  return table(
+    ["target", "goal", ...runtimes.map(runtimeLabel)],
+    [...rows].map(([label, row]) => [
+      label,
+      row.goal,
+      ...runtimes.map((r) => row.cells.get(r) ?? "—"),
+    ]),
+  );
+}
+
+/**
  * Renders `benchmarks.md`.
  *
  * @param results The run.
@@ -176,7 +213,11 @@ export function renderMarkdown(results: BenchResults, analysis: string): string 
   }
   out.push("## Summary");
   out.push("");
+  out.push(compactSummary(results.targets));
+  out.push("");
   out.push("![main ratios](benchmarks.svg)");
+  out.push("");
+  out.push("All targets, with the range over the rounds and the secondary figure:");
   out.push("");
   out.push(summaryTable(results.targets));
   out.push("");
