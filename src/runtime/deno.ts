@@ -137,11 +137,11 @@ class DenoSocket implements Socket {
   }
 
   unref(): void {
-    this.#conn.unref();
+    if (!this.#closed) this.#conn.unref();
   }
 
   ref(): void {
-    this.#conn.ref();
+    if (!this.#closed) this.#conn.ref();
   }
 
   async #readLoop(handlers: SocketHandlers): Promise<void> {
@@ -194,8 +194,8 @@ class DenoSocket implements Socket {
   }
 
   #onWritten = (n: number): void => {
-    this.#queuedBytes -= n;
     if (this.#closed) return;
+    this.#queuedBytes -= n;
     const data = this.#inFlight as Uint8Array;
     // conn.write may write fewer bytes than asked.
     if (n < data.byteLength) this.#send(data.subarray(n));

@@ -84,9 +84,13 @@ export interface Socket {
   write(chunk: Uint8Array): boolean;
   /** Resolves when the write buffer is empty; resolves at once if closed. */
   drained(): Promise<void>;
-  /** Stops `onData` delivery (flow control) until `resume()`. */
+  /**
+   * Stops `onData` and `onEnd` delivery until `resume()`. The adapter stops
+   * reading, so the peer soon sees backpressure; bytes that were already
+   * read are held, never dropped.
+   */
   pause(): void;
-  /** Restarts `onData` delivery after `pause()`. */
+  /** Restarts delivery after `pause()`, from a later task (never inside this call). */
   resume(): void;
   /**
    * Flushes queued bytes, then closes the write side (FIN). Reading goes on:
