@@ -425,3 +425,50 @@ test("a reader that resets the connection mid-body leaves the server responsive 
     await server.stop();
   }
 });
+
+test("uploads a handler does not read are not buffered: the server stops reading (child process)", async () => {
+  const server = await startChildServer();
+  const sockets: net.Socket[] = [];
+  try {
+    const before = await server.memory();
+    const chunk = Buffer.alloc(1 << 20, 0x62);
+    const accepted: number[] = [];
+    // 20 connections each try to push 64 MiB while the handler sleeps.
+    await Promise.all(Array.from({ length: 20 }, async () => {
+      const socket = net.connect(server.port, "127.0.0.1");
+      sockets.push(socket);
+      socket.on("error", () => {});
+      await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+      socket.write(
+        `POST /ignore?ms=3000 HTTP/1.1\r\nHost: x\r\nContent-Length: ${64 << 20}\r\n\r\n`,
+      );
+      for (let i = 0; i < 64; i++) {
+        if (!socket.write(chunk)) {
+          const drained = await Promise.race([
+            new Promise((resolve) => socket.once("drain", () => resolve(true))),
+            delay(1_000).then(() => false),
+          ]);
+          if (!drained) break;
+        }
+      }
+      accepted.push(socket.bytesWritten - socket.writableLength);
+    }));
+    const during = await server.memory();
+    const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+    const total = accepted.reduce((sum, n) => sum + n, 0);
+    console.log(
+      `hardening: 20 unread 64 MiB uploads: ${mib(total)} MiB left the clients; server heap ${
+        mib(before.heapUsed)
+      } -> ${mib(during.heapUsed)} MiB, rss ${mib(before.rss)} -> ${mib(during.rss)} MiB`,
+    );
+    // Without the pause each connection would push all 64 MiB into the server.
+    assert.ok(total < 20 * 32 * 2 ** 20, `${mib(total)} MiB were taken from the clients`);
+    assert.ok(
+      during.heapUsed - before.heapUsed < 50 * 2 ** 20,
+      `server heap grew by ${mib(during.heapUsed - before.heapUsed)} MiB`,
+    );
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await server.stop();
+  }
+});

@@ -13,6 +13,7 @@
  * - `GET /stream?bytes=N` sends `200` with a body of N bytes in 16 KiB chunks
  *   from a pull stream, so a slow reader exercises backpressure.
  * - `POST /echo` reads the whole body and answers its length.
+ * - `POST /ignore?ms=N` waits N ms without touching the body, then answers.
  * - anything else: `200 ok`.
  *
  * Environment: `EH_HEADERS_TIMEOUT` (ms) sets `limits.headersTimeout`.
@@ -86,6 +87,11 @@ const server = await serve(async (request, info) => {
       return new Response("hinted");
     case "/stream":
       return new Response(streamOf(Number(url.searchParams.get("bytes") ?? "0")));
+    case "/ignore":
+      await new Promise((resolve) =>
+        setTimeout(resolve, Number(url.searchParams.get("ms") ?? "0"))
+      );
+      return new Response("ignored");
     case "/echo": {
       const body = await request.arrayBuffer();
       return new Response(String(body.byteLength));
