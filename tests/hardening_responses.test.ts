@@ -301,3 +301,37 @@ test("client refuses hostile responses delivered in random pieces the same way",
     await server.close();
   }
 });
+
+test("client ends a response body that stalls with BODY_TIMEOUT and drops the connection", async () => {
+  const connections: string[][] = [];
+  const server = await startRawServer(async (peer) => {
+    const paths: string[] = [];
+    connections.push(paths);
+    for (;;) {
+      const head = await peer.readHead();
+      const path = head.split(" ")[1] ?? "";
+      paths.push(path);
+      // The stalled body: 9 of 100 bytes, then silence with the socket open.
+      peer.write(
+        path === "/stall" ? "HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly this" : OK,
+      );
+    }
+  });
+  const client = new Client({ bodyTimeoutMs: 300 });
+  try {
+    const response = await client.fetch(`${server.url}/stall`);
+    const outcome = await within(
+      response.arrayBuffer().then(() => "ended", (error: unknown) => error),
+      5_000,
+      "reading a stalled body",
+    );
+    assert.ok(outcome instanceof FetchError, `expected a FetchError, got ${String(outcome)}`);
+    assert.equal(outcome.code, "BODY_TIMEOUT");
+    const next = await within(client.fetch(`${server.url}/ok`), 5_000, "the next fetch");
+    assert.equal(await next.text(), "ok");
+    assert.deepEqual(connections, [["/stall"], ["/ok"]], "the stalled connection was not reused");
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
