@@ -571,6 +571,36 @@ for (const name of ADAPTERS) {
     }
   });
 
+  test(`${label}: after a reset, closed turns true before onClose so write loops end`, async () => {
+    const adapter = await loadAdapter(name);
+    const listener = await adapter.listen({ hostname: "127.0.0.1", port: 0 }, (socket) => ({
+      onData: () => socket.destroy(),
+      onEnd() {},
+      onClose() {},
+    }));
+    const client = new Recorder();
+    const socket = await adapter.connect(
+      { hostname: "127.0.0.1", port: tcpPort(listener.address) },
+      client,
+    );
+    try {
+      const block = pattern(65_536);
+      // A streaming writer that trusts write()/drained()/closed only: once
+      // the socket is dead, drained() settles at once (microtasks only), so
+      // only `closed` can stop it. Capped so that a regression fails
+      // instead of spinning forever.
+      let iterations = 0;
+      while (!socket.closed && iterations++ < 1_000_000) {
+        if (!socket.write(block)) await socket.drained();
+      }
+      assert.equal(socket.closed, true, `still open after ${iterations} writes`);
+      await client.until(() => client.closed, "onClose");
+    } finally {
+      socket.destroy();
+      await listener.close();
+    }
+  });
+
   test(`${label}: connection refused rejects with code ECONNREFUSED`, async () => {
     const adapter = await loadAdapter(name);
     const listener = await adapter.listen({ hostname: "127.0.0.1", port: 0 }, () => new Recorder());

@@ -104,7 +104,10 @@ class NodeSocket implements Socket {
   }
 
   get closed(): boolean {
-    return this.#destroyed || this.#closeDelivered;
+    // raw.destroyed too: after a reset Node emits "close" only from
+    // process.nextTick, which an owner looping on refused writes in
+    // microtasks would starve (finding F3 in docs/hardening.md).
+    return this.#destroyed || this.#closeDelivered || this.#raw.destroyed;
   }
 
   /** Routes the stream's events to `handlers`; called once. */
@@ -189,7 +192,8 @@ class NodeSocket implements Socket {
     if (held === undefined || handlers === undefined) return;
     this.#held = undefined;
     for (let i = 0; i < held.length; i++) {
-      if (this.closed) return;
+      // Not this.closed: a stream Node ended cleanly still owes these bytes.
+      if (this.#destroyed || this.#closeDelivered) return;
       const chunk = held[i] as Uint8Array;
       this.#heldBytes -= chunk.byteLength;
       handlers.onData(chunk);

@@ -72,7 +72,10 @@ export interface Socket {
   readonly localAddress: SocketAddress;
   /** The peer's address. */
   readonly remoteAddress: SocketAddress;
-  /** Whether `onClose` has been delivered or `destroy()` called. */
+  /**
+   * Whether `onClose` has been delivered, `destroy()` called, or the runtime
+   * has already torn the connection down (`onClose` then follows).
+   */
   readonly closed: boolean;
   /**
    * Queues bytes for sending, in order. Returns `false` when the adapter's
