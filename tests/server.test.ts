@@ -220,26 +220,49 @@ test("serve() streams response bodies chunked with backpressure", async () => {
       ),
     {},
     async (_server, port) => {
-      const conn = await rawConnect(port);
+      const net = await import("node:net");
+      const socket = net.connect(port, "127.0.0.1");
       try {
-        conn.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-        // Our side of the socket reads as fast as it can, so measure the
-        // producer against what actually arrived.
-        const text = await conn.read((t) => t.endsWith("0\r\n\r\n"), 15_000);
-        assert.match(text, /transfer-encoding: chunked/);
-        const bodyStart = text.indexOf("\r\n\r\n") + 4;
+        // Buffers are kept as they come and joined once: growing one string
+        // and searching it per chunk would be quadratic over 32 MiB.
+        const received = await new Promise<Buffer>((resolve, reject) => {
+          const parts: Buffer[] = [];
+          let tail = "";
+          const timer = setTimeout(
+            () => reject(new Error("the body did not end within 15 s")),
+            15_000,
+          );
+          socket.on("data", (data: Buffer) => {
+            parts.push(data);
+            tail = (tail + data.subarray(-16).toString("latin1")).slice(-16);
+            if (tail.endsWith("\r\n0\r\n\r\n")) {
+              clearTimeout(timer);
+              resolve(Buffer.concat(parts));
+            }
+          });
+          socket.on("error", (error) => {
+            clearTimeout(timer);
+            reject(error);
+          });
+          socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        });
+        const bodyStart = received.indexOf("\r\n\r\n") + 4;
+        assert.match(
+          received.subarray(0, bodyStart).toString("latin1"),
+          /transfer-encoding: chunked/,
+        );
         let size = 0;
         let position = bodyStart;
         for (;;) {
-          const lineEnd = text.indexOf("\r\n", position);
-          const length = parseInt(text.slice(position, lineEnd), 16);
+          const lineEnd = received.indexOf("\r\n", position);
+          const length = parseInt(received.subarray(position, lineEnd).toString("latin1"), 16);
           if (length === 0) break;
           size += length;
           position = lineEnd + 2 + length + 2;
         }
         assert.equal(size, total * chunk.byteLength);
       } finally {
-        conn.destroy();
+        socket.destroy();
       }
     },
   );
