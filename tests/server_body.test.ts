@@ -104,3 +104,52 @@ test("serve() errors the body stream and answers 400 when a chunked body is malf
   );
   assert.ok(bodyError instanceof Error, String(bodyError));
 });
+
+test("serve() answers 408 and aborts the request when a body stalls past bodyTimeout", async () => {
+  let readError: unknown;
+  let signalAborted = false;
+  await withServer(
+    async (request) => {
+      request.signal.addEventListener("abort", () => (signalAborted = true));
+      try {
+        await request.arrayBuffer();
+      } catch (error) {
+        readError = error;
+        throw error;
+      }
+      return new Response("unexpected");
+    },
+    { limits: { bodyTimeout: 200 } },
+    async (_server, port) => {
+      const result = await rawRequest(
+        port,
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc",
+        { timeoutMs: 5_000 },
+      );
+      assert.match(result.text, /^HTTP\/1\.1 408 /);
+      assert.match(result.text, /connection: close/);
+      assert.equal(result.closed, true);
+      assert.equal(result.timedOut, false);
+    },
+  );
+  assert.ok(readError instanceof Error, String(readError));
+  assert.equal(signalAborted, true);
+});
+
+test("serve() closes a connection whose unread body stalls after the response", async () => {
+  await withServer(
+    () => new Response("early"),
+    { limits: { bodyTimeout: 200 } },
+    async (_s, port) => {
+      const result = await rawRequest(
+        port,
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc",
+        { timeoutMs: 5_000 },
+      );
+      assert.deepEqual(statusLines(result.text), ["HTTP/1.1 200 OK"]);
+      assert.match(result.text, /early$/);
+      assert.equal(result.closed, true);
+      assert.equal(result.timedOut, false);
+    },
+  );
+});

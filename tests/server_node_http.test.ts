@@ -257,3 +257,23 @@ test("node-http: request.signal aborts when the client goes away", async () => {
     },
   );
 });
+
+test("node-http: a transfer coding other than chunked gets 501, as with the engine", async () => {
+  let called = false;
+  await withServer(
+    () => {
+      called = true;
+      return new Response("x");
+    },
+    NODE_HTTP,
+    async (_server, port) => {
+      const result = await rawRequest(
+        port,
+        "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+      );
+      assert.match(result.text, /^HTTP\/1\.1 501 /);
+      assert.equal(result.closed, true);
+    },
+  );
+  assert.equal(called, false);
+});

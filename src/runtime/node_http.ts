@@ -16,8 +16,9 @@
  * This backend delegates parsing, limits and timeouts to `node:http`:
  * `maxHeaderBytes` becomes `maxHeaderSize`, `headersTimeout` and
  * `idleTimeout` (as `keepAliveTimeout`) are applied; `maxStartLineBytes`,
- * `maxHeaderCount`, `maxChunkLineBytes` and `maxBodyBytes` are the engine's
- * and are not enforced here (`node:http` has its own fixed limits). Use the
+ * `maxHeaderCount`, `maxChunkLineBytes`, `maxBodyBytes` and `bodyTimeout` are
+ * the engine's and are not enforced here (`node:http` has its own fixed
+ * limits and its 300 s `requestTimeout`). Use the
  * engine backend (`adapter: "node"`) for the full feature set.
  *
  * @module
@@ -172,6 +173,15 @@ class NodeHttpBackend implements ServerBackend {
   }
 
   #handle(incoming: IncomingMessage, outgoing: ServerResponse, expectContinue: boolean): void {
+    const coding = incoming.headers["transfer-encoding"];
+    if (coding !== undefined && coding.trim().toLowerCase() !== "chunked") {
+      // RFC 9112 section 6.1: a transfer coding we cannot decode; node:http
+      // removed the chunked layer only. Answer as the engine does.
+      outgoing.shouldKeepAlive = false;
+      outgoing.writeHead(501, { "content-type": "text/plain; charset=utf-8", connection: "close" });
+      outgoing.end("501\n");
+      return;
+    }
     const exchange = new Exchange(incoming, outgoing, expectContinue);
     this.#active.add(exchange);
     outgoing.once("close", () => {

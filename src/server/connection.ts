@@ -84,6 +84,8 @@ export class Connection implements SocketHandlers, ExchangeHost {
   #discarded = 0;
   /** Whether bytes of a next request head have arrived (for 408 versus a silent close). */
   #headStarted = false;
+  /** When the current request body last made progress (or the handler began waiting). */
+  #bodyProgressAt = 0;
 
   /**
    * Starts serving a socket.
@@ -172,6 +174,15 @@ export class Connection implements SocketHandlers, ExchangeHost {
    * @param now The current time in milliseconds.
    */
   checkDeadline(now: number): void {
+    const exchange = this.#exchange;
+    if (
+      exchange !== undefined && !exchange.requestComplete && !this.#closed &&
+      now - this.#bodyProgressAt > this.#context.limits.bodyTimeout &&
+      (exchange.done || exchange.body === undefined || exchange.body.wantsData)
+    ) {
+      this.#bodyTimedOut(exchange);
+      return;
+    }
     if (this.#deadlineKind === NO_DEADLINE || now < this.#deadline || this.#closed) return;
     if (this.#deadlineKind === LINGER_DEADLINE) {
       this.#deadlineKind = NO_DEADLINE;
@@ -210,7 +221,10 @@ export class Connection implements SocketHandlers, ExchangeHost {
    * @param exchange The exchange whose handler reads.
    */
   bodyPulled(exchange: Exchange): void {
-    if (exchange === this.#exchange) this.#process();
+    if (exchange !== this.#exchange) return;
+    // The handler starts waiting now: the body timeout counts from here.
+    this.#bodyProgressAt = Date.now();
+    this.#process();
   }
 
   /**
@@ -322,6 +336,7 @@ export class Connection implements SocketHandlers, ExchangeHost {
           break;
         case "data":
           if (exchange === undefined) break;
+          this.#bodyProgressAt = Date.now();
           if (exchange.done || exchange.body === undefined || exchange.body.state !== "open") {
             this.#discarded += event.data.byteLength;
             if (this.#discarded > DISCARD_LIMIT && exchange.done) {
@@ -345,9 +360,27 @@ export class Connection implements SocketHandlers, ExchangeHost {
     }
   }
 
+  /** The client stopped sending a body the server waits for. */
+  #bodyTimedOut(exchange: Exchange): void {
+    const error = new DOMException(
+      `the request body made no progress for ${this.#context.limits.bodyTimeout} ms`,
+      "TimeoutError",
+    );
+    this.#closing = true;
+    exchange.abort(error);
+    if (!exchange.finalStarted && !exchange.done) {
+      // RFC 9110 section 15.5.9: the client was too slow to send its request.
+      exchange.answerStatus(408, false);
+    } else if (exchange.done) {
+      this.#exchange = undefined;
+      this.#end();
+    }
+  }
+
   #startExchange(head: RequestHead): void {
     this.#deadlineKind = NO_DEADLINE;
     this.#headStarted = false;
+    this.#bodyProgressAt = Date.now();
     const context = this.#context;
     const exchange = new Exchange(this, head, this.socket.remoteAddress);
     this.#exchange = exchange;

@@ -81,7 +81,10 @@ class EngineServer implements ServerBackend, ConnectionContext {
     // a timer re-armed per request; a deadline fires at most a period late.
     const period = Math.max(
       50,
-      Math.min(1000, Math.min(this.limits.headersTimeout, this.limits.idleTimeout) / 4),
+      Math.min(
+        1000,
+        Math.min(this.limits.headersTimeout, this.limits.idleTimeout, this.limits.bodyTimeout) / 4,
+      ),
     );
     this.#sweep = setInterval(() => {
       const now = Date.now();

@@ -13,6 +13,7 @@ export const DEFAULT_SERVE_LIMITS: Readonly<ServeLimits> = Object.freeze({
   ...DEFAULT_LIMITS,
   headersTimeout: 10_000,
   idleTimeout: 5_000,
+  bodyTimeout: 30_000,
   maxRequestsPerConnection: Infinity,
   shutdownTimeout: 30_000,
 });

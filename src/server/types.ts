@@ -49,6 +49,13 @@ export interface ServeLimits extends ParserLimits {
   headersTimeout: number;
   /** Milliseconds an idle keep-alive connection is kept between requests. Default 5 000. */
   idleTimeout: number;
+  /**
+   * Milliseconds a request body may make no progress while the handler
+   * waits for it (or while the server drains an unread body). On expiry the
+   * body read fails, `request.signal` aborts, a `408` goes out if no
+   * response has begun, and the connection closes. Default 30 000.
+   */
+  bodyTimeout: number;
   /** Most requests served on one connection before it is closed; default Infinity. */
   maxRequestsPerConnection: number;
   /** Milliseconds `shutdown()` waits for in-flight exchanges before closing them; default 30 000. */
