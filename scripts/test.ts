@@ -27,7 +27,8 @@ import { runCommand, type RunResult } from "./_run.ts";
 const STARTED = performance.now();
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 const BIN = join(ROOT, "node_modules", ".bin");
-const RESULTS_DIR = join(ROOT, ".build", "test-results");
+// One directory per run: concurrent runs (two terminals, helpers) must not overwrite each other.
+const RESULTS_DIR = join(ROOT, ".build", "test-results", `${process.pid}-${Date.now()}`);
 const RUNTIMES = ["deno", "bun", "node"] as const;
 type Runtime = typeof RUNTIMES[number];
 
@@ -427,6 +428,7 @@ async function main(): Promise<number> {
     }
   }
   const failed = printSummary(checks, reports);
+  rmSync(RESULTS_DIR, { recursive: true, force: true });
   return failed === 0 ? 0 : 1;
 }
 
