@@ -16,8 +16,8 @@ import type { ServeAdapterName, ServeHandler, ServeOptions, Server } from "./typ
 /**
  * The backend used on Node when no adapter is named. Our engine on
  * `node:net` measured faster than `node-http` with `scripts/bench_server.ts`
- * (one 103 per request, hey -c 64: about 45 against 85 µs of server CPU per
- * request, and 1.5x the requests per second; see docs/server.md).
+ * (one 103 per request, hey -c 64: 32.5 against 70.2 µs of server CPU per
+ * request, 1.57x the requests per second; see docs/server.md).
  */
 const NODE_DEFAULT: ServeAdapterName = "node";
 
