@@ -375,13 +375,29 @@ function alpnWireFormat(protocols: readonly string[]): Uint8Array {
   return wire;
 }
 
-function bunClientTls(tls: ClientTlsOptions, hostname: string): TLSOptions {
+let systemRoots: Promise<readonly string[]> | undefined;
+
+/** The runtime's bundled root certificates (loaded once, only when a custom CA is given). */
+function systemRootCertificates(): Promise<readonly string[]> {
+  systemRoots ??= import("node:tls").then((tls) => tls.rootCertificates);
+  return systemRoots;
+}
+
+function bunClientTls(
+  tls: ClientTlsOptions,
+  hostname: string,
+  systemRoots: readonly string[],
+): TLSOptions {
   const options: TLSOptions = {
     rejectUnauthorized: tls.dangerouslySkipVerification !== true,
     serverName: tls.serverName ?? hostname,
     ALPNProtocols: alpnWireFormat(tls.alpnProtocols ?? ["http/1.1"]),
   };
-  if (tls.ca !== undefined) options.ca = typeof tls.ca === "string" ? tls.ca : tls.ca.slice();
+  if (tls.ca !== undefined) {
+    // `ca` means extra trusted CAs (as Deno's caCerts); Bun, like node:tls,
+    // would replace the system roots with it, so keep those in the list.
+    options.ca = [...systemRoots, ...(typeof tls.ca === "string" ? [tls.ca] : tls.ca)];
+  }
   if (tls.cert !== undefined) options.cert = tls.cert;
   if (tls.key !== undefined) options.key = tls.key;
   return options;
@@ -403,7 +419,11 @@ async function connect(options: ConnectOptions, handlers: SocketHandlers): Promi
     throw new SocketError("EINVAL", `connect ${target}: no port or path`);
   }
   const socket = new BunSocket(handlers, path);
-  const tls = options.tls === undefined ? undefined : bunClientTls(options.tls, hostname);
+  const tls = options.tls === undefined ? undefined : bunClientTls(
+    options.tls,
+    hostname,
+    options.tls.ca === undefined ? [] : await systemRootCertificates(),
+  );
   const handshake = options.tls === undefined
     ? undefined
     : socket.expectHandshake(options.tls.dangerouslySkipVerification === true);

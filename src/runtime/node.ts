@@ -277,6 +277,7 @@ function isIpAddress(hostname: string): boolean {
 function nodeTlsOptions(
   tls: ClientTlsOptions,
   hostname: string,
+  systemRoots: readonly string[],
 ): import("node:tls").ConnectionOptions {
   // Node refuses an IP address as SNI (RFC 6066 section 3); it then checks
   // the certificate against the connected host instead.
@@ -287,7 +288,9 @@ function nodeTlsOptions(
     rejectUnauthorized: tls.dangerouslySkipVerification !== true,
   };
   if (tls.ca !== undefined) {
-    options.ca = typeof tls.ca === "string" ? tls.ca : tls.ca.slice();
+    // `ca` means extra trusted CAs (as Deno's caCerts); node:tls would
+    // replace the system roots with it, so keep those in the list.
+    options.ca = [...systemRoots, ...(typeof tls.ca === "string" ? [tls.ca] : tls.ca)];
   }
   if (tls.cert !== undefined) options.cert = tls.cert;
   if (tls.key !== undefined) options.key = tls.key;
@@ -325,7 +328,7 @@ async function connect(
     const raw: NodeStream = options.tls !== undefined
       ? tls.connect(Object.assign(
         { ...where, allowHalfOpen: true, noDelay: true },
-        nodeTlsOptions(options.tls, hostname),
+        nodeTlsOptions(options.tls, hostname, tls.rootCertificates),
       ))
       : net.connect({ ...where, allowHalfOpen: true, noDelay: true });
     const settle = () => {
