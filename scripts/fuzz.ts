@@ -1,8 +1,9 @@
 /**
  * Long fuzzing run (not part of `npm test`): the engine properties of
  * `tests/fuzz_engine.test.ts`, the llhttp differential of
- * `tests/fuzz_llhttp.test.ts` and the server fuzz of
- * `tests/fuzz_server.test.ts`, with counts scaled up, and a JSON report of
+ * `tests/fuzz_llhttp.test.ts` and the server and client fuzz of
+ * `tests/fuzz_server.test.ts` and `tests/fuzz_client.test.ts`, with counts
+ * scaled up, and a JSON report of
  * what ran (`.build/fuzz-report.json`) for `docs/hardening.md`.
  *
  * Usage: `node --import tsx scripts/fuzz.ts [--scale=N] [--seed=S]`
@@ -111,13 +112,18 @@ if (node === undefined) {
   }
 }
 
-// ------------------------------------------------------------------ server
-{
-  const runs = Math.round(300 * scale / 5);
+// ------------------------------------------------------------------ server and client
+for (
+  const [name, file, base] of [
+    ["server", "tests/fuzz_server.test.ts", 300],
+    ["client", "tests/fuzz_client.test.ts", 200],
+  ] as const
+) {
+  const runs = Math.max(50, Math.round(base * scale / 5));
   const started = performance.now();
   const run = spawnSync(
     process.execPath,
-    ["--import", "tsx", "--test", "tests/fuzz_server.test.ts"],
+    ["--import", "tsx", "--test", file],
     {
       cwd: ROOT,
       encoding: "utf8",
@@ -128,8 +134,10 @@ if (node === undefined) {
   const ok = run.status === 0;
   const ms = Math.round(performance.now() - started);
   failed ||= !ok;
-  report.server = { runs, ok, ms };
-  console.log(`${ok ? "ok  " : "FAIL"} server fuzz: ${runs} mutated request streams, ${ms} ms`);
+  const summary = /hardening: [^\n]*/.exec(run.stdout)?.[0] ?? "";
+  report[name] = { runs, ok, ms, summary };
+  console.log(`${ok ? "ok  " : "FAIL"} ${name} fuzz: ${runs} mutated streams, ${ms} ms`);
+  if (summary !== "") console.log(`     ${summary}`);
   if (!ok) console.log(run.stdout.slice(-4000), run.stderr.slice(-2000));
 }
 
