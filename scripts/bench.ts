@@ -17,7 +17,9 @@
  * unless `--out=DIR`).
  *
  * Usage: `node --import tsx scripts/bench.ts [--quick] [--runtime=deno,bun,node]
- * [--only=server,client,latency,engine] [--out=DIR]`; through npm,
+ * [--only=server,client,latency,engine] [--out=DIR]` or `--render=DIR` (re-write
+ * `benchmarks.md` and `.svg` from that directory's `benchmarks.json` and
+ * `scripts/bench/analysis.md`, measuring nothing); through npm,
  * `npm run bench -- --quick` or `npm run bench --quick` (npm passes the
  * latter as `npm_config_quick`).
  *
@@ -115,7 +117,42 @@ function tryVersion(command: string, args: string[]): string {
   }
 }
 
+/** Re-renders `benchmarks.md` and `.svg` from `benchmarks.json` (after editing the analysis). */
+function render(dir: string): void {
+  const file = path.join(dir, "benchmarks.json");
+  const results = JSON.parse(readFileSync(file, "utf8")) as BenchResults;
+  const targets = checkTargets(
+    results.server,
+    results.client?.cases ?? [],
+    results.latency,
+    results.longRun,
+  );
+  const updated: BenchResults = { ...results, targets };
+  writeOutputs(dir, updated);
+  console.log(`re-rendered ${path.relative(ROOT, dir) || "."}/benchmarks.{md,json,svg}`);
+}
+
+function writeOutputs(dir: string, results: BenchResults): void {
+  mkdirSync(dir, { recursive: true });
+  const analysisFile = path.join(ROOT, "scripts", "bench", "analysis.md");
+  const analysis = existsSync(analysisFile) ? readFileSync(analysisFile, "utf8") : "";
+  writeFileSync(path.join(dir, "benchmarks.md"), renderMarkdown(results, analysis));
+  writeFileSync(path.join(dir, "benchmarks.json"), JSON.stringify(results, null, 2) + "\n");
+  writeFileSync(
+    path.join(dir, "benchmarks.svg"),
+    renderSvg(
+      results.targets,
+      `early-hints benchmark ratios (${results.mode} mode, ${results.startedAt})`,
+    ),
+  );
+}
+
 async function main(): Promise<void> {
+  const renderDir = option("render");
+  if (renderDir !== undefined) {
+    render(path.resolve(ROOT, renderDir));
+    return;
+  }
   const started = Date.now();
   const loadBefore = loadAverage();
   const skipped: string[] = [];
@@ -212,15 +249,7 @@ async function main(): Promise<void> {
     targets,
     skipped,
   };
-  mkdirSync(outDir, { recursive: true });
-  const analysisFile = path.join(ROOT, "scripts", "bench", "analysis.md");
-  const analysis = existsSync(analysisFile) ? readFileSync(analysisFile, "utf8") : "";
-  writeFileSync(path.join(outDir, "benchmarks.md"), renderMarkdown(results, analysis));
-  writeFileSync(path.join(outDir, "benchmarks.json"), JSON.stringify(results, null, 2) + "\n");
-  writeFileSync(
-    path.join(outDir, "benchmarks.svg"),
-    renderSvg(targets, `early-hints benchmark ratios (${results.mode} mode, ${results.startedAt})`),
-  );
+  writeOutputs(outDir, results);
   console.log(summaryTable(targets));
   console.log(
     `\n${targets.filter((t) => t.met).length}/${targets.length} targets met; ` +

@@ -180,7 +180,7 @@ export async function runLatencyBench(options: LatencyBenchOptions): Promise<Lat
         pair.clockSkewUs = clock.clockSkewUs;
       }
       // Warm-up: the JIT and the keep-alive connection.
-      await pair.client.ask("run 300", 60_000);
+      await pair.client.ask("run 2000", 120_000);
     }
     for (let round = 0; round < options.rounds; round++) {
       progress(`latency: round ${round + 1}/${options.rounds}`);

@@ -420,6 +420,7 @@ export function renderMarkdown(results: BenchResults, analysis: string): string 
           "RSS before MiB",
           "RSS after MiB",
           "peak MiB",
+          "growth",
           "samples MiB",
         ],
         results.longRun.map((x) => [
