@@ -222,7 +222,7 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<{
       perConnectionKiB: spread(samples),
     });
   }
-  for (const runtime of options.runtimes) {
+  for (const runtime of options.longRunRequests > 0 ? options.runtimes : []) {
     progress(`engine: long run, ${options.longRunRequests} requests to our server on ${runtime}`);
     const server = await startFixture(runtime, "ours");
     try {

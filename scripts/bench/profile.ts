@@ -7,7 +7,9 @@
  * Usage: `node --import tsx scripts/bench/profile.ts RUNTIME SERVER PATH
  * [SECONDS] [CONCURRENCY]`, e.g. `... profile.ts deno ours /hint 5 64`.
  * SERVER `client-ours` or `client-fetch` profiles a client instead
- * (`fixtures/client_loop.ts`) against Go's `seed_server`.
+ * (`fixtures/client_loop.ts`) against Go's `seed_server`. With
+ * `BENCH_PROFILE_KIND=heap` in the environment a server gets the sampling
+ * heap profiler instead: bytes allocated per function, GC'd objects included.
  * Writes the raw profile to `.build/bench/RUNTIME-SERVER.cpuprofile` (open it
  * in Chrome DevTools) and the summary on stdout.
  *
@@ -63,10 +65,12 @@ function shortUrl(url: string): string {
 async function main(): Promise<void> {
   const outDir = path.join(ROOT, ".build", "bench");
   mkdirSync(outDir, { recursive: true });
-  const file = path.join(outDir, `${runtime}-${server}.cpuprofile`);
+  const heap = process.env.BENCH_PROFILE_KIND === "heap";
+  const file = path.join(outDir, `${runtime}-${server}.${heap ? "heapprofile" : "cpuprofile"}`);
   if (server.startsWith("client-")) await profileClient(file);
   else await profileServer(file);
-  summarise(file);
+  if (heap) summariseHeap(file);
+  else summarise(file);
 }
 
 async function profileClient(file: string): Promise<void> {
@@ -92,6 +96,7 @@ async function profileServer(file: string): Promise<void> {
   );
   const child = await startServerChild(command, args, `${server} on ${runtime}`, {
     BENCH_CPU_PROFILE: file,
+    BENCH_PROFILE_KIND: process.env.BENCH_PROFILE_KIND ?? "cpu",
   });
   const url = `http://127.0.0.1:${child.port}${urlPath}`;
   try {
@@ -112,6 +117,34 @@ async function profileServer(file: string): Promise<void> {
   } finally {
     await child.stop();
   }
+}
+
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/** Bytes allocated per function (self), from a sampling heap profile. */
+function summariseHeap(file: string): void {
+  const { head } = JSON.parse(readFileSync(file, "utf8")) as { head: HeapNode };
+  const bySite = new Map<string, number>();
+  let total = 0;
+  const visit = (node: HeapNode) => {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const key = `${functionName || "(anonymous)"}  ${shortUrl(url)}:${lineNumber + 1}`;
+    bySite.set(key, (bySite.get(key) ?? 0) + node.selfSize);
+    total += node.selfSize;
+    for (const child of node.children) visit(child);
+  };
+  visit(head);
+  console.log(
+    `heap profile: ${(total / 2 ** 20).toFixed(1)} MiB sampled; top allocation sites (self):`,
+  );
+  for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+    console.log(`  ${((100 * bytes) / total).toFixed(1).padStart(5)}%  ${site}`);
+  }
+  console.log(`\nraw profile: ${path.relative(ROOT, file)}`);
 }
 
 function summarise(file: string): void {
