@@ -6,8 +6,10 @@ import {
   encodeInformational,
   encodeLastChunk,
   encodeRequestHead,
+  encodeResponse,
   encodeResponseHead,
   LAST_CHUNK,
+  utf8Length,
 } from "../src/http1/serialize.ts";
 import {
   isValidHeaderName,
@@ -63,6 +65,50 @@ test("encodeResponseHead uses the given or the registered reason", () => {
 test("obs-text values are written one byte per character", () => {
   const head = encodeResponseHead(200, "Tr\xe8s bien", [["X-Name", "caf\xe9"]]);
   assert.deepEqual(head, bytes("HTTP/1.1 200 Tr\xe8s bien\r\nX-Name: caf\xe9\r\n\r\n"));
+});
+
+test("encodeResponse writes the head then the body as UTF-8, like the two apart", () => {
+  const cases: Array<[string | undefined, Array<[string, string]>, string]> = [
+    [undefined, [["content-length", "4"]], "hint"],
+    [undefined, [], ""],
+    ["Fine", [["x-a", "caf\u00e9"]], "na\u00efve \u{1f600} \ud800"],
+  ];
+  for (const [reason, fields, body] of cases) {
+    const head = encodeResponseHead(200, reason, fields);
+    const bytes = new TextEncoder().encode(body);
+    const expected = new Uint8Array(head.byteLength + bytes.byteLength);
+    expected.set(head);
+    expected.set(bytes, head.byteLength);
+    assert.deepEqual(encodeResponse(200, reason, fields, body), expected);
+  }
+  assert.throws(() => encodeResponse(103, undefined, [], "x"), { code: "LOCAL_PROTOCOL_ERROR" });
+  assert.throws(() => encodeResponse(200, undefined, [["a", "b\r\n"]], "x"), {
+    code: "LOCAL_PROTOCOL_ERROR",
+  });
+});
+
+test("utf8Length counts what TextEncoder writes, lone surrogates included", () => {
+  const encoder = new TextEncoder();
+  for (
+    const text of [
+      "",
+      "hint",
+      "\u00e9",
+      "\u20ac",
+      "\u{1f600}",
+      "\ud800",
+      "a\udc00b",
+      "\ud800\ud800\udc00",
+    ]
+  ) {
+    assert.equal(utf8Length(text), encoder.encode(text).byteLength, JSON.stringify(text));
+  }
+  fc.assert(
+    fc.property(fc.string({ unit: "binary", maxLength: 50 }), (text) => {
+      return utf8Length(text) === encoder.encode(text).byteLength;
+    }),
+    { numRuns: 500 },
+  );
 });
 
 test("encodeChunk, LAST_CHUNK and encodeLastChunk frame a chunked body", () => {

@@ -109,18 +109,85 @@ export function encodeResponseHead(
   reason: string | undefined,
   headers: HeaderList,
 ): Uint8Array {
-  if (
-    !Number.isInteger(status) || status > 999 ||
-    (status < 200 && status !== 101)
-  ) {
-    throw new Http1Error(
-      "LOCAL_PROTOCOL_ERROR",
-      `invalid final status ${status}: must be 200-999 or 101 (use encodeInformational for 1xx)`,
-    );
-  }
+  checkFinalStatus(status);
   const phrase = reason ?? reasonPhrase(status);
   const wide = checkValue(phrase, "reason phrase");
   return encodeHead(`HTTP/1.1 ${status} ${phrase}\r\n`, wide, headers);
+}
+
+/**
+ * Serialises a final response head followed by a body given as text, in one
+ * buffer: the head as {@linkcode encodeResponseHead} writes it, the body as
+ * UTF-8. One encoding pass and no copy, where encoding the two apart and
+ * joining them costs a second encoder call and a copy per response. The
+ * caller frames the body (e.g. `content-length` with its UTF-8 length, see
+ * {@linkcode utf8Length}).
+ *
+ * @param status 200-999, or 101.
+ * @param reason The reason phrase; undefined for the registered one.
+ * @param headers The fields in order, including the framing fields.
+ * @param body The body text, encoded as UTF-8.
+ * @returns The bytes of the head and body.
+ * @throws {Http1Error} LOCAL_PROTOCOL_ERROR for a bad status, reason, name or value.
+ *
+ * @example A small text response
+ * ```ts
+ * import { encodeResponse } from "./serialize.ts";
+ * const bytes = encodeResponse(200, undefined, [["content-length", "2"]], "hi");
+ * console.assert(
+ *   new TextDecoder().decode(bytes) === "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhi",
+ * );
+ * ```
+ */
+export function encodeResponse(
+  status: number,
+  reason: string | undefined,
+  headers: HeaderList,
+  body: string,
+): Uint8Array {
+  checkFinalStatus(status);
+  const phrase = reason ?? reasonPhrase(status);
+  const wide = checkValue(phrase, "reason phrase");
+  const text = headText(`HTTP/1.1 ${status} ${phrase}\r\n`, wide, headers);
+  if (!headWide) return encoder.encode(text + body);
+  // obs-text in the head is one byte per character, the body is UTF-8.
+  const head = encodeLatin1(text);
+  const bytes = encoder.encode(body);
+  const out = new Uint8Array(head.byteLength + bytes.byteLength);
+  out.set(head);
+  out.set(bytes, head.byteLength);
+  return out;
+}
+
+/**
+ * The number of bytes `new TextEncoder().encode(text)` produces, counted
+ * without encoding (a lone surrogate becomes U+FFFD, three bytes).
+ *
+ * @param text Any string.
+ * @returns Its UTF-8 length in bytes.
+ *
+ * @example
+ * ```ts
+ * import { utf8Length } from "./serialize.ts";
+ * console.assert(utf8Length("h\u00e9\u{1f600}") === 7);
+ * ```
+ */
+export function utf8Length(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) length += 1;
+    else if (
+      code >= 0xd800 && code <= 0xdbff && i + 1 < text.length &&
+      (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00
+    ) {
+      // A surrogate pair: two code units, four bytes.
+      length += 2;
+      i++;
+    } else length += 2;
+  }
+  return length;
 }
 
 /**
@@ -185,11 +252,37 @@ export function encodeLastChunk(trailers: HeaderList): Uint8Array {
   return encodeHead("0\r\n", false, trailers);
 }
 
+function checkFinalStatus(status: number): void {
+  if (
+    !Number.isInteger(status) || status > 999 ||
+    (status < 200 && status !== 101)
+  ) {
+    throw new Http1Error(
+      "LOCAL_PROTOCOL_ERROR",
+      `invalid final status ${status}: must be 200-999 or 101 (use encodeInformational for 1xx)`,
+    );
+  }
+}
+
 function encodeHead(
   startLine: string,
   startLineWide: boolean,
   headers: HeaderList,
 ): Uint8Array {
+  const text = headText(startLine, startLineWide, headers);
+  // ASCII is UTF-8; obs-text must be written one byte per character.
+  return headWide ? encodeLatin1(text) : encoder.encode(text);
+}
+
+/** Whether the last `headText()` holds obs-text (a module variable: no result object per head). */
+let headWide = false;
+
+/** The validated text of a head, ending with the empty line; sets `headWide`. */
+function headText(
+  startLine: string,
+  startLineWide: boolean,
+  headers: HeaderList,
+): string {
   let text = startLine;
   let wide = startLineWide;
   for (let i = 0; i < headers.length; i++) {
@@ -198,9 +291,8 @@ function encodeHead(
     if (checkValue(value, name)) wide = true;
     text += `${name}: ${value}\r\n`;
   }
-  text += "\r\n";
-  // ASCII is UTF-8; obs-text must be written one byte per character.
-  return wide ? encodeLatin1(text) : encoder.encode(text);
+  headWide = wide;
+  return text + "\r\n";
 }
 
 /**

@@ -11,8 +11,10 @@ import { Http1Error } from "../http1/errors.ts";
 import {
   encodeChunk,
   encodeInformational,
+  encodeResponse,
   encodeResponseHead,
   LAST_CHUNK,
+  utf8Length,
 } from "../http1/serialize.ts";
 import type { HeaderList, RequestHead } from "../http1/types.ts";
 import type { Socket, SocketAddress } from "../runtime/types.ts";
@@ -22,7 +24,7 @@ import type { InterimTarget } from "./interim_target.ts";
 import { checkChunk, readReadyChunks } from "./ready_chunks.ts";
 import { RequestBody } from "./request_body.ts";
 import { responseFields } from "./response_fields.ts";
-import { staticBody } from "./static_body.ts";
+import { staticBodySource } from "./static_body.ts";
 import type { InformationalResult, ServeHandlerInfo } from "./types.ts";
 
 /** What an exchange needs from its connection. */
@@ -281,6 +283,10 @@ export class Exchange implements InterimTarget {
       return;
     }
     this.#finalStarted = true;
+    // A string or bytes body, read without its stream where the runtime
+    // allows. Before `response.headers`: reading those makes Deno turn its
+    // lazy static body into a stream, and the shortcut is gone.
+    let source = staticBodySource(response);
     let head: ReturnType<typeof responseFields>;
     try {
       head = responseFields(response.headers, this.fieldLines);
@@ -294,9 +300,24 @@ export class Exchange implements InterimTarget {
     const status = response.status;
     const reason = response.statusText || undefined;
     const isHead = this.head.method === "HEAD";
-    // A string or bytes body, read without its stream where the runtime allows.
-    const bytes = staticBody(response);
-    if (bytes !== undefined) {
+    if (typeof source === "string") {
+      if (source.length <= READY_BODY_LIMIT) {
+        // The usual small text response: head and body encoded in one pass.
+        const size = utf8Length(source);
+        fields.push([
+          "content-length",
+          String(isHead && declaredLength >= 0 ? declaredLength : size),
+        ]);
+        const alive = this.#keepAliveAllowed();
+        this.#addConnectionField(fields, alive);
+        if (!this.#writeText(status, reason, fields, isHead ? "" : source)) return;
+        this.#finish(alive);
+        return;
+      }
+      source = encoder.encode(source);
+    }
+    if (source !== undefined) {
+      const bytes = source;
       fields.push([
         "content-length",
         String(isHead && declaredLength >= 0 ? declaredLength : bytes.byteLength),
@@ -467,6 +488,29 @@ export class Exchange implements InterimTarget {
       socket.write(head);
       for (const chunk of chunks) socket.write(chunk);
     }
+    return true;
+  }
+
+  /**
+   * Encodes and writes the head and a text body in one write. Returns false
+   * (after answering 500) when the head cannot be encoded.
+   */
+  #writeText(
+    status: number,
+    reason: string | undefined,
+    fields: HeaderList,
+    body: string,
+  ): boolean {
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeResponse(status, reason, fields, body);
+    } catch (error) {
+      // A header value the runtime's Headers accepted but HTTP/1.1 cannot carry.
+      this.#finalStarted = false;
+      this.fail(error);
+      return false;
+    }
+    this.#host.socket.write(bytes);
     return true;
   }
 

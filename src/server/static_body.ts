@@ -12,6 +12,8 @@
  * @module
  */
 
+import { utf8Length } from "../http1/serialize.ts";
+
 const encoder = new TextEncoder();
 const symbolCache = new Map<string, symbol | null>();
 
@@ -43,6 +45,25 @@ function findSymbol(object: object, description: string): symbol | undefined {
  * ```
  */
 export function staticBody(response: Response): Uint8Array | undefined {
+  const source = staticBodySource(response);
+  return typeof source === "string" ? encoder.encode(source) : source;
+}
+
+/**
+ * Like {@linkcode staticBody}, but a body made from a string is returned as
+ * that string, so that the caller can encode it together with the head.
+ *
+ * @param response A response with a non-null body, not yet read.
+ * @returns The body's string or bytes, or `undefined` to read the stream instead.
+ *
+ * @example A string body stays a string
+ * ```ts
+ * import { staticBodySource } from "./static_body.ts";
+ * const source = staticBodySource(new Response("hint"));
+ * console.assert(source === undefined || source === "hint");
+ * ```
+ */
+export function staticBodySource(response: Response): string | Uint8Array | undefined {
   // Deno: the string or bytes the Response was made from, until consumed.
   const lazy = findSymbol(response, "lazy static body");
   if (lazy !== undefined) {
@@ -54,7 +75,7 @@ export function staticBody(response: Response): Uint8Array | undefined {
       return undefined;
     }
     if (response.bodyUsed) return undefined;
-    return toBytes(value);
+    return sourceOf(value);
   }
   // undici: state.body = { stream, source, length }.
   const stateSymbol = findSymbol(response, "state");
@@ -65,13 +86,15 @@ export function staticBody(response: Response): Uint8Array | undefined {
   const body = state?.body;
   if (body === undefined || body === null || response.bodyUsed) return undefined;
   if (body.stream !== undefined && body.stream.locked) return undefined;
-  const bytes = toBytes(body.source);
-  if (bytes === undefined || body.length !== bytes.byteLength) return undefined;
-  return bytes;
+  const source = sourceOf(body.source);
+  if (source === undefined) return undefined;
+  // undici's length is the UTF-8 size; a mismatch means something unexpected.
+  const size = typeof source === "string" ? utf8Length(source) : source.byteLength;
+  if (body.length !== size) return undefined;
+  return source;
 }
 
-function toBytes(value: unknown): Uint8Array | undefined {
-  if (typeof value === "string") return encoder.encode(value);
-  if (value instanceof Uint8Array) return value;
+function sourceOf(value: unknown): string | Uint8Array | undefined {
+  if (typeof value === "string" || value instanceof Uint8Array) return value;
   return undefined;
 }
