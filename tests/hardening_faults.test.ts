@@ -16,6 +16,7 @@ import { Client, FetchError } from "../client.ts";
 import { sendInformational } from "../server.ts";
 import { startChildServer } from "./_support/hostile_child.ts";
 import { responseStatuses } from "./_support/hostile_requests.ts";
+import { sendInPieces } from "./_support/hostile_wire.ts";
 import { startRawServer } from "./_support/raw_server.ts";
 import { rawConnect, rawRequest } from "./_support/server_raw.ts";
 import { delay, within, withServer } from "./_support/server_util.ts";
@@ -471,4 +472,46 @@ test("uploads a handler does not read are not buffered: the server stops reading
     for (const socket of sockets) socket.destroy();
     await server.stop();
   }
+});
+
+test("a request body that stalls ends at limits.bodyTimeout: 408, request.signal aborts, close", async () => {
+  let aborted: unknown;
+  let bodyError: unknown;
+  const done = deferred();
+  await withServer(
+    async (request) => {
+      request.signal.addEventListener("abort", () => (aborted = request.signal.reason), {
+        once: true,
+      });
+      try {
+        await request.arrayBuffer();
+      } catch (error) {
+        bodyError = error;
+      } finally {
+        done.resolve();
+      }
+      return new Response("read");
+    },
+    { limits: { bodyTimeout: 300, headersTimeout: 300 } },
+    async (_server, port) => {
+      // Stalled: 3 of 100 bytes, then silence with the socket open.
+      const stalled = await rawRequest(
+        port,
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc",
+        { timeoutMs: 5_000 },
+      );
+      assert.equal(stalled.timedOut, false, "the stalled connection was never closed");
+      assert.deepEqual(responseStatuses(stalled.text), [408]);
+      await within(done.promise, 5_000, "the handler's body read ending");
+      assert.ok(bodyError !== undefined, "reading the stalled body failed");
+      assert.ok(aborted !== undefined, "request.signal aborted");
+      // A slow body that keeps making progress is not cut off.
+      const pieces = [
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\nConnection: close\r\n\r\n",
+      ];
+      for (let i = 0; i < 8; i++) pieces.push("x");
+      const slow = await sendInPieces(port, pieces, { pauseMs: 100, timeoutMs: 5_000 });
+      assert.deepEqual(responseStatuses(slow.text), [200]);
+    },
+  );
 });
