@@ -84,6 +84,8 @@ class NodeHttpBackend implements ServerBackend {
   readonly #scheme: string;
   readonly #sockets = new Set<NetSocket>();
   readonly #active = new Set<Exchange>();
+  /** Sockets whose request we refused with `Connection: close` (RFC 9112 section 9.6). */
+  readonly #refused = new WeakSet<object>();
   #addr: SocketAddress | undefined;
   #defaultHost = "localhost";
   #draining = false;
@@ -173,10 +175,18 @@ class NodeHttpBackend implements ServerBackend {
   }
 
   #handle(incoming: IncomingMessage, outgoing: ServerResponse, expectContinue: boolean): void {
+    if (this.#refused.has(incoming.socket)) {
+      // node:http already parsed a request pipelined behind one we refused;
+      // after "Connection: close" no further request may be processed
+      // (RFC 9112 section 9.6), and its framing cannot be trusted anyway.
+      incoming.socket.end();
+      return;
+    }
     const coding = incoming.headers["transfer-encoding"];
     if (coding !== undefined && coding.trim().toLowerCase() !== "chunked") {
       // RFC 9112 section 6.1: a transfer coding we cannot decode; node:http
       // removed the chunked layer only. Answer as the engine does.
+      this.#refused.add(incoming.socket);
       outgoing.shouldKeepAlive = false;
       outgoing.writeHead(501, { "content-type": "text/plain; charset=utf-8", connection: "close" });
       outgoing.end("501\n");
@@ -194,6 +204,7 @@ class NodeHttpBackend implements ServerBackend {
     try {
       request = exchange.createRequest(this.#scheme, this.#defaultHost);
     } catch {
+      this.#refused.add(incoming.socket);
       outgoing.writeHead(400, { "content-type": "text/plain; charset=utf-8", connection: "close" });
       outgoing.end("400\n");
       return;
