@@ -7,21 +7,12 @@ import path from "node:path";
 import process from "node:process";
 import { fieldValues, goValues, runSeed, SEED_LINES } from "../scripts/demo_seed_app.ts";
 import { CURRENT_RUNTIME, REPO_ROOT, runProgram } from "./_support/run_ts.ts";
+import { SEED_OUTPUT_LINES } from "./_support/seed.ts";
 
 const SPAWN = { timeout: 90_000 };
 
 test("SEED_LINES is the seed's Output block", () => {
-  assert.deepEqual(SEED_LINES, [
-    "hinted [yyy]",
-    "hinted [bbb]",
-    "hinted []",
-    "hinted [ttt]",
-    "final 200 OK",
-    "final [zzz]",
-    "final [bbb]",
-    "final [ddd]",
-    "final [ttt uuu]",
-  ]);
+  assert.deepEqual(SEED_LINES, SEED_OUTPUT_LINES);
 });
 
 test("goValues prints a list as Go's fmt.Println prints a []string", () => {

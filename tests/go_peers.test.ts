@@ -7,22 +7,9 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { buildGoProgram, goSkipReason, runGoClient, startGoServer } from "./_support/go.ts";
+import { SEED_OUTPUT } from "./_support/seed.ts";
 
 const skip = await goSkipReason();
-
-/** The seed program's printed output, verbatim. */
-const SEED_OUTPUT = [
-  "hinted [yyy]",
-  "hinted [bbb]",
-  "hinted []",
-  "hinted [ttt]",
-  "final 200 OK",
-  "final [zzz]",
-  "final [bbb]",
-  "final [ddd]",
-  "final [ttt uuu]",
-  "",
-].join("\n");
 
 /** Generous for a cold Go build on a slow CI machine. */
 const TIMEOUT = { timeout: 240_000 };

@@ -16,18 +16,9 @@ import { forgetWarnings } from "../src/server/warn_once.ts";
 import { goSkipReason, runGoClient } from "./_support/go.ts";
 import { rawRequest, statusLines } from "./_support/server_raw.ts";
 import { delay, RUNTIME, withServer } from "./_support/server_util.ts";
+import { SEED_OUTPUT_LINES } from "./_support/seed.ts";
 
-const SEED_LINES = [
-  "hinted [yyy]",
-  "hinted [bbb]",
-  "hinted []",
-  "hinted [ttt]",
-  "final 200 OK",
-  "final [zzz]",
-  "final [bbb]",
-  "final [ddd]",
-  "final [ttt uuu]",
-];
+const SEED_LINES = SEED_OUTPUT_LINES;
 
 /** The seed's Go handler, line for line, as a Hono app. */
 function seedApp(delayMs: number): Hono {

@@ -14,6 +14,7 @@ import { hint, sendInformational } from "../server.ts";
 import { goSkipReason, runGoClient } from "./_support/go.ts";
 import { rawConnect, rawRequest, statusLines } from "./_support/server_raw.ts";
 import { delay, within, withServer } from "./_support/server_util.ts";
+import { SEED_OUTPUT } from "./_support/seed.ts";
 
 const NODE_HTTP = { adapter: "node-http" } as const;
 
@@ -80,18 +81,7 @@ test(
       assert.equal(result.code, 0, result.stdout + result.stderr);
       assert.equal(
         result.stdout,
-        [
-          "hinted [yyy]",
-          "hinted [bbb]",
-          "hinted []",
-          "hinted [ttt]",
-          "final 200 OK",
-          "final [zzz]",
-          "final [bbb]",
-          "final [ddd]",
-          "final [ttt uuu]",
-          "",
-        ].join("\n"),
+        SEED_OUTPUT,
       );
     });
   },
