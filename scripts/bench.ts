@@ -220,14 +220,15 @@ async function main(): Promise<void> {
     longRun = result.longRun;
   }
   const targets = checkTargets(server, client?.cases ?? [], latency, longRun);
+  const userArgs = process.argv.slice(2).filter((arg) => !arg.startsWith("--out="));
   const cpuModel = os.cpus()[0]?.model ?? "unknown";
   const results: BenchResults = {
     mode: quick ? "quick" : "full",
+    // --out only says where the files go; the measured command is the rest.
     command: [
       "npm run bench",
-      ...(process.argv.slice(2).length > 0 ? ["--", ...process.argv.slice(2)] : []),
-    ]
-      .join(" "),
+      ...(userArgs.length > 0 ? ["--", ...userArgs] : []),
+    ].join(" "),
     startedAt: new Date(started).toISOString().replace(/\.\d+Z$/, "Z"),
     durationSeconds: (Date.now() - started) / 1000,
     machine: {
