@@ -6,7 +6,11 @@
  * - our `serve()` (every backend of this runtime: the engine, and on Node
  *   also `node-http`), on `/hint` and `/plain`;
  * - `node:http` with `writeEarlyHints` on the same runtime, on `/hint` and `/plain`;
- * - the native server (`Deno.serve`, `Bun.serve`; none on Node) on `/plain`.
+ * - the native server (`Deno.serve`, `Bun.serve`; none on Node) on `/plain`;
+ * - `raw sockets`: no HTTP, a canned `103` and `200` written per read on the
+ *   runtime's own sockets: the floor (mostly the kernel's work for two
+ *   writes and a read) under any JavaScript server that sends the hint in
+ *   its own write.
  *
  * Each server runs in its own child process of the same runtime
  * (`scripts/bench_fixtures/server_fixture.ts`); the load comes from Debian's
@@ -183,6 +187,7 @@ async function main(): Promise<void> {
       paths: ["/plain"],
     });
   }
+  servers.push({ name: "raw sockets (no HTTP)", kind: "raw", paths: ["/hint"] });
   const manyRequests = full ? 60_000 : 12_000;
   const oneRequests = full ? 10_000 : 2_000;
   const rows: Row[] = [];
@@ -267,6 +272,11 @@ async function main(): Promise<void> {
       find(native, "/plain", 64),
     );
   }
+  compare(
+    `${ours} /hint vs raw sockets (no HTTP) /hint (c=64)`,
+    find(ours, "/hint", 64),
+    find("raw sockets (no HTTP)", "/hint", 64),
+  );
   console.log("\nratios (same run):");
   for (const line of lines) console.log(`  ${line}`);
 }

@@ -6,7 +6,12 @@
  * - `ours`: `serve()` with the runtime's default backend,
  * - `ours-node` / `ours-node-http`: `serve()` with that adapter,
  * - `node-http`: plain `node:http` with `writeEarlyHints`,
- * - `native`: `Deno.serve` or `Bun.serve` (no hint possible; `/plain` only).
+ * - `native`: `Deno.serve` or `Bun.serve` (no hint possible; `/plain` only);
+ * - `raw`: no HTTP at all, the floor for any server in JavaScript on this
+ *   runtime: each read (`hey` sends one request per read and waits) is
+ *   answered with a canned `103` and a canned `200 hint` (with a fresh
+ *   `Date`), two writes, on the runtime's own sockets (`Deno.listen`,
+ *   `Bun.listen`, `node:net`), Nagle off.
  *
  * Routes: `/hint` sends one `103` with a `link` field, then `200 hint`;
  * `/plain` answers `200 plain`; `/__cpu` answers this process's
@@ -99,8 +104,96 @@ async function main(): Promise<void> {
     }
     return;
   }
+  if (kind === "raw") {
+    announce(await startRawServer());
+    return;
+  }
   console.error(`unknown server kind ${kind}`);
   process.exit(2);
+}
+
+const encoder = new TextEncoder();
+const RAW_HINT = encoder.encode(`HTTP/1.1 103 Early Hints\r\nlink: ${LINK}\r\n\r\n`);
+
+/** The `raw` kind's answer to one read: the `/__cpu` JSON, or a 103 and a 200. */
+function rawAnswer(chunk: Uint8Array, write: (bytes: Uint8Array) => void): void {
+  // "GET /__cpu": byte 5 is "_".
+  if (chunk[5] === 0x5f) {
+    const body = JSON.stringify(process.cpuUsage());
+    write(encoder.encode(
+      `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n` +
+        `connection: close\r\n\r\n${body}`,
+    ));
+    return;
+  }
+  write(RAW_HINT);
+  write(encoder.encode(
+    "HTTP/1.1 200 OK\r\ncontent-type: text/plain;charset=UTF-8\r\n" +
+      `date: ${new Date().toUTCString()}\r\ncontent-length: 4\r\n\r\nhint`,
+  ));
+}
+
+/** Starts the `raw` server; returns its port. */
+async function startRawServer(): Promise<number> {
+  // deno-lint-ignore no-explicit-any
+  const globals = globalThis as any;
+  if (globals.Deno !== undefined) {
+    const listener = globals.Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    (async () => {
+      for await (const conn of listener) {
+        conn.setNoDelay(true);
+        (async () => {
+          const buffer = new Uint8Array(65536);
+          // Writes in order, one at a time, like the adapter's queue.
+          let writing: Promise<unknown> = Promise.resolve();
+          try {
+            for (;;) {
+              const n = await conn.read(buffer);
+              if (n === null) break;
+              rawAnswer(buffer.subarray(0, n), (bytes) => {
+                writing = writing.then(() => conn.write(bytes));
+              });
+            }
+            await writing;
+          } catch {
+            // The client went away.
+          }
+          try {
+            conn.close();
+          } catch {
+            // Already closed.
+          }
+        })();
+      }
+    })();
+    return listener.addr.port;
+  }
+  if (globals.Bun !== undefined) {
+    const server = globals.Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        binaryType: "uint8array",
+        open(socket: { setNoDelay(on: boolean): void }) {
+          socket.setNoDelay(true);
+        },
+        data(socket: { write(bytes: Uint8Array): number }, chunk: Uint8Array) {
+          rawAnswer(chunk, (bytes) => socket.write(bytes));
+        },
+        close() {},
+      },
+    });
+    return server.port;
+  }
+  const net = await import("node:net");
+  const server = net.createServer((socket) => {
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Uint8Array) => rawAnswer(chunk, (bytes) => socket.write(bytes)));
+    socket.on("error", () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  return typeof address === "object" && address !== null ? address.port : 0;
 }
 
 process.stdin.on("end", () => process.exit(0));
