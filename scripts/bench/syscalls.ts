@@ -7,6 +7,8 @@
  * Usage: `node --import tsx scripts/bench/syscalls.ts RUNTIME SERVER PATH
  * [CONCURRENCY] [REQUESTS]`, e.g. `... syscalls.ts bun node-http /hint 64`.
  * Needs `strace` (and the permission to trace a child process).
+ * `BENCH_FIXTURE=FILE` runs another copy of the fixture (e.g. one importing a
+ * modified `src/`, to check a change's effect on the system calls).
  *
  * @module
  */
@@ -29,7 +31,7 @@ const [runtime = "node", server = "ours", urlPath = "/hint", cArg = "64", nArg =
 async function main(): Promise<void> {
   const [command, args] = runtimeCommand(
     runtime as RuntimeName,
-    path.join(ROOT, "scripts", "bench", "fixtures", "server.ts"),
+    process.env.BENCH_FIXTURE ?? path.join(ROOT, "scripts", "bench", "fixtures", "server.ts"),
     [server],
   );
   const child = await startServerChild(command, args, `${server} on ${runtime}`);
