@@ -151,7 +151,8 @@ async function startRawServer(): Promise<number> {
               const n = await conn.read(buffer);
               if (n === null) break;
               rawAnswer(buffer.subarray(0, n), (bytes) => {
-                writing = writing.then(() => conn.write(bytes));
+                // A failed write (client gone) must not become an unhandled rejection.
+                writing = writing.then(() => conn.write(bytes)).catch(() => {});
               });
             }
             await writing;
