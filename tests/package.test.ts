@@ -64,7 +64,8 @@ test("the npm package ships dist, README.md and LICENSE, which exist", () => {
   assert.deepEqual([...pkg.files].sort(), ["LICENSE", "README.md", "dist"]);
   assert.ok(existsSync(new URL("README.md", root)));
   assert.ok(existsSync(new URL("LICENSE", root)));
-  assert.equal(pkg.engines.node, ">=20");
+  // 20.16: the CLI reads files through process.getBuiltinModule.
+  assert.equal(pkg.engines.node, ">=20.16");
 });
 
 test("every npm bin is built from a .ts source that starts with a node shebang", () => {
