@@ -155,6 +155,12 @@ function checkSteps(): CheckStep[] {
   ];
   const checked = listTs(".").filter((file) => !DENO_CHECK_EXCLUDED.has(file));
   steps.push({ name: "deno check", command: deno, args: ["check", ...checked] });
+  // The public entry points: every export documented, with an example.
+  steps.push({
+    name: "deno doc --lint",
+    command: deno,
+    args: ["doc", "--lint", "mod.ts", "server.ts", "client.ts"],
+  });
   if (existsSync(join(ROOT, "tsconfig.bun.json"))) {
     steps.push({
       name: "tsc -p tsconfig.bun.json",
