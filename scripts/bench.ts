@@ -165,6 +165,19 @@ async function main(): Promise<void> {
   for (const runtime of runtimes) versions[runtime] = runtimeVersion(runtime);
   versions.hey = HEY === undefined ? "not installed" : `${HEY} (Debian package, Go net/http)`;
   versions.go = tryVersion("go", ["version"]);
+  const commit = tryVersion("git", ["-C", ROOT, "rev-parse", "--short", "HEAD"]);
+  const dirty = tryVersion("git", [
+    "-C",
+    ROOT,
+    "status",
+    "--porcelain",
+    "--",
+    "src",
+    "server.ts",
+    "client.ts",
+  ]);
+  versions["early-hints commit"] = commit +
+    (dirty !== "" && dirty !== "not installed" ? " (src/ modified)" : "");
 
   let server: ServerCase[] = [];
   if (sections.includes("server")) {
