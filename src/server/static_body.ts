@@ -15,17 +15,26 @@
 import { utf8Length } from "../http1/serialize.ts";
 
 const encoder = new TextEncoder();
-const symbolCache = new Map<string, symbol | null>();
+const symbolCache = new Map<string, symbol>();
+// Descriptions known to be absent, per prototype: on Node every response
+// would otherwise be scanned for Deno's symbol, and on Bun for both.
+const missCache = new WeakMap<object, Set<string>>();
 
 function findSymbol(object: object, description: string): symbol | undefined {
   const cached = symbolCache.get(description);
-  if (cached === null) return undefined;
   if (cached !== undefined && cached in object) return cached;
+  const prototype = Object.getPrototypeOf(object) as object | null;
+  const misses = prototype === null ? undefined : missCache.get(prototype);
+  if (misses !== undefined && misses.has(description)) return undefined;
   for (const symbol of Object.getOwnPropertySymbols(object)) {
     if (symbol.description === description) {
       symbolCache.set(description, symbol);
       return symbol;
     }
+  }
+  if (prototype !== null) {
+    if (misses === undefined) missCache.set(prototype, new Set([description]));
+    else misses.add(description);
   }
   return undefined;
 }
