@@ -232,6 +232,107 @@ test("sendInformational() writes the hint at once, before the handler finishes",
   );
 });
 
+test("a hint followed by a timer wait arrives while the handler waits, then the final", async () => {
+  const net = await import("node:net");
+  let waiting = false;
+  let release: () => void = () => {};
+  await withServer(
+    async (request) => {
+      sendInformational(request, 103, { "x-pod-name": "daemon-0" });
+      waiting = true;
+      // A timer, not a promise: the hint must not wait for the next turn's work.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 5_000);
+        release = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      waiting = false;
+      return new Response("final");
+    },
+    {},
+    async (_server, port) => {
+      const socket = net.connect(port, "127.0.0.1");
+      try {
+        let text = "";
+        let onData = () => {};
+        socket.on("data", (chunk: Buffer) => {
+          text += chunk.toString("latin1");
+          onData();
+        });
+        const receivedUntil = (done: (t: string) => boolean, what: string) =>
+          within(
+            new Promise<void>((resolve) => {
+              onData = () => done(text) && resolve();
+              onData();
+            }),
+            5_000,
+            what,
+          );
+        await within(new Promise((resolve) => socket.once("connect", resolve)), 5_000, "connect");
+        socket.write("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        await receivedUntil((t) => t.includes("\r\n\r\n"), "the 103");
+        assert.equal(waiting, true, "the handler is still waiting");
+        assert.equal(text, "HTTP/1.1 103 Early Hints\r\nx-pod-name: daemon-0\r\n\r\n");
+        release();
+        await receivedUntil((t) => t.endsWith("\r\n\r\nfinal"), "the final response");
+        assert.deepEqual(statusLines(text), ["HTTP/1.1 103 Early Hints", "HTTP/1.1 200 OK"]);
+      } finally {
+        release();
+        socket.destroy();
+      }
+    },
+  );
+});
+
+test("a hint and an immediate final response go out in order, the hint first", async () => {
+  await withServer(
+    (request) => {
+      sendInformational(request, 103, { link: "</a.css>; rel=preload; as=style" });
+      sendInformational(request, 103, { link: "</b.js>; rel=preload; as=script" });
+      return new Response("now");
+    },
+    {},
+    async (_server, port) => {
+      const { text } = await rawRequest(
+        port,
+        "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      );
+      assert.deepEqual(statusLines(text), [
+        "HTTP/1.1 103 Early Hints",
+        "HTTP/1.1 103 Early Hints",
+        "HTTP/1.1 200 OK",
+      ]);
+      assert.ok(text.indexOf("</a.css>") < text.indexOf("</b.js>"));
+      assert.match(text, /\r\n\r\nnow$/);
+    },
+  );
+});
+
+test("a hint sent before reading an Expect: 100-continue body goes out before the 100", async () => {
+  await withServer(
+    async (request) => {
+      sendInformational(request, 103, { "x-pod-name": "daemon-0" });
+      return new Response(`got ${await request.text()}`);
+    },
+    {},
+    async (_server, port) => {
+      const { text } = await rawRequest(
+        port,
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n" +
+          "Connection: close\r\n\r\nbody",
+      );
+      assert.deepEqual(statusLines(text), [
+        "HTTP/1.1 103 Early Hints",
+        "HTTP/1.1 100 Continue",
+        "HTTP/1.1 200 OK",
+      ]);
+      assert.match(text, /\r\n\r\ngot body$/);
+    },
+  );
+});
+
 test("sendInformational() on a request not served by serve() warns once and sends nothing", () => {
   forgetWarnings();
   const warnings: string[] = [];

@@ -103,6 +103,9 @@ export class Exchange implements InterimTarget {
   #finalStarted = false;
   #continueSent = false;
   #done = false;
+  // Interim responses handed to the socket in order but not yet written:
+  // they go out in a microtask, or with the final head if that comes first.
+  #pendingInterim: Uint8Array[] | undefined;
   #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
 
   /**
@@ -215,7 +218,15 @@ export class Exchange implements InterimTarget {
     const socket = this.#host.socket;
     if (socket.closed || this.#done) return CLOSED;
     if (status === 100) this.#continueSent = true;
-    socket.write(encodeInformational(status, headers));
+    const bytes = encodeInformational(status, headers);
+    // A final response written in the same turn (a synchronous handler)
+    // takes the interim bytes along in its write: one system call less. The
+    // microtask still sends them before the handler waits on anything.
+    const pending = this.#pendingInterim;
+    if (pending === undefined) {
+      this.#pendingInterim = [bytes];
+      queueMicrotask(() => this.#flushInterim());
+    } else pending.push(bytes);
     return SENT;
   }
 
@@ -272,9 +283,10 @@ export class Exchange implements InterimTarget {
     ];
     this.#addConnectionField(fields, alive);
     const head = encodeResponseHead(status, undefined, fields);
-    this.#host.socket.write(
-      this.head.method === "HEAD" ? head : concat([head, text], head.byteLength + text.byteLength),
-    );
+    const parts = this.#takeInterim();
+    parts.push(head);
+    if (this.head.method !== "HEAD") parts.push(text);
+    this.#host.socket.write(join(parts));
     this.#finish(alive);
   }
 
@@ -495,12 +507,25 @@ export class Exchange implements InterimTarget {
       return false;
     }
     const socket = this.#host.socket;
-    if (chunks === undefined || chunks.length === 0) socket.write(head);
-    else if (size <= READY_BODY_LIMIT) {
-      socket.write(concat([head, ...chunks], head.byteLength + size));
+    const interim = this.#pendingInterim;
+    if (interim === undefined) {
+      if (chunks === undefined || chunks.length === 0) socket.write(head);
+      else if (size <= READY_BODY_LIMIT) {
+        socket.write(concat([head, ...chunks], head.byteLength + size));
+      } else {
+        socket.write(head);
+        for (const chunk of chunks) socket.write(chunk);
+      }
+      return true;
+    }
+    const parts = this.#takeInterim();
+    parts.push(head);
+    if (chunks !== undefined && size <= READY_BODY_LIMIT) {
+      for (const chunk of chunks) parts.push(chunk);
+      socket.write(join(parts));
     } else {
-      socket.write(head);
-      for (const chunk of chunks) socket.write(chunk);
+      socket.write(join(parts));
+      if (chunks !== undefined) { for (const chunk of chunks) socket.write(chunk); }
     }
     return true;
   }
@@ -524,8 +549,30 @@ export class Exchange implements InterimTarget {
       this.fail(error);
       return false;
     }
-    this.#host.socket.write(bytes);
+    if (this.#pendingInterim === undefined) this.#host.socket.write(bytes);
+    else {
+      const parts = this.#takeInterim();
+      parts.push(bytes);
+      this.#host.socket.write(join(parts));
+    }
     return true;
+  }
+
+  /** Takes the queued interim responses (a fresh array to append to). */
+  #takeInterim(): Uint8Array[] {
+    const pending = this.#pendingInterim;
+    this.#pendingInterim = undefined;
+    return pending ?? [];
+  }
+
+  /** Writes the queued interim responses; dropped when the socket has closed. */
+  #flushInterim(): void {
+    const pending = this.#pendingInterim;
+    if (pending === undefined) return;
+    this.#pendingInterim = undefined;
+    const socket = this.#host.socket;
+    if (socket.closed) return;
+    socket.write(pending.length === 1 ? pending[0]! : join(pending));
   }
 
   #addConnectionField(fields: HeaderList, alive: boolean): void {
@@ -552,6 +599,8 @@ export class Exchange implements InterimTarget {
     ) {
       // RFC 9110 section 10.1.1: the handler wants the body, so invite it.
       this.#continueSent = true;
+      // Interim responses queued earlier go first, in order.
+      this.#flushInterim();
       this.#host.socket.write(CONTINUE_100);
     }
     this.#host.bodyPulled(this);
@@ -581,6 +630,14 @@ async function waitForDrain(socket: Socket): Promise<void> {
   await null;
   if (settled) await new Promise<void>((resolve) => setTimeout(resolve, 0));
   else await drained;
+}
+
+/** Concatenates `parts`; a single part is returned as is. */
+function join(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  let size = 0;
+  for (const part of parts) size += part.byteLength;
+  return concat(parts, size);
 }
 
 function concat(parts: Uint8Array[], size: number): Uint8Array {

@@ -29,10 +29,16 @@ const UNSUPPORTED: InformationalResult = Object.freeze({
 });
 
 /**
- * Sends an interim response (status 100-199 except 101) for `request`, flushed
- * at once, ahead of the final response. It may be called many times; each call
- * is one 1xx on the wire, in order. `103 Early Hints` (RFC 8297) is the usual
- * status.
+ * Sends an interim response (status 100-199 except 101) for `request`, ahead
+ * of the final response. It may be called many times; each call is one 1xx on
+ * the wire, in order. `103 Early Hints` (RFC 8297) is the usual status.
+ *
+ * The bytes are handed to the socket in order and leave within the same
+ * event-loop turn: when the final response is written before the current
+ * microtasks have run (a handler that answers at once), they go out in the
+ * same write as its head; otherwise in their own write, before the handler
+ * waits on anything. `{ sent: true }` means handed to the socket in this
+ * order, not acknowledged by the peer.
  *
  * Nothing is sent, without error, when the client speaks HTTP/1.0 (RFC 9110
  * section 15.2 forbids 1xx there; result reason `"http/1.0"`), when the
