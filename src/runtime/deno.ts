@@ -37,12 +37,17 @@ import {
 } from "./types.ts";
 import { SocketError, toSocketError } from "./socket_error.ts";
 
-/** Bytes asked for per `read()`. */
-const READ_SIZE = 64 * 1024;
+/**
+ * Bytes asked for by a connection's first `read()`: enough for a usual
+ * request head, so an idle keep-alive connection holds 8 KiB, not 64.
+ */
+const INITIAL_READ_SIZE = 8 * 1024;
+/** The read buffer doubles after each read that fills it, up to this size. */
+const MAX_READ_SIZE = 64 * 1024;
 /**
  * A read at least this large keeps the read buffer (a new one is allocated
  * for the next read); a smaller one is copied out so a few bytes never pin
- * 64 KiB.
+ * a large buffer.
  */
 const HAND_OVER_SIZE = 16 * 1024;
 /** Queued chunks are joined into writes of up to this many bytes. */
@@ -146,7 +151,7 @@ class DenoSocket implements Socket {
 
   async #readLoop(handlers: SocketHandlers): Promise<void> {
     const conn = this.#conn;
-    let buffer = new Uint8Array(READ_SIZE);
+    let buffer = new Uint8Array(INITIAL_READ_SIZE);
     try {
       while (!this.#closed) {
         if (this.#paused) await this.#waitForResume();
@@ -156,9 +161,14 @@ class DenoSocket implements Socket {
         if (n === null) break;
         if (n === 0) continue;
         let chunk: Uint8Array;
-        if (n >= HAND_OVER_SIZE) {
+        if (n === buffer.byteLength && n < MAX_READ_SIZE) {
+          // A full read: more is probably waiting. The next buffer is
+          // larger, so this one is handed over rather than copied.
           chunk = buffer.subarray(0, n);
-          buffer = new Uint8Array(READ_SIZE);
+          buffer = new Uint8Array(Math.min(n * 2, MAX_READ_SIZE));
+        } else if (n >= HAND_OVER_SIZE) {
+          chunk = buffer.subarray(0, n);
+          buffer = new Uint8Array(buffer.byteLength);
         } else {
           chunk = buffer.slice(0, n);
         }
