@@ -18,37 +18,16 @@
 import { RequestParser } from "../src/http1/request_parser.ts";
 import { ResponseParser } from "../src/http1/response_parser.ts";
 import { encodeInformational, encodeResponseHead } from "../src/http1/serialize.ts";
+import {
+  BODY_LENGTH,
+  FINAL_FIELDS,
+  HINT_FIELDS,
+  REQUEST_BYTES,
+  RESPONSE_BYTES,
+} from "./bench/engine_samples.ts";
 
-const BROWSER_GET = "GET /assets/app.js?v=3 HTTP/1.1\r\n" +
-  "Host: www.example.com\r\n" +
-  "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) " +
-  "Chrome/126.0.0.0 Safari/537.36\r\n" +
-  "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8\r\n" +
-  "Accept-Language: en-US,en;q=0.9\r\n" +
-  "Accept-Encoding: gzip, deflate, br, zstd\r\n" +
-  "Referer: https://www.example.com/\r\n" +
-  "Connection: keep-alive\r\n" +
-  "Cookie: session=3f2a9c1e7b; theme=dark\r\n" +
-  "Sec-Fetch-Dest: script\r\n" +
-  "Sec-Fetch-Mode: no-cors\r\n" +
-  "Sec-Fetch-Site: same-origin\r\n" +
-  "\r\n";
-
-const BODY = "<!doctype html><title>hi</title><p>hello</p>\n";
-const HINT_AND_RESPONSE = "HTTP/1.1 103 Early Hints\r\n" +
-  "Link: </style.css>; rel=preload; as=style\r\n" +
-  "Link: </app.js>; rel=preload; as=script\r\n" +
-  "\r\n" +
-  "HTTP/1.1 200 OK\r\n" +
-  "Content-Type: text/html; charset=utf-8\r\n" +
-  `Content-Length: ${BODY.length}\r\n` +
-  "Date: Mon, 23 Nov 2026 20:00:00 GMT\r\n" +
-  "Cache-Control: no-store\r\n" +
-  "\r\n" + BODY;
-
-const encoder = new TextEncoder();
-const requestBytes = encoder.encode(BROWSER_GET);
-const responseBytes = encoder.encode(HINT_AND_RESPONSE);
+const requestBytes = REQUEST_BYTES;
+const responseBytes = RESPONSE_BYTES;
 
 function numericFlag(name: string, fallback: number): number {
   const flag = runtimeArgs().find((arg) => arg.startsWith(`--${name}=`));
@@ -138,23 +117,15 @@ function ourResponseCase(name: string, pieces: Uint8Array[]): Case {
           }
         }
       }
-      if (bodyBytes !== iterations * BODY.length) throw new Error("body bytes lost");
+      if (bodyBytes !== iterations * BODY_LENGTH) throw new Error("body bytes lost");
       return complete;
     },
   };
 }
 
 function serializeCase(name: string): Case {
-  const hints: Array<[string, string]> = [
-    ["Link", "</style.css>; rel=preload; as=style"],
-    ["Link", "</app.js>; rel=preload; as=script"],
-  ];
-  const fields: Array<[string, string]> = [
-    ["Content-Type", "text/html; charset=utf-8"],
-    ["Content-Length", String(BODY.length)],
-    ["Date", "Mon, 23 Nov 2026 20:00:00 GMT"],
-    ["Cache-Control", "no-store"],
-  ];
+  const hints = HINT_FIELDS;
+  const fields = FINAL_FIELDS;
   return {
     name,
     run(iterations) {
