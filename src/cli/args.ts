@@ -9,6 +9,9 @@
  * @module
  */
 
+import { isToken } from "../http1/_bytes.ts";
+import { isValidHeaderName } from "../http1/validate.ts";
+
 /** What the command line asked for. */
 export interface CliOptions {
   /** `"help"` and `"version"` short-circuit everything else. */
@@ -97,8 +100,6 @@ const VALUED: Record<string, Valued> = {
   "--max-time": "max-time",
 };
 
-// RFC 9110 section 5.6.2: a method and a field name are tokens.
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** RFC 9110 section 5.5: no CR, LF, NUL or other controls except HTAB. */
 function isFieldValue(text: string): boolean {
   for (let index = 0; index < text.length; index++) {
@@ -170,7 +171,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     }
     switch (name) {
       case "request":
-        if (!TOKEN.test(value)) {
+        // RFC 9110 section 9.1: a method is a token.
+        if (!isToken(value)) {
           throw new UsageError(`bad method ${quote(value)}: it must be a token such as GET`);
         }
         method = value;
@@ -244,7 +246,7 @@ function parseHeader(text: string): [string, string] {
   }
   const name = text.slice(0, colon).trim();
   const value = text.slice(colon + 1).trim();
-  if (!TOKEN.test(name)) {
+  if (!isValidHeaderName(name)) {
     throw new UsageError(`bad header name ${quote(name)}: it must be a token`);
   }
   if (!isFieldValue(value)) {

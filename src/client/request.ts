@@ -7,6 +7,7 @@
  * @module
  */
 
+import { isToken } from "../http1/_bytes.ts";
 import type { HeaderList } from "../http1/types.ts";
 import { extractBody, readResponseBody, type RequestBody } from "./request_body.ts";
 import { parseTarget, type Target } from "./target.ts";
@@ -43,8 +44,6 @@ const NORMALIZED_METHODS: Record<string, string> = {
   post: "POST",
   put: "PUT",
 };
-
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
  * Builds a {@linkcode PreparedRequest} from `fetch`'s arguments.
@@ -125,7 +124,7 @@ function refuseBodyFor(method: string): void {
 function normalizeMethod(method: string): string {
   const normalized = NORMALIZED_METHODS[method.toLowerCase()];
   if (normalized !== undefined) return normalized;
-  if (!TOKEN.test(method)) {
+  if (!isToken(method)) {
     throw new TypeError(`fetch: invalid method ${JSON.stringify(method)}`);
   }
   const upper = method.toUpperCase();
