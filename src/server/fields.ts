@@ -8,6 +8,7 @@
  */
 
 import type { HeaderList } from "../http1/types.ts";
+import { isValidHeaderName, isValidHeaderValue } from "../http1/validate.ts";
 
 /**
  * Header fields accepted by the server's helpers: a `Headers`, pairs (kept
@@ -19,27 +20,7 @@ export type FieldsInit =
   | Iterable<readonly [string, string]>
   | Readonly<Record<string, string | readonly string[]>>;
 
-// RFC 9110 section 5.6.2: token = 1*tchar.
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// RFC 9110 section 5.5: field-vchar and obs-text, with SP and HTAB inside.
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const EDGE_WHITESPACE = /^[\t ]+|[\t ]+$/g;
-
-/**
- * Reports whether `name` is a valid field name (a token).
- *
- * @param name The candidate field name.
- * @returns `true` for a token.
- *
- * @example Checking names
- * ```ts
- * import { isFieldName } from "./fields.ts";
- * console.assert(isFieldName("x-pod-name") && !isFieldName("bad name"));
- * ```
- */
-export function isFieldName(name: string): boolean {
-  return TOKEN.test(name);
-}
 
 /**
  * Converts user-given fields to a validated `HeaderList` with lower-cased
@@ -95,13 +76,13 @@ function addField(
   value: unknown,
   forbidden: ReadonlySet<string> | undefined,
 ): void {
-  if (typeof name !== "string" || !TOKEN.test(name)) {
+  if (typeof name !== "string" || !isValidHeaderName(name)) {
     throw new TypeError(`invalid header field name: ${JSON.stringify(name)}`);
   }
   if (typeof value !== "string") {
     throw new TypeError(`header field ${name}: value must be a string`);
   }
-  if (!FIELD_VALUE.test(value)) {
+  if (!isValidHeaderValue(value)) {
     throw new TypeError(
       `header field ${name}: value contains CR, LF, NUL or another control character`,
     );

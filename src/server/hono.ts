@@ -8,7 +8,8 @@
  * @module
  */
 
-import { type FieldsInit, isFieldName, toHeaderList } from "./fields.ts";
+import { isValidHeaderName } from "../http1/validate.ts";
+import { type FieldsInit, toHeaderList } from "./fields.ts";
 import { type InterimTarget, interimTargetOf } from "./interim_target.ts";
 import { FORBIDDEN_IN_INTERIM, sendInformational } from "./send_informational.ts";
 import {
@@ -323,7 +324,7 @@ function validateOnce(headers: FieldsInit): void {
   if (headers instanceof Headers || typeof headers !== "object" || headers === null) return;
   if (Symbol.iterator in headers) return;
   for (const name of Object.keys(headers)) {
-    if (!isFieldName(name)) {
+    if (!isValidHeaderName(name)) {
       throw new TypeError(`earlyHints: invalid field name ${JSON.stringify(name)}`);
     }
   }
