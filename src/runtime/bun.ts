@@ -37,6 +37,7 @@ import {
   type SocketHandlers,
 } from "./types.ts";
 import { SocketError, toSocketError } from "./socket_error.ts";
+import { DrainWaiters } from "./drain_waiters.ts";
 import type { Socket as BunRawSocket, SocketHandler, SocketListener, TLSOptions } from "bun";
 
 /** `data` is unset on an accepted TLS socket until its handshake is done. */
@@ -68,7 +69,7 @@ class BunSocket implements Socket {
   #ending = false;
   #finSent = false;
   #peerEnded = false;
-  #drainWaiters: (() => void)[] | undefined;
+  readonly #drainWaiters = new DrainWaiters();
   /** Set when connect() was aborted: the socket is dropped as soon as it opens. */
   abandoned = false;
   /** Settles when a client's TLS handshake ends (see `expectHandshake`). */
@@ -153,9 +154,7 @@ class BunSocket implements Socket {
 
   drained(): Promise<void> {
     if (this.#closed || this.#queuedBytes === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      (this.#drainWaiters ??= []).push(resolve);
-    });
+    return this.#drainWaiters.wait();
   }
 
   pause(): void {
@@ -242,7 +241,7 @@ class BunSocket implements Socket {
       }
       queue.shift();
     }
-    this.#releaseDrainWaiters();
+    this.#drainWaiters.release();
     if (this.#ending) this.#sendFin();
   }
 
@@ -275,7 +274,7 @@ class BunSocket implements Socket {
     this.#closed = true;
     this.#closeDelivered = true;
     this.#dropQueue();
-    this.#releaseDrainWaiters();
+    this.#drainWaiters.release();
     // A socket whose connect() rejected was never handed out.
     if (this.abandoned) return;
     // Bun runs `close` synchronously inside end(), terminate() and failing
@@ -311,13 +310,6 @@ class BunSocket implements Socket {
   #dropQueue(): void {
     this.#queue = [];
     this.#queuedBytes = 0;
-  }
-
-  #releaseDrainWaiters(): void {
-    const waiters = this.#drainWaiters;
-    this.#drainWaiters = undefined;
-    if (waiters === undefined) return;
-    for (const resolve of waiters) resolve();
   }
 }
 

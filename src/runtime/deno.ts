@@ -36,6 +36,7 @@ import {
   type SocketHandlers,
 } from "./types.ts";
 import { SocketError, toSocketError } from "./socket_error.ts";
+import { DrainWaiters } from "./drain_waiters.ts";
 
 /**
  * Bytes asked for by a connection's first `read()`: enough for a usual
@@ -82,7 +83,7 @@ class DenoSocket implements Socket {
   #ending = false;
   #finSent = false;
   #peerEnded = false;
-  #drainWaiters: (() => void)[] | undefined;
+  readonly #drainWaiters = new DrainWaiters();
 
   constructor(conn: Deno.Conn) {
     this.#conn = conn;
@@ -115,9 +116,7 @@ class DenoSocket implements Socket {
 
   drained(): Promise<void> {
     if (this.#closed || this.#queuedBytes === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      (this.#drainWaiters ??= []).push(resolve);
-    });
+    return this.#drainWaiters.wait();
   }
 
   pause(): void {
@@ -213,7 +212,7 @@ class DenoSocket implements Socket {
     else {
       this.#inFlight = undefined;
       this.#writing = false;
-      this.#releaseDrainWaiters();
+      this.#drainWaiters.release();
       if (this.#ending) this.#sendFin();
     }
   };
@@ -264,13 +263,6 @@ class DenoSocket implements Socket {
     if (this.#peerEnded) this.#close();
   }
 
-  #releaseDrainWaiters(): void {
-    const waiters = this.#drainWaiters;
-    this.#drainWaiters = undefined;
-    if (waiters === undefined) return;
-    for (const resolve of waiters) resolve();
-  }
-
   #close(error?: Error): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -282,7 +274,7 @@ class DenoSocket implements Socket {
     } catch {
       // Already closed by the runtime (the peer reset it).
     }
-    this.#releaseDrainWaiters();
+    this.#drainWaiters.release();
     this.resume();
     // Deliver from a fresh task: destroy() may be called from inside a
     // handler, and onClose must never re-enter the caller.

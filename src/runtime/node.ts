@@ -36,6 +36,7 @@ import {
   type SocketHandlers,
 } from "./types.ts";
 import { SocketError, toSocketError } from "./socket_error.ts";
+import { DrainWaiters } from "./drain_waiters.ts";
 
 type NodeNet = typeof import("node:net");
 type NodeTls = typeof import("node:tls");
@@ -81,7 +82,7 @@ class NodeSocket implements Socket {
   #destroyed = false;
   #closeDelivered = false;
   #error: Error | undefined;
-  #drainWaiters: (() => void)[] | undefined;
+  readonly #drainWaiters = new DrainWaiters();
   /** See `SOFT_PAUSE_LIMIT`. */
   #softPause: boolean;
   /** Chunks held while soft-paused; `undefined` when not paused. */
@@ -145,19 +146,16 @@ class NodeSocket implements Socket {
   drained(): Promise<void> {
     const raw = this.#raw;
     if (this.closed || raw.writableLength === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      if (this.#drainWaiters !== undefined) {
-        this.#drainWaiters.push(resolve);
-        return;
-      }
-      this.#drainWaiters = [resolve];
-      if (raw.writableEnded) raw.once("finish", () => this.#releaseDrainWaiters());
-    });
+    // The first waiter on an ended stream also waits for "finish".
+    if (!this.#drainWaiters.waiting && raw.writableEnded) {
+      raw.once("finish", () => this.#drainWaiters.release());
+    }
+    return this.#drainWaiters.wait();
   }
 
   #afterWrite = (): void => {
-    if (this.#drainWaiters !== undefined && this.#raw.writableLength === 0) {
-      this.#releaseDrainWaiters();
+    if (this.#drainWaiters.waiting && this.#raw.writableLength === 0) {
+      this.#drainWaiters.release();
     }
   };
 
@@ -236,17 +234,10 @@ class NodeSocket implements Socket {
     this.#raw.ref();
   }
 
-  #releaseDrainWaiters(): void {
-    const waiters = this.#drainWaiters;
-    this.#drainWaiters = undefined;
-    if (waiters === undefined) return;
-    for (const resolve of waiters) resolve();
-  }
-
   #deliverClose(): void {
     if (this.#closeDelivered) return;
     this.#closeDelivered = true;
-    this.#releaseDrainWaiters();
+    this.#drainWaiters.release();
     const handlers = this.#handlers;
     const held = this.#held;
     this.#held = undefined;
