@@ -37,9 +37,12 @@ export function resolveServeLimits(limits: Partial<ServeLimits> | undefined): Se
   for (const key of Object.keys(limits) as (keyof ServeLimits)[]) {
     const value = limits[key];
     if (value === undefined) continue;
-    if (!(key in DEFAULT_SERVE_LIMITS)) throw new RangeError(`unknown limit ${key}`);
+    if (!(key in DEFAULT_SERVE_LIMITS)) {
+      const known = Object.keys(DEFAULT_SERVE_LIMITS).join(", ");
+      throw new RangeError(`serve: unknown option limits.${key} (known: ${known})`);
+    }
     if (typeof value !== "number" || !(value > 0)) {
-      throw new RangeError(`limit ${key} must be a positive number, got ${String(value)}`);
+      throw new RangeError(`serve: limits.${key} must be a positive number, got ${String(value)}`);
     }
     resolved[key] = value;
   }
