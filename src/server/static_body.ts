@@ -14,7 +14,6 @@
 
 import { utf8Length } from "../http1/serialize.ts";
 
-const encoder = new TextEncoder();
 const symbolCache = new Map<string, symbol>();
 // Descriptions known to be absent, per prototype: on Node every response
 // would otherwise be scanned for Deno's symbol, and on Bun for both.
@@ -40,27 +39,10 @@ function findSymbol(object: object, description: string): symbol | undefined {
 }
 
 /**
- * Returns the bytes of a response whose body was created from a string or a
- * `Uint8Array`, without touching its stream; `undefined` when unknown.
- *
- * @param response A response with a non-null body, not yet read.
- * @returns The body bytes, or `undefined` to read the stream instead.
- *
- * @example A string body
- * ```ts
- * import { staticBody } from "./static_body.ts";
- * const bytes = staticBody(new Response("hint"));
- * console.assert(bytes === undefined || bytes.byteLength === 4);
- * ```
- */
-export function staticBody(response: Response): Uint8Array | undefined {
-  const source = staticBodySource(response);
-  return typeof source === "string" ? encoder.encode(source) : source;
-}
-
-/**
- * Like {@linkcode staticBody}, but a body made from a string is returned as
- * that string, so that the caller can encode it together with the head.
+ * Returns what a response's body was created from, a string or a
+ * `Uint8Array`, without touching its stream; `undefined` when unknown. A
+ * string stays a string, so that the caller can encode it together with the
+ * head.
  *
  * @param response A response with a non-null body, not yet read.
  * @returns The body's string or bytes, or `undefined` to read the stream instead.
