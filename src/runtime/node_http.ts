@@ -33,10 +33,10 @@ import { IncomingRequest } from "../server/incoming_request.ts";
 import { type InterimTarget, registerInterimTarget } from "../server/interim_target.ts";
 import { checkChunk, readReadyChunks } from "../server/ready_chunks.ts";
 import { writeInterimToServerResponse } from "../server/server_response_interim.ts";
+import { CLOSED } from "../server/informational_results.ts";
 import type { InformationalResult, ServeHandlerInfo } from "../server/types.ts";
 import type { SocketAddress } from "./types.ts";
 
-const CLOSED: InformationalResult = Object.freeze({ sent: false, reason: "closed" });
 const READY_BODY_LIMIT = 64 * 1024;
 const HOP_BY_HOP = new Set([
   "connection",

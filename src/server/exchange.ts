@@ -25,6 +25,7 @@ import { checkChunk, readReadyChunks } from "./ready_chunks.ts";
 import { RequestBody } from "./request_body.ts";
 import { responseFields } from "./response_fields.ts";
 import { staticBodySource } from "./static_body.ts";
+import { CLOSED, HTTP10, SENT } from "./informational_results.ts";
 import type { InformationalResult, ServeHandlerInfo } from "./types.ts";
 
 /** What an exchange needs from its connection. */
@@ -41,9 +42,6 @@ export interface ExchangeHost {
   reportError(error: unknown, request: Request): void;
 }
 
-const SENT: InformationalResult = Object.freeze({ sent: true });
-const HTTP10: InformationalResult = Object.freeze({ sent: false, reason: "http/1.0" });
-const CLOSED: InformationalResult = Object.freeze({ sent: false, reason: "closed" });
 const CONTINUE_100 = encodeInformational(100, []);
 const encoder = new TextEncoder();
 

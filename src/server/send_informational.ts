@@ -8,6 +8,7 @@
 
 import { type FieldsInit, toHeaderList } from "./fields.ts";
 import { interimTargetOf } from "./interim_target.ts";
+import { UNSUPPORTED } from "./informational_results.ts";
 import type { InformationalResult } from "./types.ts";
 import { warnOnce } from "./warn_once.ts";
 
@@ -22,11 +23,6 @@ export const FORBIDDEN_IN_INTERIM: ReadonlySet<string> = new Set([
   "keep-alive",
   "upgrade",
 ]);
-
-const UNSUPPORTED: InformationalResult = Object.freeze({
-  sent: false,
-  reason: "unsupported",
-});
 
 /**
  * Sends an interim response (status 100-199 except 101) for `request`, ahead

@@ -18,6 +18,7 @@
 
 import { encodeInformational } from "../http1/serialize.ts";
 import type { HeaderList } from "../http1/types.ts";
+import { CLOSED, HTTP10, SENT, UNSUPPORTED } from "./informational_results.ts";
 import type { InformationalResult } from "./types.ts";
 
 /** The parts of `http.ServerResponse` used here. */
@@ -43,11 +44,6 @@ export interface IncomingMessageLike {
   /** The request target, for error messages. */
   readonly url?: string | undefined;
 }
-
-const SENT: InformationalResult = Object.freeze({ sent: true });
-const HTTP10: InformationalResult = Object.freeze({ sent: false, reason: "http/1.0" });
-const CLOSED: InformationalResult = Object.freeze({ sent: false, reason: "closed" });
-const UNSUPPORTED: InformationalResult = Object.freeze({ sent: false, reason: "unsupported" });
 
 type RawWriter = (data: string | Uint8Array, encoding?: string) => boolean;
 
