@@ -18,6 +18,7 @@ import type { Socket, SocketHandlers } from "../runtime/types.ts";
 import { httpDate } from "./date.ts";
 import { Exchange, type ExchangeHost } from "./exchange.ts";
 import { registerInterimTarget } from "./interim_target.ts";
+import { RequestUrls } from "./request_url.ts";
 import type { ServeHandler, ServeLimits } from "./types.ts";
 
 /** What connections share: the handler, settings and the server's bookkeeping. */
@@ -70,6 +71,7 @@ export class Connection implements SocketHandlers, ExchangeHost {
   readonly socket: Socket;
   readonly #context: ConnectionContext;
   readonly #parser: RequestParser;
+  readonly #urls: RequestUrls;
   #exchange: Exchange | undefined;
   #served = 0;
   #deadline: number;
@@ -105,6 +107,7 @@ export class Connection implements SocketHandlers, ExchangeHost {
       maxBodyBytes: limits.maxBodyBytes,
     });
     this.#deadline = Date.now() + limits.headersTimeout;
+    this.#urls = new RequestUrls(context.scheme, context.defaultHost);
   }
 
   /** Whether the current exchange is the connection's last (its response says `Connection: close`). */
@@ -381,30 +384,30 @@ export class Connection implements SocketHandlers, ExchangeHost {
     this.#deadlineKind = NO_DEADLINE;
     this.#headStarted = false;
     this.#bodyProgressAt = Date.now();
-    const context = this.#context;
     const exchange = new Exchange(this, head, this.socket.remoteAddress);
     this.#exchange = exchange;
     if (head.framing === "none") exchange.requestComplete = true;
-    const method = head.method;
+    const method = fetchMethod(head.method);
     // The Fetch standard cannot represent these methods in a Request.
-    if (method === "CONNECT" || method === "TRACE" || method === "TRACK") {
+    const upper = method.toUpperCase();
+    if (upper === "CONNECT" || upper === "TRACE" || upper === "TRACK") {
       exchange.answerStatus(501, false);
       return;
     }
-    const url = requestUrl(head, context.scheme, context.defaultHost);
+    const url = this.#urls.of(head);
     if (url === undefined) {
       exchange.answerStatus(400, false);
       return;
     }
     let request: Request;
     try {
-      request = exchange.createRequest(url);
+      request = exchange.createRequest(url, method);
     } catch {
       exchange.answerStatus(400, false);
       return;
     }
     registerInterimTarget(request, exchange);
-    exchange.run(context.handler);
+    exchange.run(this.#context.handler);
   }
 
   #onParseError(error: unknown): void {
@@ -461,32 +464,12 @@ export class Connection implements SocketHandlers, ExchangeHost {
   }
 }
 
-/**
- * The absolute URL of a request: the target when it is in absolute-form
- * (RFC 9112 section 3.2.2), else scheme, Host and the target.
- */
-function requestUrl(
-  head: RequestHead,
-  scheme: string,
-  defaultHost: string,
-): string | undefined {
-  const target = head.target;
-  if (target.charCodeAt(0) !== 0x2f /* "/" */) {
-    if (ABSOLUTE_FORM.test(target)) return target;
-    if (target !== "*") return undefined;
-  }
-  let host = defaultHost;
-  for (const [name, value] of head.headers) {
-    if (name === "host") {
-      if (value !== "") host = value;
-      break;
-    }
-  }
-  // RFC 9110 section 7.2: uri-host [ ":" port ]; anything else could smuggle
-  // a different path or userinfo into the URL.
-  if (!HOST.test(host)) return undefined;
-  return target === "*" ? `${scheme}://${host}/*` : `${scheme}://${host}${target}`;
-}
+/** Methods the Fetch standard writes in upper case whatever case they came in. */
+const NORMALIZED_METHODS = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
 
-const ABSOLUTE_FORM = /^https?:\/\//i;
-const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]+)(?::[0-9]*)?$/;
+/** The method as `Request.method` gives it (Fetch's "normalize a method"). */
+function fetchMethod(method: string): string {
+  if (method === "GET" || method === "POST") return method;
+  const upper = method.toUpperCase();
+  return NORMALIZED_METHODS.has(upper) ? upper : method;
+}

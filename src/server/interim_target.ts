@@ -10,6 +10,7 @@
 
 import type { HeaderList } from "../http1/types.ts";
 import { IncomingRequest } from "./incoming_request.ts";
+import { LazyRequest } from "./lazy_request.ts";
 import type { InformationalResult } from "./types.ts";
 
 /** What a server backend exposes per request so interim responses can be sent. */
@@ -53,8 +54,9 @@ export function registerInterimTarget(
   request: Request,
   target: InterimTarget,
 ): void {
-  if (request instanceof IncomingRequest) request.interimTarget = target;
-  else targets.set(request, target);
+  if (request instanceof IncomingRequest || request instanceof LazyRequest) {
+    request.interimTarget = target;
+  } else targets.set(request, target);
 }
 
 /**
@@ -70,6 +72,8 @@ export function registerInterimTarget(
  * ```
  */
 export function interimTargetOf(request: Request): InterimTarget | undefined {
-  if (request instanceof IncomingRequest) return request.interimTarget;
+  if (request instanceof IncomingRequest || request instanceof LazyRequest) {
+    return request.interimTarget;
+  }
   return targets.get(request);
 }
