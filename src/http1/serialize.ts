@@ -75,13 +75,40 @@ export function encodeInformational(
   status: number,
   headers: HeaderList,
 ): Uint8Array {
+  return toBytes(serializeInformational(status, headers));
+}
+
+/**
+ * Serialises an interim response head like {@linkcode encodeInformational},
+ * as text where it can: a string when the head is ASCII (send it as UTF-8,
+ * which for ASCII is the same bytes), else the bytes (obs-text in a value is
+ * one byte per character). Sockets that write strings natively (Node, Bun)
+ * then skip an encoder call and an allocation.
+ *
+ * @param status 100-199, except 101.
+ * @param headers The fields in order.
+ * @returns The head as ASCII text, or as bytes.
+ * @throws {Http1Error} LOCAL_PROTOCOL_ERROR for a bad status, name or value.
+ *
+ * @example An ASCII head comes back as text
+ * ```ts
+ * import { serializeInformational } from "./serialize.ts";
+ * const head = serializeInformational(103, [["link", "</a.css>; rel=preload"]]);
+ * console.assert(head === "HTTP/1.1 103 Early Hints\r\nlink: </a.css>; rel=preload\r\n\r\n");
+ * ```
+ */
+export function serializeInformational(
+  status: number,
+  headers: HeaderList,
+): string | Uint8Array {
   if (!Number.isInteger(status) || status < 100 || status > 199 || status === 101) {
     throw new Http1Error(
       "LOCAL_PROTOCOL_ERROR",
       `invalid interim status ${status}: must be 100-199 and not 101`,
     );
   }
-  return encodeHead(`HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n`, false, headers);
+  const text = headText(`HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n`, false, headers);
+  return headWide ? encodeLatin1(text) : text;
 }
 
 /**
@@ -145,11 +172,39 @@ export function encodeResponse(
   headers: HeaderList,
   body: string,
 ): Uint8Array {
+  return toBytes(serializeResponse(status, reason, headers, body));
+}
+
+/**
+ * Serialises a final response head and a text body like
+ * {@linkcode encodeResponse}, as text where it can: one string (to be sent
+ * as UTF-8) when the head is ASCII, else the bytes.
+ *
+ * @param status 200-999, or 101.
+ * @param reason The reason phrase; undefined for the registered one.
+ * @param headers The fields in order, including the framing fields.
+ * @param body The body text.
+ * @returns The response as text to send as UTF-8, or as bytes.
+ * @throws {Http1Error} LOCAL_PROTOCOL_ERROR for a bad status, reason, name or value.
+ *
+ * @example A small text response
+ * ```ts
+ * import { serializeResponse } from "./serialize.ts";
+ * const wire = serializeResponse(200, undefined, [["content-length", "2"]], "hi");
+ * console.assert(wire === "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhi");
+ * ```
+ */
+export function serializeResponse(
+  status: number,
+  reason: string | undefined,
+  headers: HeaderList,
+  body: string,
+): string | Uint8Array {
   checkFinalStatus(status);
   const phrase = reason ?? reasonPhrase(status);
   const wide = checkValue(phrase, "reason phrase");
   const text = headText(`HTTP/1.1 ${status} ${phrase}\r\n`, wide, headers);
-  if (!headWide) return encoder.encode(text + body);
+  if (!headWide) return text + body;
   // obs-text in the head is one byte per character, the body is UTF-8.
   const head = encodeLatin1(text);
   const bytes = encoder.encode(body);
@@ -157,6 +212,23 @@ export function encodeResponse(
   out.set(head);
   out.set(bytes, head.byteLength);
   return out;
+}
+
+/**
+ * Encodes what the `serialize*` functions return: text as UTF-8, bytes as
+ * they are.
+ *
+ * @param wire A string or bytes.
+ * @returns The bytes.
+ *
+ * @example
+ * ```ts
+ * import { toBytes } from "./serialize.ts";
+ * console.assert(toBytes("ok").byteLength === 2);
+ * ```
+ */
+export function toBytes(wire: string | Uint8Array): Uint8Array {
+  return typeof wire === "string" ? encoder.encode(wire) : wire;
 }
 
 /**

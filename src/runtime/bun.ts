@@ -40,6 +40,9 @@ import { SocketError, toSocketError } from "./socket_error.ts";
 import { DrainWaiters } from "./drain_waiters.ts";
 import type { Socket as BunRawSocket, SocketHandler, SocketListener, TLSOptions } from "bun";
 
+/** Encodes strings given to `write()` (as UTF-8). */
+const encoder = new TextEncoder();
+
 /** `data` is unset on an accepted TLS socket until its handshake is done. */
 type RawSocket = BunRawSocket<BunSocket | undefined>;
 /** Our callbacks, with `binaryType: "uint8array"` (plain chunks, not Buffers). */
@@ -137,16 +140,22 @@ class BunSocket implements Socket {
     this.#handlers = handlers;
   }
 
-  write(chunk: Uint8Array): boolean {
+  write(data: Uint8Array | string): boolean {
     const raw = this.#raw;
     if (raw === undefined || this.#closed || this.#ending) return false;
-    let rest = chunk;
+    let rest: Uint8Array;
     if (this.#queue.length === 0) {
-      const written = raw.write(chunk);
-      if (written === chunk.byteLength) return true;
+      // Bun encodes a string natively; only a partial write needs its bytes.
+      const written = raw.write(data);
       if (written < 0) return false;
-      rest = chunk.subarray(written);
-    }
+      if (typeof data === "string") {
+        if (written === Buffer.byteLength(data)) return true;
+        rest = encoder.encode(data).subarray(written);
+      } else {
+        if (written === data.byteLength) return true;
+        rest = data.subarray(written);
+      }
+    } else rest = typeof data === "string" ? encoder.encode(data) : data;
     this.#queue.push(rest);
     this.#queuedBytes += rest.byteLength;
     return this.#queuedBytes < SOCKET_HIGH_WATER_MARK;

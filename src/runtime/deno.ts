@@ -38,6 +38,9 @@ import {
 import { SocketError, toSocketError } from "./socket_error.ts";
 import { DrainWaiters } from "./drain_waiters.ts";
 
+/** Encodes strings given to `write()` (as UTF-8). */
+const encoder = new TextEncoder();
+
 /**
  * Bytes asked for by a connection's first `read()`: enough for a usual
  * request head, so an idle keep-alive connection holds 8 KiB, not 64.
@@ -101,8 +104,9 @@ class DenoSocket implements Socket {
     this.#readLoop(handlers);
   }
 
-  write(chunk: Uint8Array): boolean {
+  write(data: Uint8Array | string): boolean {
     if (this.#closed || this.#ending) return false;
+    const chunk = typeof data === "string" ? encoder.encode(data) : data;
     if (chunk.byteLength > 0) {
       this.#queuedBytes += chunk.byteLength;
       if (this.#writing) this.#queue.push(chunk);

@@ -132,7 +132,7 @@ class NodeSocket implements Socket {
     raw.on("close", () => this.#deliverClose());
   }
 
-  write(chunk: Uint8Array): boolean {
+  write(chunk: Uint8Array | string): boolean {
     const raw = this.#raw;
     if (this.#destroyed || this.#closeDelivered || raw.writableEnded || raw.destroyed) {
       return false;

@@ -83,8 +83,10 @@ export interface Socket {
    * the caller should `await drained()` before writing more. Writing after
    * `end()` or close is ignored (returns `false`). The adapter may keep a
    * reference to `chunk` until it is sent, so do not mutate it afterwards.
+   * A string is sent as its UTF-8 encoding: Node and Bun encode it natively,
+   * saving the caller an encoder call and a copy.
    */
-  write(chunk: Uint8Array): boolean;
+  write(chunk: Uint8Array | string): boolean;
   /** Resolves when the write buffer is empty; resolves at once if closed. */
   drained(): Promise<void>;
   /**

@@ -11,9 +11,11 @@ import { Http1Error } from "../http1/errors.ts";
 import {
   encodeChunk,
   encodeInformational,
-  encodeResponse,
   encodeResponseHead,
   LAST_CHUNK,
+  serializeInformational,
+  serializeResponse,
+  toBytes,
   utf8Length,
 } from "../http1/serialize.ts";
 import type { HeaderList, RequestHead } from "../http1/types.ts";
@@ -104,7 +106,7 @@ export class Exchange implements InterimTarget {
   #done = false;
   // Interim responses handed to the socket in order but not yet written:
   // they go out in a microtask, or with the final head if that comes first.
-  #pendingInterim: Uint8Array[] | undefined;
+  #pendingInterim: Wire[] | undefined;
   #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
 
   /**
@@ -226,15 +228,15 @@ export class Exchange implements InterimTarget {
     const socket = this.#host.socket;
     if (socket.closed || this.#done) return CLOSED;
     if (status === 100) this.#continueSent = true;
-    const bytes = encodeInformational(status, headers);
+    const wire = serializeInformational(status, headers);
     // A final response written in the same turn (a synchronous handler)
     // takes the interim bytes along in its write: one system call less. The
     // microtask still sends them before the handler waits on anything.
     const pending = this.#pendingInterim;
     if (pending === undefined) {
-      this.#pendingInterim = [bytes];
+      this.#pendingInterim = [wire];
       queueMicrotask(() => this.#flushInterim());
-    } else pending.push(bytes);
+    } else pending.push(wire);
     return SENT;
   }
 
@@ -283,17 +285,17 @@ export class Exchange implements InterimTarget {
   #writeStatus(status: number, keepAlive: boolean): void {
     this.#finalStarted = true;
     const alive = keepAlive && this.#keepAliveAllowed();
-    const text = encoder.encode(`${status}\n`);
+    const text = `${status}\n`;
     const fields: HeaderList = [
       ["content-type", "text/plain; charset=utf-8"],
-      ["content-length", String(text.byteLength)],
+      ["content-length", String(text.length)],
       ["date", httpDate()],
     ];
     this.#addConnectionField(fields, alive);
-    const head = encodeResponseHead(status, undefined, fields);
     const parts = this.#takeInterim();
-    parts.push(head);
-    if (this.head.method !== "HEAD") parts.push(text);
+    parts.push(
+      serializeResponse(status, undefined, fields, this.head.method === "HEAD" ? "" : text),
+    );
     this.#host.socket.write(join(parts));
     this.#finish(alive);
   }
@@ -515,25 +517,15 @@ export class Exchange implements InterimTarget {
       return false;
     }
     const socket = this.#host.socket;
-    const interim = this.#pendingInterim;
-    if (interim === undefined) {
-      if (chunks === undefined || chunks.length === 0) socket.write(head);
-      else if (size <= READY_BODY_LIMIT) {
-        socket.write(concat([head, ...chunks], head.byteLength + size));
-      } else {
-        socket.write(head);
-        for (const chunk of chunks) socket.write(chunk);
-      }
-      return true;
-    }
     const parts = this.#takeInterim();
     parts.push(head);
-    if (chunks !== undefined && size <= READY_BODY_LIMIT) {
-      for (const chunk of chunks) parts.push(chunk);
+    if (chunks === undefined || chunks.length === 0) socket.write(join(parts));
+    else if (size <= READY_BODY_LIMIT) {
+      for (let i = 0; i < chunks.length; i++) parts.push(chunks[i]!);
       socket.write(join(parts));
     } else {
       socket.write(join(parts));
-      if (chunks !== undefined) { for (const chunk of chunks) socket.write(chunk); }
+      for (const chunk of chunks) socket.write(chunk);
     }
     return true;
   }
@@ -548,26 +540,26 @@ export class Exchange implements InterimTarget {
     fields: HeaderList,
     body: string,
   ): boolean {
-    let bytes: Uint8Array;
+    let wire: Wire;
     try {
-      bytes = encodeResponse(status, reason, fields, body);
+      wire = serializeResponse(status, reason, fields, body);
     } catch (error) {
       // A header value the runtime's Headers accepted but HTTP/1.1 cannot carry.
       this.#finalStarted = false;
       this.fail(error);
       return false;
     }
-    if (this.#pendingInterim === undefined) this.#host.socket.write(bytes);
+    if (this.#pendingInterim === undefined) this.#host.socket.write(wire);
     else {
       const parts = this.#takeInterim();
-      parts.push(bytes);
+      parts.push(wire);
       this.#host.socket.write(join(parts));
     }
     return true;
   }
 
   /** Takes the queued interim responses (a fresh array to append to). */
-  #takeInterim(): Uint8Array[] {
+  #takeInterim(): Wire[] {
     const pending = this.#pendingInterim;
     this.#pendingInterim = undefined;
     return pending ?? [];
@@ -653,18 +645,33 @@ function isGetOrHead(method: string): boolean {
   return upper === "GET" || upper === "HEAD";
 }
 
-/** Concatenates `parts`; a single part is returned as is. */
-function join(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let size = 0;
-  for (const part of parts) size += part.byteLength;
-  return concat(parts, size);
-}
+/** What goes to a socket: text (sent as UTF-8) or bytes. */
+type Wire = string | Uint8Array;
 
-function concat(parts: Uint8Array[], size: number): Uint8Array {
+/**
+ * Joins `parts` for one write: text stays text (the socket encodes it, on
+ * Node and Bun natively); with any bytes among them, one byte array. A
+ * single part is returned as is.
+ */
+function join(parts: Wire[]): Wire {
+  if (parts.length === 1) return parts[0]!;
+  let text = "";
+  let allText = true;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (typeof part !== "string") {
+      allText = false;
+      break;
+    }
+    text += part;
+  }
+  if (allText) return text;
+  const bytes = parts.map(toBytes);
+  let size = 0;
+  for (const part of bytes) size += part.byteLength;
   const out = new Uint8Array(size);
   let offset = 0;
-  for (const part of parts) {
+  for (const part of bytes) {
     out.set(part, offset);
     offset += part.byteLength;
   }
