@@ -229,6 +229,37 @@ for (const name of ADAPTERS) {
       await echo.close();
     }
   });
+
+  test(`${label}: strings are written as UTF-8, in order with bytes, through partial writes`, async () => {
+    const adapter = await loadAdapter(name);
+    const echo = await startEcho(adapter);
+    const client = new Recorder();
+    const socket = await adapter.connect(
+      { hostname: "127.0.0.1", port: tcpPort(echo.listener.address) },
+      client,
+    );
+    try {
+      // Multi-byte characters (2, 3 and 4 bytes) in pieces large enough that
+      // the kernel takes only part of a write, so the adapter must queue the
+      // rest of a string at a byte offset inside a character.
+      const piece = "ascii é € 😀 ".repeat(40_000);
+      const expected: Uint8Array[] = [];
+      for (let i = 0; i < 8; i++) {
+        const text = `${i}:${piece}`;
+        const bytes = encoder.encode(`[${i}]`);
+        expected.push(encoder.encode(text), bytes);
+        if (!socket.write(text)) await bounded(socket.drained(), "drained()");
+        if (!socket.write(bytes)) await bounded(socket.drained(), "drained()");
+      }
+      await bounded(socket.drained(), "the final drained()");
+      socket.end();
+      await client.until(() => client.ended, "the echo's end");
+      assert.deepEqual(concat(client.chunks), concat(expected));
+    } finally {
+      socket.destroy();
+      await echo.close();
+    }
+  });
 }
 
 /** The command that runs a TypeScript file on the runtime running this test. */
