@@ -54,6 +54,7 @@ export type { FieldsInit } from "./src/server/fields.ts";
 export type {
   InformationalResult,
   InformationalSkipReason,
+  SendInformationalOptions,
   ServeAdapterName,
   ServeHandler,
   ServeHandlerInfo,

@@ -12,6 +12,7 @@ import { fetch } from "../client.ts";
 import { sendInformational } from "../server.ts";
 import { forgetWarnings } from "../src/server/warn_once.ts";
 import { rawRequest, statusLines } from "./_support/server_raw.ts";
+import { startProgram } from "./_support/run_ts.ts";
 import { delay, within, withServer } from "./_support/server_util.ts";
 
 /** A handler sending three 103s (and a 102) apart, then 200. */
@@ -352,4 +353,60 @@ test("sendInformational() on a request not served by serve() warns once and send
   }
   assert.equal(warnings.length, 1);
   assert.match(warnings[0]!, /interim/);
+});
+
+/** Keeps the event loop busy, as a synchronous render would. */
+function busyFor(ms: number): void {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    // spin
+  }
+}
+
+/** When each part reached a client in another process, in ms after its request. */
+async function arrivalTimes(port: number, path: string): Promise<{ hint: number; final: number }> {
+  const client = startProgram("tests/_support/timed_client.ts", [String(port), path]);
+  try {
+    await client.waitForLine(/^end$/, 8_000);
+  } finally {
+    await client.stop();
+  }
+  let received = "";
+  let hint = -1;
+  let final = -1;
+  for (const line of client.lines) {
+    if (!line.startsWith("{")) continue;
+    const chunk = JSON.parse(line) as { ms: number; text: string };
+    received += chunk.text;
+    if (hint < 0 && received.includes("103 Early Hints")) hint = chunk.ms;
+    if (final < 0 && received.includes("200 OK")) final = chunk.ms;
+  }
+  assert.ok(hint >= 0 && final >= 0, `both parts arrived: ${JSON.stringify(client.lines)}`);
+  assert.ok(received.indexOf("103 Early Hints") < received.indexOf("200 OK"), "103 first");
+  return { hint, final };
+}
+
+test("sendInformational(..., { flush: true }) sends the hint before the handler's synchronous work ends", async (t) => {
+  const BUSY_MS = 400;
+  await withServer(
+    (request) => {
+      const flush = new URL(request.url).pathname === "/flush";
+      sendInformational(request, 103, { link: "</a.css>; rel=preload; as=style" }, { flush });
+      busyFor(BUSY_MS);
+      return new Response("rendered");
+    },
+    {},
+    async (_server, port) => {
+      const flushed = await arrivalTimes(port, "/flush");
+      const deferred = await arrivalTimes(port, "/default");
+      t.diagnostic(`flush: 103 at ${flushed.hint} ms, 200 at ${flushed.final} ms`);
+      t.diagnostic(`default: 103 at ${deferred.hint} ms, 200 at ${deferred.final} ms`);
+      // Without flush the hint waits for the busy turn to end, on every runtime.
+      assert.ok(deferred.final - deferred.hint < BUSY_MS / 2, "default: hint rides with the final");
+      assert.ok(
+        flushed.final - flushed.hint >= BUSY_MS / 2,
+        `flush: the hint left ${flushed.final - flushed.hint} ms before the final response`,
+      );
+    },
+  );
 });

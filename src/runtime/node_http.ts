@@ -340,7 +340,8 @@ class Exchange implements InterimTarget {
     }, { highWaterMark: 0 });
   }
 
-  writeInformational(status: number, headers: HeaderList): InformationalResult {
+  /** node:http writes the interim response at once: `flush` changes nothing here. */
+  writeInformational(status: number, headers: HeaderList, _flush?: boolean): InformationalResult {
     if (this.#finalStarted) {
       throw new TypeError(
         `sendInformational: cannot send ${status} because the final response for ` +

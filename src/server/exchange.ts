@@ -214,10 +214,11 @@ export class Exchange implements InterimTarget {
    *
    * @param status 100-199 except 101.
    * @param headers Validated fields.
+   * @param flush Write it (and any queued before it) now.
    * @returns Whether it was sent.
    * @throws {TypeError} When the final response has begun.
    */
-  writeInformational(status: number, headers: HeaderList): InformationalResult {
+  writeInformational(status: number, headers: HeaderList, flush = false): InformationalResult {
     if (this.#finalStarted) {
       throw new TypeError(
         `sendInformational: cannot send ${status} because the final response for ` +
@@ -229,6 +230,12 @@ export class Exchange implements InterimTarget {
     if (socket.closed || this.#done) return CLOSED;
     if (status === 100) this.#continueSent = true;
     const wire = serializeInformational(status, headers);
+    if (flush) {
+      const parts = this.#takeInterim();
+      parts.push(wire);
+      socket.write(join(parts));
+      return SENT;
+    }
     // A final response written in the same turn (a synchronous handler)
     // takes the interim bytes along in its write: one system call less. The
     // microtask still sends them before the handler waits on anything.

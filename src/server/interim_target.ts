@@ -20,10 +20,12 @@ export interface InterimTarget {
    *
    * @param status 100-199 except 101, already checked.
    * @param headers Validated fields.
+   * @param flush Write now, in its own write, rather than with a final head
+   * written in the same turn (`sendInformational`'s `flush` option).
    * @returns Whether it was sent, and why not.
    * @throws {TypeError} When the final response has already begun.
    */
-  writeInformational(status: number, headers: HeaderList): InformationalResult;
+  writeInformational(status: number, headers: HeaderList, flush?: boolean): InformationalResult;
   /**
    * Field names whose values the final response should send as separate
    * field lines (values in order), as long as the response's joined value

@@ -9,7 +9,7 @@
 import { type FieldsInit, toHeaderList } from "./fields.ts";
 import { interimTargetOf } from "./interim_target.ts";
 import { UNSUPPORTED } from "./informational_results.ts";
-import type { InformationalResult } from "./types.ts";
+import type { InformationalResult, SendInformationalOptions } from "./types.ts";
 import { warnOnce } from "./warn_once.ts";
 
 // RFC 9110 section 8.6 and RFC 9112 section 6.1: a 1xx carries no
@@ -33,8 +33,9 @@ export const FORBIDDEN_IN_INTERIM: ReadonlySet<string> = new Set([
  * event-loop turn: when the final response is written before the current
  * microtasks have run (a handler that answers at once), they go out in the
  * same write as its head; otherwise in their own write, before the handler
- * waits on anything. `{ sent: true }` means handed to the socket in this
- * order, not acknowledged by the peer.
+ * waits on anything. Synchronous work after the hint holds it until that work
+ * ends, unless `options.flush` is set. `{ sent: true }` means handed to the
+ * socket in this order, not acknowledged by the peer.
  *
  * Nothing is sent, without error, when the client speaks HTTP/1.0 (RFC 9110
  * section 15.2 forbids 1xx there; result reason `"http/1.0"`), when the
@@ -47,6 +48,8 @@ export const FORBIDDEN_IN_INTERIM: ReadonlySet<string> = new Set([
  * @param status The interim status, 100-199 except 101.
  * @param headers The interim response's header fields. Arrays and pairs give
  * one field line per value.
+ * @param options `flush: true` writes it now, in its own write, for a handler
+ * that goes on with synchronous work (see {@linkcode SendInformationalOptions}).
  * @returns `{ sent: true }`, or `{ sent: false, reason }`.
  * @throws {RangeError} When `status` is not an integer in 100-199, or is 101
  * (switching protocols is final, not interim).
@@ -68,6 +71,7 @@ export function sendInformational(
   request: Request,
   status: number,
   headers?: FieldsInit,
+  options?: SendInformationalOptions,
 ): InformationalResult {
   if (!(request instanceof Request)) {
     throw new TypeError("sendInformational: the first argument must be the handler's Request");
@@ -93,5 +97,5 @@ export function sendInformational(
     );
     return UNSUPPORTED;
   }
-  return target.writeInformational(status, fields);
+  return target.writeInformational(status, fields, options?.flush === true);
 }

@@ -127,3 +127,25 @@ export type InformationalSkipReason =
 export type InformationalResult =
   | { readonly sent: true }
   | { readonly sent: false; readonly reason: InformationalSkipReason };
+
+/**
+ * Options of `sendInformational()`.
+ *
+ * @example A hint that must leave before synchronous rendering
+ * ```ts ignore
+ * sendInformational(request, 103, { link: "</app.css>; rel=preload; as=style" }, { flush: true });
+ * const html = renderToString(app); // synchronous: the hint is already on the wire
+ * ```
+ */
+export interface SendInformationalOptions {
+  /**
+   * Write the interim response now, in a write of its own. By default it
+   * leaves when the current microtasks have run, which is before the handler
+   * waits on anything, and rides in the final response's write when the
+   * handler answers in that same turn (one system call less). A handler that
+   * goes on with synchronous work after the hint (rendering a page in one
+   * call, say) would hold it until that work ends; `flush: true` sends it
+   * first, on every runtime.
+   */
+  readonly flush?: boolean;
+}
