@@ -17,6 +17,7 @@ import { goSkipReason, runGoClient } from "./_support/go.ts";
 import { rawRequest, statusLines } from "./_support/server_raw.ts";
 import { delay, RUNTIME, withServer } from "./_support/server_util.ts";
 import { SEED_OUTPUT_LINES } from "./_support/seed.ts";
+import { arrivalTimes, busyFor } from "./_support/arrival_times.ts";
 
 const SEED_LINES = SEED_OUTPUT_LINES;
 
@@ -334,4 +335,19 @@ test("hint(c) writes through @hono/node-server's ServerResponse (c.env.outgoing)
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
+});
+
+test("earlyHints() middleware flushes its hint before a route that renders synchronously", async () => {
+  const app = new Hono();
+  app.get("/page", preload(["/app.css"]), (c) => {
+    busyFor(400);
+    return c.html("<h1>rendered</h1>");
+  });
+  await withServer(app.fetch, {}, async (_server, port) => {
+    const times = await arrivalTimes(port, "/page");
+    assert.ok(
+      times.final - times.hint >= 200,
+      `the hint arrived ${times.final - times.hint} ms before the page`,
+    );
+  });
 });

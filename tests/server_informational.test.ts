@@ -12,7 +12,7 @@ import { fetch } from "../client.ts";
 import { sendInformational } from "../server.ts";
 import { forgetWarnings } from "../src/server/warn_once.ts";
 import { rawRequest, statusLines } from "./_support/server_raw.ts";
-import { startProgram } from "./_support/run_ts.ts";
+import { arrivalTimes, busyFor } from "./_support/arrival_times.ts";
 import { delay, within, withServer } from "./_support/server_util.ts";
 
 /** A handler sending three 103s (and a 102) apart, then 200. */
@@ -354,37 +354,6 @@ test("sendInformational() on a request not served by serve() warns once and send
   assert.equal(warnings.length, 1);
   assert.match(warnings[0]!, /interim/);
 });
-
-/** Keeps the event loop busy, as a synchronous render would. */
-function busyFor(ms: number): void {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    // spin
-  }
-}
-
-/** When each part reached a client in another process, in ms after its request. */
-async function arrivalTimes(port: number, path: string): Promise<{ hint: number; final: number }> {
-  const client = startProgram("tests/_support/timed_client.ts", [String(port), path]);
-  try {
-    await client.waitForLine(/^end$/, 8_000);
-  } finally {
-    await client.stop();
-  }
-  let received = "";
-  let hint = -1;
-  let final = -1;
-  for (const line of client.lines) {
-    if (!line.startsWith("{")) continue;
-    const chunk = JSON.parse(line) as { ms: number; text: string };
-    received += chunk.text;
-    if (hint < 0 && received.includes("103 Early Hints")) hint = chunk.ms;
-    if (final < 0 && received.includes("200 OK")) final = chunk.ms;
-  }
-  assert.ok(hint >= 0 && final >= 0, `both parts arrived: ${JSON.stringify(client.lines)}`);
-  assert.ok(received.indexOf("103 Early Hints") < received.indexOf("200 OK"), "103 first");
-  return { hint, final };
-}
 
 test("sendInformational(..., { flush: true }) sends the hint before the handler's synchronous work ends", async (t) => {
   const BUSY_MS = 400;

@@ -18,7 +18,7 @@ import {
   type ServerResponseLike,
   writeInterimToServerResponse,
 } from "./server_response_interim.ts";
-import type { InformationalResult } from "./types.ts";
+import type { InformationalResult, SendInformationalOptions } from "./types.ts";
 
 // Fields that describe a message body or the connection: Go leaves
 // Content-Length and Transfer-Encoding out of a 1xx, and RFC 9110 section
@@ -89,6 +89,8 @@ const URI_REFERENCE = /^[!-;=?-~]+$/;
  *
  * @param c The Hono context.
  * @param headers The hint's fields; omit to send the context's fields.
+ * @param options `{ flush: true }` writes the hint at once, for a route that
+ * goes on with synchronous work (see `sendInformational`).
  * @returns `{ sent: true }`, or `{ sent: false, reason }`.
  * @throws {TypeError} For an invalid field, or after the final response has begun.
  *
@@ -111,12 +113,16 @@ const URI_REFERENCE = /^[!-;=?-~]+$/;
  * });
  * ```
  */
-export function hint(c: Context, headers?: FieldsInit): InformationalResult {
+export function hint(
+  c: Context,
+  headers?: FieldsInit,
+  options?: SendInformationalOptions,
+): InformationalResult {
   const request = c.req.raw;
   const target = interimTargetOf(request);
   if (target === undefined) {
     const bindings = nodeBindings(c);
-    if (bindings === undefined) return sendInformational(request, 103, headers);
+    if (bindings === undefined) return sendInformational(request, 103, headers, options);
     // @hono/node-server: write through its ServerResponse. The final
     // response is written by node-server itself, so appended values stay
     // joined there.
@@ -125,12 +131,17 @@ export function hint(c: Context, headers?: FieldsInit): InformationalResult {
       : contextFields(c.res.headers, undefined);
     return writeInterimToServerResponse(bindings.outgoing, bindings.incoming, 103, fields);
   }
-  if (headers !== undefined) return sendInformational(request, 103, headers);
+  if (headers !== undefined) return sendInformational(request, 103, headers, options);
   // Reading c.res makes Hono keep the fields set so far in c.res.headers,
   // which every later c.header() and c.body()/c.text() builds on.
   const contextHeaders = c.res.headers;
   trackAppends(c, target);
-  return sendInformational(request, 103, contextFields(contextHeaders, target.fieldLines));
+  return sendInformational(
+    request,
+    103,
+    contextFields(contextHeaders, target.fieldLines),
+    options,
+  );
 }
 
 /** The context's fields for a hint, appended values as separate lines. */
@@ -198,7 +209,8 @@ function trackAppends(c: Context, target: InterimTarget): void {
 
 /**
  * Hono middleware that sends a `103 Early Hints` with fixed (or computed)
- * fields before the route runs.
+ * fields before the route runs. The hint is written at once (`flush`), so a
+ * route that renders synchronously does not hold it.
  *
  * @param headers The hint's fields, or a function of the context returning them.
  * @returns The middleware.
@@ -216,7 +228,8 @@ export function earlyHints(
 ): MiddlewareHandler {
   if (typeof headers !== "function") validateOnce(headers);
   return async (c, next) => {
-    hint(c, typeof headers === "function" ? headers(c) : headers);
+    // Flushed: the route runs within this call, and may render synchronously.
+    hint(c, typeof headers === "function" ? headers(c) : headers, { flush: true });
     await next();
   };
 }
