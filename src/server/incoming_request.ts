@@ -11,6 +11,7 @@
  */
 
 import type { InterimTarget } from "./interim_target.ts";
+import { LazySignal } from "./lazy_signal.ts";
 
 /**
  * A server-side request with a lazily created `signal`.
@@ -30,17 +31,11 @@ export class IncomingRequest extends Request {
    * far more at thousands of requests per second.
    */
   interimTarget: InterimTarget | undefined;
-  #controller: AbortController | undefined;
-  #reason: unknown;
-  #aborted = false;
+  #abort: LazySignal | undefined;
 
   /** Aborts when the client goes away or the server closes the connection. */
   override get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      if (this.#aborted) this.#controller.abort(this.#reason);
-    }
-    return this.#controller.signal;
+    return (this.#abort ??= new LazySignal()).signal;
   }
 
   /**
@@ -49,14 +44,11 @@ export class IncomingRequest extends Request {
    * @param reason The abort reason.
    */
   abortWith(reason: unknown): void {
-    if (this.#aborted) return;
-    this.#aborted = true;
-    this.#reason = reason;
-    this.#controller?.abort(reason);
+    (this.#abort ??= new LazySignal()).abort(reason);
   }
 
   /** Whether `abortWith()` was called. */
   get aborted(): boolean {
-    return this.#aborted;
+    return this.#abort?.aborted ?? false;
   }
 }

@@ -19,6 +19,7 @@
 
 import type { HeaderList } from "../http1/types.ts";
 import type { InterimTarget } from "./interim_target.ts";
+import { LazySignal } from "./lazy_signal.ts";
 
 type Indexable = Record<PropertyKey, unknown>;
 
@@ -43,9 +44,7 @@ export class LazyRequest {
   readonly #fields: HeaderList;
   readonly #body: ReadableStream<Uint8Array> | undefined;
   #real: Request | undefined;
-  #controller: AbortController | undefined;
-  #reason: unknown;
-  #aborted = false;
+  #abort: LazySignal | undefined;
 
   /**
    * Holds what the request is built from.
@@ -96,11 +95,7 @@ export class LazyRequest {
 
   /** Aborts when the client goes away or the server closes the connection. */
   get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      if (this.#aborted) this.#controller.abort(this.#reason);
-    }
-    return this.#controller.signal;
+    return (this.#abort ??= new LazySignal()).signal;
   }
 
   /**
@@ -109,15 +104,12 @@ export class LazyRequest {
    * @param reason The abort reason.
    */
   abortWith(reason: unknown): void {
-    if (this.#aborted) return;
-    this.#aborted = true;
-    this.#reason = reason;
-    this.#controller?.abort(reason);
+    (this.#abort ??= new LazySignal()).abort(reason);
   }
 
   /** Whether `abortWith()` was called. */
   get aborted(): boolean {
-    return this.#aborted;
+    return this.#abort?.aborted ?? false;
   }
 
   #build(): Request {

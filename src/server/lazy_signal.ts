@@ -1,0 +1,51 @@
+/**
+ * The abort signal of a request handed to a handler, created only when
+ * read: few handlers read `request.signal`, and an `AbortController` costs
+ * about 2.5 µs on Node 20 (it makes every `AbortSignal` transferable). This
+ * module is browser compatible.
+ *
+ * @module
+ */
+
+/**
+ * Abort state with a signal made on first read.
+ *
+ * @example Aborting before the signal is read
+ * ```ts
+ * import { LazySignal } from "./lazy_signal.ts";
+ * const state = new LazySignal();
+ * state.abort(new Error("gone"));
+ * console.assert(state.aborted && state.signal.aborted);
+ * ```
+ */
+export class LazySignal {
+  #controller: AbortController | undefined;
+  #reason: unknown;
+  #aborted = false;
+
+  /** The signal; aborted already when `abort()` came first. */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /**
+   * Aborts the signal, or records the reason for when it is read; later calls do nothing.
+   *
+   * @param reason The abort reason.
+   */
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+
+  /** Whether `abort()` was called. */
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+}
