@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
-import { rawRequest, statusLines } from "./_support/server_raw.ts";
+import { rawConnect, rawRequest, statusLines } from "./_support/server_raw.ts";
 import { delay, within, withServer } from "./_support/server_util.ts";
 
 test("serve() reads a request body only as fast as the handler consumes it", async () => {
@@ -152,4 +152,24 @@ test("serve() closes a connection whose unread body stalls after the response", 
       assert.equal(result.timedOut, false);
     },
   );
+});
+
+test("serve() sends 100 Continue when the response streams the request body back (echo)", async () => {
+  await withServer((request) => new Response(request.body), {}, async (_server, port) => {
+    const connection = await rawConnect(port);
+    try {
+      connection.write(
+        "PUT /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+      );
+      // A client that honours Expect waits for the 100 before sending the body.
+      const head = await connection.read((text) => text.includes("100 Continue"), 3_000);
+      assert.match(head, /^HTTP\/1\.1 100 Continue\r\n\r\n/, "the 100 comes first");
+      connection.write("hello");
+      const text = await connection.read((all) => /\r\n0\r\n\r\n$|\r\n\r\nhello$/.test(all));
+      assert.match(text, /HTTP\/1\.1 200 OK\r\n/);
+      assert.match(text, /hello/);
+    } finally {
+      connection.destroy();
+    }
+  });
 });

@@ -14,7 +14,7 @@ import http from "node:http";
 import fc from "fast-check";
 import { RequestUrls } from "../src/server/request_url.ts";
 import { lazyRequestsWork } from "../src/server/lazy_request.ts";
-import { rawRequest } from "./_support/server_raw.ts";
+import { rawRequest, statusLines } from "./_support/server_raw.ts";
 import { RUNTIME, within, withServer } from "./_support/server_util.ts";
 
 /** What the runtime's own `Request` makes of the same URL text. */
@@ -133,6 +133,10 @@ test("the handler's request behaves as a real Request: copies, clones, bodies, f
         const facts: Record<string, unknown> = {
           isRequest: request instanceof Request,
           tag: Object.prototype.toString.call(request),
+          // The runtime's own accessor accepts it (brand checks pass).
+          urlByAccessor: Object.getOwnPropertyDescriptor(Request.prototype, "url")!.get!.call(
+            request,
+          ),
           method: request.method,
           url: request.url,
           probe: request.headers.get("x-probe"),
@@ -155,6 +159,9 @@ test("the handler's request behaves as a real Request: copies, clones, bodies, f
           facts.copy = [clone.method, clone.url, await clone.text(), await request.text()];
         } else if (url.pathname === "/json") {
           facts.copy = await request.json();
+          const Rebuild = request.constructor as typeof Request;
+          const rebuilt = new Rebuild(request.url, { method: "PUT" });
+          facts.rebuilt = [rebuilt.method, rebuilt.url];
         } else if (url.pathname === "/forward") {
           const target = new URL(`http://127.0.0.1:${echoPort}${url.pathname}${url.search}`);
           const forwarded = await fetch(new Request(target, request));
@@ -189,6 +196,7 @@ test("the handler's request behaves as a real Request: copies, clones, bodies, f
   assert.equal(seen.length, 5);
   for (const facts of seen) {
     assert.equal(facts.isRequest, true);
+    assert.equal(facts.urlByAccessor, facts.url);
     assert.equal(facts.tag, "[object Request]");
     assert.equal(facts.probe, "p1");
     assert.equal(facts.bodyUsedBefore, false);
@@ -201,6 +209,7 @@ test("the handler's request behaves as a real Request: copies, clones, bodies, f
   assert.deepEqual(seen[2]!.copy, ["PATCH", seen[2]!.url, "twice", "twice"]);
   assert.equal(seen[3]!.method, "DELETE");
   assert.deepEqual(seen[3]!.copy, { a: 1 });
+  assert.deepEqual(seen[3]!.rebuilt, ["PUT", seen[3]!.url]);
   assert.deepEqual(seen[4]!.copy, {
     method: "POST",
     url: "/forward?y=2",
@@ -230,11 +239,52 @@ test("a request the handler never reads still aborts its signal when the client 
   assert.equal(signal?.aborted, true);
 });
 
-test("lazy requests are used on Node and Deno, where the runtime's Request allows them", () => {
-  if (RUNTIME === "bun") {
-    // Bun's Request is native; the probe decides, and either way the tests above hold.
-    assert.equal(typeof lazyRequestsWork(), "boolean");
-  } else {
-    assert.equal(lazyRequestsWork(), true);
+test("lazy requests are used on Node and Deno, a real Request on Bun (native, nothing to forward)", () => {
+  assert.equal(lazyRequestsWork(), RUNTIME !== "bun");
+});
+
+test("an absolute-form target with userinfo gets 400 and never reaches the handler", async () => {
+  let called = false;
+  await withServer(
+    () => {
+      called = true;
+      return new Response("no");
+    },
+    {},
+    async (_server, port) => {
+      const { text } = await rawRequest(
+        port,
+        "GET http://user:secret@127.0.0.1/p HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        { until: (received) => received.includes("\r\n\r\n") },
+      );
+      assert.deepEqual(statusLines(text), ["HTTP/1.1 400 Bad Request"]);
+    },
+  );
+  assert.equal(called, false);
+});
+
+test("an onError that throws is logged; the client still gets its 500 and the server goes on", async () => {
+  const logged: unknown[][] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => void logged.push(args);
+  try {
+    await withServer(() => {
+      throw new Error("handler failed");
+    }, {
+      onError: () => {
+        throw new Error("logger failed");
+      },
+    }, async (_server, port) => {
+      for (let i = 0; i < 2; i++) {
+        const { text } = await rawRequest(port, "GET /x HTTP/1.1\r\nHost: x\r\n\r\n", {
+          until: (received) => received.endsWith("500\n"),
+        });
+        assert.deepEqual(statusLines(text), ["HTTP/1.1 500 Internal Server Error"]);
+      }
+    });
+  } finally {
+    console.error = original;
   }
+  assert.equal(logged.length, 2);
+  assert.match(String(logged[0]![1]), /logger failed/);
 });

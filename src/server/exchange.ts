@@ -102,6 +102,8 @@ export class Exchange implements InterimTarget {
   #request: IncomingRequest | LazyRequest | undefined;
   #aborted = false;
   #finalStarted = false;
+  /** Whether the final head has been handed to the socket. */
+  #headWritten = false;
   #continueSent = false;
   #done = false;
   // Interim responses handed to the socket in order but not yet written:
@@ -303,6 +305,7 @@ export class Exchange implements InterimTarget {
     parts.push(
       serializeResponse(status, undefined, fields, this.head.method === "HEAD" ? "" : text),
     );
+    this.#headWritten = true;
     this.#host.socket.write(join(parts));
     this.#finish(alive);
   }
@@ -526,6 +529,7 @@ export class Exchange implements InterimTarget {
     const socket = this.#host.socket;
     const parts = this.#takeInterim();
     parts.push(head);
+    this.#headWritten = true;
     if (chunks === undefined || chunks.length === 0) socket.write(join(parts));
     else if (size <= READY_BODY_LIMIT) {
       for (let i = 0; i < chunks.length; i++) parts.push(chunks[i]!);
@@ -556,6 +560,7 @@ export class Exchange implements InterimTarget {
       this.fail(error);
       return false;
     }
+    this.#headWritten = true;
     if (this.#pendingInterim === undefined) this.#host.socket.write(wire);
     else {
       const parts = this.#takeInterim();
@@ -606,14 +611,20 @@ export class Exchange implements InterimTarget {
 
   #onPull(first: boolean): void {
     if (
-      first && this.head.expectContinue && !this.#continueSent && !this.#finalStarted &&
+      first && this.head.expectContinue && !this.#continueSent && !this.#headWritten &&
       this.head.minorVersion === 1
     ) {
-      // RFC 9110 section 10.1.1: the handler wants the body, so invite it.
+      // RFC 9110 section 10.1.1: the body is wanted, so invite it.
       this.#continueSent = true;
-      // Interim responses queued earlier go first, in order.
-      this.#flushInterim();
-      this.#host.socket.write(CONTINUE_100);
+      if (this.#finalStarted) {
+        // The final response is reading it (`new Response(request.body)`):
+        // its head, written within a few microtask turns, takes the 100 along.
+        (this.#pendingInterim ??= []).push(CONTINUE_100);
+      } else {
+        // Interim responses queued earlier go first, in order.
+        this.#flushInterim();
+        this.#host.socket.write(CONTINUE_100);
+      }
     }
     this.#host.bodyPulled(this);
   }

@@ -169,16 +169,22 @@ export class LazyRequest {
         });
       }
     }
+    // `request.constructor` is `Request`, as on a real one, so that
+    // `new request.constructor(url, init)` builds a real request.
+    Object.defineProperty(prototype, "constructor", {
+      configurable: true,
+      writable: true,
+      value: Request,
+    });
     const probe = new Request("http://localhost/");
+    // Well-known and registered symbols (toStringTag, inspect hooks) stay
+    // inherited: they read the public members, which are forwarded.
     const symbols = [
       ...Object.getOwnPropertySymbols(probe),
       ...Object.getOwnPropertySymbols(Request.prototype),
-    ];
-    if (symbols.length === 0) return false; // a native Request: nothing to forward
+    ].filter((symbol) => Symbol.keyFor(symbol) === undefined && !isWellKnown(symbol));
+    if (symbols.length === 0) return false; // a native Request (Bun): nothing to forward
     for (const symbol of symbols) {
-      // Well-known and registered symbols (toStringTag, inspect hooks) stay
-      // inherited: they read the public members, which are forwarded.
-      if (Symbol.keyFor(symbol) !== undefined || isWellKnown(symbol)) continue;
       if (Object.hasOwn(prototype, symbol)) continue;
       Object.defineProperty(prototype, symbol, {
         configurable: true,
@@ -211,6 +217,10 @@ function behavesAsRequest(): boolean {
       undefined,
     ) as unknown as Request;
     if (!(lazy instanceof Request)) return false;
+    // The runtime's own accessors must accept it (brand checks go through
+    // the forwarded slots), not only its constructor.
+    const urlGetter = Object.getOwnPropertyDescriptor(Request.prototype, "url")?.get;
+    if (urlGetter === undefined || urlGetter.call(lazy) !== lazy.url) return false;
     const copy = new Request(lazy);
     const changed = new Request(lazy, { method: "POST", body: "x" });
     return copy.url === lazy.url && copy.method === "PUT" &&

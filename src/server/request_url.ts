@@ -59,6 +59,21 @@ function parseHref(url: string): string | undefined {
 }
 
 /**
+ * An absolute-form target's URL; `undefined` when it does not parse or
+ * carries userinfo, which RFC 9110 section 4.2.4 says to treat as an error
+ * (and undici's `Request` refuses).
+ */
+function absoluteHref(target: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    return undefined;
+  }
+  return url.username === "" && url.password === "" ? url.href : undefined;
+}
+
+/**
  * Builds request URLs for one connection, remembering the last origin.
  *
  * @example
@@ -95,7 +110,7 @@ export class RequestUrls {
   of(head: RequestHead): string | undefined {
     const target = head.target;
     if (target.charCodeAt(0) !== 0x2f /* "/" */) {
-      if (ABSOLUTE_FORM.test(target)) return parseHref(target);
+      if (ABSOLUTE_FORM.test(target)) return absoluteHref(target);
       if (target !== "*") return undefined;
     }
     let host = this.#defaultHost;

@@ -72,7 +72,7 @@ export async function serve(handler: ServeHandler, options: ServeOptions = {}): 
     handler,
     options,
     limits,
-    onError: options.onError ?? defaultOnError,
+    onError: guardedOnError(options.onError ?? defaultOnError),
   };
   const backend = await startBackend(settings);
   const server = new RunningServer(backend, options.cert !== undefined);
@@ -87,6 +87,23 @@ export async function serve(handler: ServeHandler, options: ServeOptions = {}): 
 
 function defaultOnError(error: unknown, request: Request): void {
   console.error(`early-hints: the handler failed for ${request.method} ${request.url}:`, error);
+}
+
+/**
+ * `onError` runs where nothing can catch for it (the exchange is answering
+ * 500): one that throws must not crash the process or leave the client
+ * without an answer, so its failure is logged instead.
+ */
+function guardedOnError(
+  onError: (error: unknown, request: Request) => void,
+): (error: unknown, request: Request) => void {
+  return (error, request) => {
+    try {
+      onError(error, request);
+    } catch (failure) {
+      console.error("early-hints: onError threw while reporting a handler failure:", failure);
+    }
+  };
 }
 
 async function startBackend(settings: BackendSettings): Promise<ServerBackend> {
