@@ -288,3 +288,24 @@ test("an onError that throws is logged; the client still gets its 500 and the se
   assert.equal(logged.length, 2);
   assert.match(String(logged[0]![1]), /logger failed/);
 });
+
+test("a copy of the request (new Request(request)) is aborted when the client leaves", async () => {
+  let copy: Request | undefined;
+  let aborted!: () => void;
+  const abortSeen = new Promise<void>((resolve) => (aborted = resolve));
+  await withServer(
+    async (request) => {
+      copy = new Request(request);
+      if (copy.signal.aborted) aborted();
+      else copy.signal.addEventListener("abort", () => aborted());
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      return new Response("late");
+    },
+    {},
+    async (_server, port) => {
+      await rawRequest(port, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n", { end: true, timeoutMs: 50 });
+      await within(abortSeen, 3_000, "the copy's abort");
+    },
+  );
+  assert.equal(copy?.signal.aborted, true);
+});

@@ -186,6 +186,18 @@ export class LazyRequest {
     if (symbols.length === 0) return false; // a native Request (Bun): nothing to forward
     for (const symbol of symbols) {
       if (Object.hasOwn(prototype, symbol)) continue;
+      if (symbol.description === "signal") {
+        // The slot `new Request(request)` and `fetch(request)` take the
+        // signal from (undici's and Deno's): give them ours, so a copy is
+        // aborted when the client goes away, as the request itself is.
+        Object.defineProperty(prototype, symbol, {
+          configurable: true,
+          get(this: LazyRequest) {
+            return this.signal;
+          },
+        });
+        continue;
+      }
       Object.defineProperty(prototype, symbol, {
         configurable: true,
         get(this: unknown) {
