@@ -11,6 +11,7 @@ import process from "node:process";
 import { Client, fetch, FetchError } from "../client.ts";
 import { rawResponse, startRawServer } from "./_support/raw_server.ts";
 import { startProgram } from "./_support/run_ts.ts";
+import { within } from "./_support/server_util.ts";
 
 async function withCountingServer<T>(
   handler: http.RequestListener,
@@ -321,4 +322,27 @@ test("Client shares one abort listener per signal across concurrent requests (no
     }
   });
   assert.deepEqual(warnings.filter((warning) => /abort listeners|MaxListeners/.test(warning)), []);
+});
+
+test("Client closes a socket left idle past idleTimeoutMs by itself, without another request", async () => {
+  let idleClosed!: () => void;
+  const closedByClient = new Promise<void>((resolve) => (idleClosed = resolve));
+  const server = await startRawServer(async (peer) => {
+    await peer.readHead();
+    peer.write(rawResponse("ok"));
+    try {
+      await peer.readHead(); // no second request comes: this ends when the client closes
+    } catch {
+      idleClosed();
+    }
+  });
+  const client = new Client({ idleTimeoutMs: 100 });
+  try {
+    await (await client.fetch(server.url)).text();
+    // The pool's sweep timer (unref'd, so it holds no process open) closes it.
+    await within(closedByClient, 3_000, "the idle socket's close");
+  } finally {
+    await client.close();
+    await server.close();
+  }
 });

@@ -132,7 +132,7 @@ export class OriginPool implements ConnectionOwner {
       return;
     }
     const now = Date.now();
-    // Without a sweep timer (Deno) expired sockets go here, oldest first.
+    // Without a sweep timer (numeric timer ids) expired sockets go here, oldest first.
     const idle = this.#idle;
     while (idle.length > 0 && idle[0]!.idleDeadline <= now) idle.shift()!.close();
     connection.idleDeadline = now + lifetime;
@@ -242,9 +242,10 @@ export class OriginPool implements ConnectionOwner {
 
   /**
    * Closes expired idle sockets. The timer is unref'd where the runtime's
-   * timers allow it (Node, Bun); where they do not (Deno's numeric timer ids)
-   * no timer is armed, and expiry is checked when a socket is taken or
-   * given back instead, so an idle pool never keeps a process alive.
+   * timers allow it (Node, Bun, and Deno 2, whose timers are objects with
+   * `unref()`); where they do not (numeric timer ids) no timer is armed, and
+   * expiry is checked when a socket is taken or given back instead, so an
+   * idle pool never keeps a process alive.
    */
   #armSweep(): void {
     if (this.#sweep !== undefined || !timersCanUnref()) return;
