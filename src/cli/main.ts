@@ -13,6 +13,7 @@
 
 import type { CliHost } from "./host.ts";
 import { runCli } from "./run.ts";
+import { concatBytes } from "../http1/_bytes.ts";
 
 /** The part of the `process` global (Node, Bun, Deno) this entry uses. */
 interface HostProcess {
@@ -44,13 +45,7 @@ async function readAll(stream: AsyncIterable<Uint8Array | string>): Promise<Uint
   for await (const chunk of stream) {
     parts.push(typeof chunk === "string" ? encoder.encode(chunk) : chunk);
   }
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 const hostProcess = (globalThis as unknown as { process: HostProcess }).process;

@@ -22,6 +22,7 @@ import { HELP } from "./help.ts";
 import type { CliHost } from "./host.ts";
 import { sendRequest } from "./request.ts";
 import { VERSION } from "./version.ts";
+import { concatBytes } from "../http1/_bytes.ts";
 
 /** Exit status: a final response arrived. */
 export const EXIT_OK = 0;
@@ -214,7 +215,7 @@ async function readBody(
       }
     }
   }
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 function requestHeaders(
@@ -256,17 +257,6 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const total = parts.reduce((sum, part) => sum + part.byteLength, 0);
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
-}
-
 function decodeUtf8(parts: readonly Uint8Array[]): string {
-  return new TextDecoder().decode(concat(parts));
+  return new TextDecoder().decode(concatBytes(parts));
 }

@@ -19,6 +19,7 @@ import { chunkBytes, type RequestBody } from "./request_body.ts";
 import { Informational } from "./informational.ts";
 import { BodySource } from "./response_body.ts";
 import type { InformationalCallback, InformationalResponse } from "./types.ts";
+import { concatBytes } from "../http1/_bytes.ts";
 
 /** What a connection tells the pool that owns it. */
 export interface ConnectionOwner {
@@ -528,7 +529,7 @@ export class Connection implements SocketHandlers {
     if (ended) {
       let body: Uint8Array | null = null;
       if (!nullBody) {
-        body = chunks !== undefined ? concat(chunks) : first ?? EMPTY;
+        body = chunks !== undefined ? concatBytes(chunks) : first ?? EMPTY;
       }
       exchange.resolve({ head, body, informational });
       this.#finish(exchange);
@@ -693,18 +694,6 @@ export class Connection implements SocketHandlers {
     if (exchange.reused && !exchange.receivedBytes) retryableErrors.add(error);
     return error;
   }
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const chunk of chunks) length += chunk.byteLength;
-  const joined = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return joined;
 }
 
 /** The server's `Keep-Alive: timeout=N` hint, in ms, if any. */

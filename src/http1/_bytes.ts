@@ -142,3 +142,21 @@ export function decodeAscii(
   const text = utf8.decode(bytes.subarray(start, end));
   return text.length === end - start && text.indexOf("\ufffd") === -1 ? text : undefined;
 }
+
+/**
+ * Joins byte arrays into one new array (a copy even for a single part).
+ *
+ * @param parts The arrays, in order.
+ * @returns Their bytes, concatenated.
+ */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  let size = 0;
+  for (const part of parts) size += part.byteLength;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}

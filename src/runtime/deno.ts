@@ -37,6 +37,7 @@ import {
 } from "./types.ts";
 import { SocketError, toSocketError } from "./socket_error.ts";
 import { DrainWaiters } from "./drain_waiters.ts";
+import { concatBytes } from "../http1/_bytes.ts";
 
 /** Encodes strings given to `write()` (as UTF-8). */
 const encoder = new TextEncoder();
@@ -246,13 +247,7 @@ class DenoSocket implements Socket {
       queue.shift();
       return first;
     }
-    const joined = new Uint8Array(size);
-    let offset = 0;
-    for (const chunk of queue.splice(0, count)) {
-      joined.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
-    return joined;
+    return concatBytes(queue.splice(0, count));
   }
 
   async #sendFin(): Promise<void> {

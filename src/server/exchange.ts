@@ -30,6 +30,7 @@ import { responseFields } from "./response_fields.ts";
 import { staticBodySource } from "./static_body.ts";
 import { CLOSED, HTTP10, SENT } from "./informational_results.ts";
 import type { InformationalResult, ServeHandlerInfo } from "./types.ts";
+import { concatBytes } from "../http1/_bytes.ts";
 
 /** What an exchange needs from its connection. */
 export interface ExchangeHost {
@@ -684,14 +685,5 @@ function join(parts: Wire[]): Wire {
     text += part;
   }
   if (allText) return text;
-  const bytes = parts.map(toBytes);
-  let size = 0;
-  for (const part of bytes) size += part.byteLength;
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const part of bytes) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
+  return concatBytes(parts.map(toBytes));
 }
