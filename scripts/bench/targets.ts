@@ -43,6 +43,34 @@ function fmt(x: number): string {
 }
 
 /**
+ * A server target: CPU per request, theirs / ours (fewer is better), met at
+ * `goal`; the requests-per-second ratio goes in the note.
+ */
+function serverTarget(
+  id: string,
+  name: string,
+  runtime: RuntimeName,
+  ours: ServerCase,
+  theirs: ServerCase,
+  goal: number,
+): Target {
+  const cpu = perRound(theirs.rounds.map((r) => r.cpuUs), ours.rounds.map((r) => r.cpuUs));
+  const rps = perRound(ours.rounds.map((r) => r.rps), theirs.rounds.map((r) => r.rps));
+  return {
+    id,
+    name,
+    runtime,
+    measured: cpu.median,
+    range: { min: cpu.min, max: cpu.max },
+    goal,
+    unit: "x",
+    comparison: ">=",
+    met: cpu.median >= goal,
+    note: `requests/s ratio ${fmt(rps.median)}x (${fmt(rps.min)}-${fmt(rps.max)})`,
+  };
+}
+
+/**
  * Checks every target that the run measured.
  *
  * @param server The server cases (may be empty).
@@ -71,40 +99,26 @@ export function checkTargets(
       const ours = find(runtime, "ours", "/hint", c);
       const nodeHttp = find(runtime, "node-http", "/hint", c);
       if (ours && nodeHttp) {
-        // CPU per request: fewer is better, so the ratio is theirs / ours.
-        const cpu = perRound(nodeHttp.rounds.map((r) => r.cpuUs), ours.rounds.map((r) => r.cpuUs));
-        const rps = perRound(ours.rounds.map((r) => r.rps), nodeHttp.rounds.map((r) => r.rps));
-        targets.push({
-          id: "server-hint-vs-node-http",
-          name: `server /hint vs node:http + writeEarlyHints, c=${c} (CPU per request)`,
+        targets.push(serverTarget(
+          "server-hint-vs-node-http",
+          `server /hint vs node:http + writeEarlyHints, c=${c} (CPU per request)`,
           runtime,
-          measured: cpu.median,
-          range: { min: cpu.min, max: cpu.max },
-          goal: 1.0,
-          unit: "x",
-          comparison: ">=",
-          met: cpu.median >= 1.0,
-          note: `requests/s ratio ${fmt(rps.median)}x (${fmt(rps.min)}-${fmt(rps.max)})`,
-        });
+          ours,
+          nodeHttp,
+          1.0,
+        ));
       }
       const native = find(runtime, "native", "/plain", c);
       if (ours && native) {
-        const cpu = perRound(native.rounds.map((r) => r.cpuUs), ours.rounds.map((r) => r.cpuUs));
-        const rps = perRound(ours.rounds.map((r) => r.rps), native.rounds.map((r) => r.rps));
-        targets.push({
-          id: "server-hint-vs-native-plain",
-          name: `server /hint vs ${
-            runtime === "deno" ? "Deno.serve" : "Bun.serve"
-          } /plain, c=${c} (CPU per request)`,
+        const nativeName = runtime === "deno" ? "Deno.serve" : "Bun.serve";
+        targets.push(serverTarget(
+          "server-hint-vs-native-plain",
+          `server /hint vs ${nativeName} /plain, c=${c} (CPU per request)`,
           runtime,
-          measured: cpu.median,
-          range: { min: cpu.min, max: cpu.max },
-          goal: 0.7,
-          unit: "x",
-          comparison: ">=",
-          met: cpu.median >= 0.7,
-          note: `requests/s ratio ${fmt(rps.median)}x (${fmt(rps.min)}-${fmt(rps.max)})`,
-        });
+          ours,
+          native,
+          0.7,
+        ));
       }
     }
   }
