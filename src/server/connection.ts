@@ -384,13 +384,11 @@ export class Connection implements SocketHandlers, ExchangeHost {
     this.#deadlineKind = NO_DEADLINE;
     this.#headStarted = false;
     this.#bodyProgressAt = Date.now();
-    const exchange = new Exchange(this, head, this.socket.remoteAddress);
+    const method = fetchMethod(head.method);
+    const exchange = new Exchange(this, head, method, this.socket.remoteAddress);
     this.#exchange = exchange;
     if (head.framing === "none") exchange.requestComplete = true;
-    const method = fetchMethod(head.method);
-    // The Fetch standard cannot represent these methods in a Request.
-    const upper = method.toUpperCase();
-    if (upper === "CONNECT" || upper === "TRACE" || upper === "TRACK") {
+    if (isForbiddenMethod(method)) {
       exchange.answerStatus(501, false);
       return;
     }
@@ -401,7 +399,7 @@ export class Connection implements SocketHandlers, ExchangeHost {
     }
     let request: Request;
     try {
-      request = exchange.createRequest(url, method);
+      request = exchange.createRequest(url);
     } catch {
       exchange.answerStatus(400, false);
       return;
@@ -466,6 +464,14 @@ export class Connection implements SocketHandlers, ExchangeHost {
 
 /** Methods the Fetch standard writes in upper case whatever case they came in. */
 const NORMALIZED_METHODS = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
+
+/** Methods the Fetch standard cannot represent in a Request, in any case. */
+const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
+
+/** Whether a Request cannot carry `method` (checked without upper-casing the usual ones). */
+function isForbiddenMethod(method: string): boolean {
+  return method.length >= 5 && method.length <= 7 && FORBIDDEN_METHODS.has(method.toUpperCase());
+}
 
 /** The method as `Request.method` gives it (Fetch's "normalize a method"). */
 function fetchMethod(method: string): string {

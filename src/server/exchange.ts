@@ -85,13 +85,15 @@ class HandlerInfo implements ServeHandlerInfo {
  *
  * @example Exchanges are created by the connection loop
  * ```ts ignore
- * const exchange = new Exchange(host, head, "http", remoteAddr);
+ * const exchange = new Exchange(host, head, "GET", remoteAddr);
  * exchange.run(handler);
  * ```
  */
 export class Exchange implements InterimTarget {
   /** The parsed request head. */
   readonly head: RequestHead;
+  /** The method as `Request.method` gives it (Fetch normalises case for GET, POST ...). */
+  readonly method: string;
   /** The request body, or `undefined` when the request has none (or it is not exposed). */
   readonly body: RequestBody | undefined;
   /** See {@linkcode InterimTarget.fieldLines}. */
@@ -119,11 +121,13 @@ export class Exchange implements InterimTarget {
    * @param head The request head.
    * @param remoteAddr The peer's address, for the handler's `info`.
    */
-  constructor(host: ExchangeHost, head: RequestHead, remoteAddr: SocketAddress) {
+  constructor(host: ExchangeHost, head: RequestHead, method: string, remoteAddr: SocketAddress) {
     this.#host = host;
     this.head = head;
+    this.method = method;
     this.#info = new HandlerInfo(remoteAddr);
-    const hasBody = head.framing !== "none" && !isGetOrHead(head.method);
+    // A Fetch Request with method GET or HEAD cannot carry a body.
+    const hasBody = head.framing !== "none" && method !== "GET" && method !== "HEAD";
     this.body = hasBody
       ? new RequestBody({
         onPull: (first) => this.#onPull(first),
@@ -147,12 +151,12 @@ export class Exchange implements InterimTarget {
    * the runtime allows it, else an {@linkcode IncomingRequest}.
    *
    * @param url The absolute URL, as `Request.url` serialises it.
-   * @param method The method, normalised as `Request.method` gives it.
    * @returns The request, also kept by the exchange.
    * @throws {TypeError} When the runtime refuses the method, URL or a header.
    */
-  createRequest(url: string, method: string): Request {
+  createRequest(url: string): Request {
     const head = this.head;
+    const method = this.method;
     const body = this.body?.stream;
     if (lazyRequestsWork()) {
       const lazy = new LazyRequest(url, method, head.headers, body);
@@ -654,14 +658,6 @@ async function waitForDrain(socket: Socket): Promise<void> {
   await null;
   if (settled) await new Promise<void>((resolve) => setTimeout(resolve, 0));
   else await drained;
-}
-
-/** GET or HEAD in any case (Fetch normalises the method): their requests carry no body. */
-function isGetOrHead(method: string): boolean {
-  if (method === "GET" || method === "HEAD") return true;
-  if (method.length > 4) return false;
-  const upper = method.toUpperCase();
-  return upper === "GET" || upper === "HEAD";
 }
 
 /** What goes to a socket: text (sent as UTF-8) or bytes. */
