@@ -267,3 +267,24 @@ test("node-http: a transfer coding other than chunked gets 501, as with the engi
   );
   assert.equal(called, false);
 });
+
+test("node-http: a Host that is not uri-host [:port] gets 400, as from the engine, and never reaches the handler", async () => {
+  const seen: string[] = [];
+  await withServer(
+    (request) => {
+      seen.push(request.url);
+      return new Response("no");
+    },
+    NODE_HTTP,
+    async (_server, port) => {
+      // Left unchecked, the Host would move the path the handler sees to /admin.
+      const { text } = await rawRequest(
+        port,
+        "GET /public/x HTTP/1.1\r\nHost: a/admin?\r\nConnection: close\r\n\r\n",
+        { until: (received) => received.includes("\r\n\r\n") },
+      );
+      assert.deepEqual(statusLines(text), ["HTTP/1.1 400 Bad Request"]);
+    },
+  );
+  assert.deepEqual(seen, []);
+});

@@ -30,7 +30,8 @@ import type { HeaderList } from "../http1/types.ts";
 import type { BackendSettings, ServerBackend } from "../server/backend.ts";
 import { authorityOf } from "../server/backend.ts";
 import { IncomingRequest } from "../server/incoming_request.ts";
-import { type InterimTarget, registerInterimTarget } from "../server/interim_target.ts";
+import type { InterimTarget } from "../server/interim_target.ts";
+import { RequestUrls } from "../server/request_url.ts";
 import { checkChunk, readReadyChunks } from "../server/ready_chunks.ts";
 import { writeInterimToServerResponse } from "../server/server_response_interim.ts";
 import { CLOSED } from "../server/informational_results.ts";
@@ -87,7 +88,8 @@ class NodeHttpBackend implements ServerBackend {
   /** Sockets whose request we refused with `Connection: close` (RFC 9112 section 9.6). */
   readonly #refused = new WeakSet<object>();
   #addr: SocketAddress | undefined;
-  #defaultHost = "localhost";
+  /** Request URLs, built as the engine builds them (Host checked, userinfo refused). */
+  #urls = new RequestUrls("http", "localhost");
   #draining = false;
   #stopping: Promise<void> | undefined;
 
@@ -131,7 +133,7 @@ class NodeHttpBackend implements ServerBackend {
         else if (address !== null) {
           this.#addr = { transport: "tcp", hostname: address.address, port: address.port };
         } else this.#addr = { transport: "unix", path: options.path ?? "" };
-        this.#defaultHost = authorityOf(this.#addr);
+        this.#urls = new RequestUrls(this.#scheme, authorityOf(this.#addr));
         resolve();
       };
       if (options.path !== undefined) this.#server.listen(options.path, done);
@@ -202,14 +204,13 @@ class NodeHttpBackend implements ServerBackend {
     if (this.#draining) outgoing.shouldKeepAlive = false;
     let request: Request;
     try {
-      request = exchange.createRequest(this.#scheme, this.#defaultHost);
+      request = exchange.createRequest(this.#urls);
     } catch {
       this.#refused.add(incoming.socket);
       outgoing.writeHead(400, { "content-type": "text/plain; charset=utf-8", connection: "close" });
       outgoing.end("400\n");
       return;
     }
-    registerInterimTarget(request, exchange);
     let result: Response | Promise<Response>;
     const info = exchange.info;
     try {
@@ -280,15 +281,16 @@ class Exchange implements InterimTarget {
     return this.#aborted;
   }
 
-  createRequest(scheme: string, defaultHost: string): Request {
+  createRequest(urls: RequestUrls): Request {
     const incoming = this.#incoming;
+    const url = urls.of({
+      target: incoming.url ?? "/",
+      headers: [["host", incoming.headers.host ?? ""]],
+    });
+    if (url === undefined) throw new TypeError("invalid request target or Host");
     const headers = new Headers();
     const raw = incoming.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
-    const target = incoming.url ?? "/";
-    const url = /^https?:\/\//i.test(target)
-      ? target
-      : `${scheme}://${headers.get("host") || defaultHost}${target}`;
     const method = incoming.method ?? "GET";
     const init: RequestInit & { duplex?: "half" } = { method, headers };
     const hasBody = method !== "GET" && method !== "HEAD" &&
@@ -301,6 +303,7 @@ class Exchange implements InterimTarget {
       this.#expectContinue = false;
     }
     this.#request = new IncomingRequest(url, init);
+    this.#request.interimTarget = this;
     return this.#request;
   }
 

@@ -34,14 +34,6 @@ export interface BackendSettings {
 }
 
 /**
- * Starts a backend.
- *
- * @param settings What to serve and how.
- * @returns The running backend once it is bound.
- */
-export type StartBackend = (settings: BackendSettings) => Promise<ServerBackend>;
-
-/**
  * The host part of a request URL for a bound TCP address: `localhost` for a
  * wildcard address, brackets around IPv6.
  *

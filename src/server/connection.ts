@@ -17,7 +17,6 @@ import type { RequestHead } from "../http1/types.ts";
 import type { Socket, SocketHandlers } from "../runtime/types.ts";
 import { httpDate } from "./date.ts";
 import { Exchange, type ExchangeHost } from "./exchange.ts";
-import { registerInterimTarget } from "./interim_target.ts";
 import { RequestUrls } from "./request_url.ts";
 import type { ServeHandler, ServeLimits } from "./types.ts";
 
@@ -114,11 +113,6 @@ export class Connection implements SocketHandlers, ExchangeHost {
   get closing(): boolean {
     return this.#closing || this.#context.draining ||
       this.#served + 1 >= this.#context.limits.maxRequestsPerConnection;
-  }
-
-  /** Whether an exchange is in progress (graceful shutdown waits for it). */
-  get busy(): boolean {
-    return this.#exchange !== undefined;
   }
 
   // --- socket events -------------------------------------------------------
@@ -397,14 +391,12 @@ export class Connection implements SocketHandlers, ExchangeHost {
       exchange.answerStatus(400, false);
       return;
     }
-    let request: Request;
     try {
-      request = exchange.createRequest(url);
+      exchange.createRequest(url);
     } catch {
       exchange.answerStatus(400, false);
       return;
     }
-    registerInterimTarget(request, exchange);
     exchange.run(this.#context.handler);
   }
 

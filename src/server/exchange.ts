@@ -160,6 +160,7 @@ export class Exchange implements InterimTarget {
     const body = this.body?.stream;
     if (lazyRequestsWork()) {
       const lazy = new LazyRequest(url, method, head.headers, body);
+      lazy.interimTarget = this;
       this.#request = lazy;
       return lazy as unknown as Request;
     }
@@ -177,6 +178,7 @@ export class Exchange implements InterimTarget {
         const [name, value] = fields[i]!;
         headers.append(name, value);
       }
+      request.interimTarget = this;
       this.#request = request;
       return request;
     }
@@ -186,6 +188,7 @@ export class Exchange implements InterimTarget {
       body,
       duplex: "half",
     } as RequestInit);
+    request.interimTarget = this;
     this.#request = request;
     return request;
   }

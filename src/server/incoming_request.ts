@@ -46,9 +46,4 @@ export class IncomingRequest extends Request {
   abortWith(reason: unknown): void {
     (this.#abort ??= new LazySignal()).abort(reason);
   }
-
-  /** Whether `abortWith()` was called. */
-  get aborted(): boolean {
-    return this.#abort?.aborted ?? false;
-  }
 }

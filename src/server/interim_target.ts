@@ -1,9 +1,10 @@
 /**
  * The link between a `Request` handed to a handler and the exchange that can
- * still write interim responses for it. A `WeakMap` keyed by the request, so
- * `sendInformational(c.req.raw, ...)` works from any framework that passes
- * the original request through, and nothing outlives the request. This
- * module is browser compatible.
+ * still write interim responses for it: a field of the server's own request
+ * classes (`IncomingRequest`, `LazyRequest`), set when the exchange builds the
+ * request, so `sendInformational(c.req.raw, ...)` works from any framework
+ * that passes the original request through. This module is browser
+ * compatible.
  *
  * @module
  */
@@ -35,32 +36,6 @@ export interface InterimTarget {
   fieldLines: Map<string, string[]> | undefined;
 }
 
-const targets = new WeakMap<Request, InterimTarget>();
-
-/**
- * Associates a request with the exchange serving it.
- *
- * @param request The request given to the handler.
- * @param target The exchange's interim writer.
- *
- * @example Registering and finding a target
- * ```ts
- * import { interimTargetOf, registerInterimTarget } from "./interim_target.ts";
- * const request = new Request("http://localhost/");
- * const target = { writeInformational: () => ({ sent: true as const }), fieldLines: undefined };
- * registerInterimTarget(request, target);
- * console.assert(interimTargetOf(request) === target);
- * ```
- */
-export function registerInterimTarget(
-  request: Request,
-  target: InterimTarget,
-): void {
-  if (request instanceof IncomingRequest || request instanceof LazyRequest) {
-    request.interimTarget = target;
-  } else targets.set(request, target);
-}
-
 /**
  * Finds the exchange serving a request.
  *
@@ -74,8 +49,7 @@ export function registerInterimTarget(
  * ```
  */
 export function interimTargetOf(request: Request): InterimTarget | undefined {
-  if (request instanceof IncomingRequest || request instanceof LazyRequest) {
-    return request.interimTarget;
-  }
-  return targets.get(request);
+  return request instanceof IncomingRequest || request instanceof LazyRequest
+    ? request.interimTarget
+    : undefined;
 }

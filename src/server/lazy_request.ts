@@ -107,11 +107,6 @@ export class LazyRequest {
     (this.#abort ??= new LazySignal()).abort(reason);
   }
 
-  /** Whether `abortWith()` was called. */
-  get aborted(): boolean {
-    return this.#abort?.aborted ?? false;
-  }
-
   #build(): Request {
     if (this.#real !== undefined) return this.#real;
     const init: RequestInit & { duplex?: "half" } = {};

@@ -15,7 +15,7 @@
  * import { LazySignal } from "./lazy_signal.ts";
  * const state = new LazySignal();
  * state.abort(new Error("gone"));
- * console.assert(state.aborted && state.signal.aborted);
+ * console.assert(state.signal.aborted);
  * ```
  */
 export class LazySignal {
@@ -42,10 +42,5 @@ export class LazySignal {
     this.#aborted = true;
     this.#reason = reason;
     this.#controller?.abort(reason);
-  }
-
-  /** Whether `abort()` was called. */
-  get aborted(): boolean {
-    return this.#aborted;
   }
 }

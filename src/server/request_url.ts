@@ -104,10 +104,10 @@ export class RequestUrls {
    * target when it is in absolute-form (RFC 9112 section 3.2.2), else
    * scheme, `Host` and the target.
    *
-   * @param head The request head.
+   * @param head The request target and header fields (a `RequestHead` will do).
    * @returns The URL, or `undefined` when the target or `Host` makes no valid URL.
    */
-  of(head: RequestHead): string | undefined {
+  of(head: Pick<RequestHead, "target" | "headers">): string | undefined {
     const target = head.target;
     if (target.charCodeAt(0) !== 0x2f /* "/" */) {
       if (ABSOLUTE_FORM.test(target)) return absoluteHref(target);
