@@ -12,7 +12,7 @@ import tls from "node:tls";
 import { sendInformational, serve } from "../server.ts";
 import type { ServeHandlerInfo, SocketAddress } from "../server.ts";
 import { rawRequest, statusLines } from "./_support/server_raw.ts";
-import { ENGINE_ADAPTER, withServer } from "./_support/server_util.ts";
+import { ENGINE_ADAPTER, RUNTIME, withServer } from "./_support/server_util.ts";
 
 test("serve() calls onListen with the bound address and reports its URL", async () => {
   let listened: SocketAddress | undefined;
@@ -117,6 +117,13 @@ test("serve() closes a connection after maxRequestsPerConnection", async () => {
 test("serve() refuses an unknown adapter and a bad limit", async () => {
   // deno-lint-ignore no-explicit-any
   await assert.rejects(serve(() => new Response(), { port: 0, adapter: "nope" as any }), TypeError);
+  // An adapter of another runtime says so, rather than failing to bind.
+  const foreign = RUNTIME === "deno" ? "bun" : "deno";
+  await assert.rejects(
+    serve(() => new Response(), { port: 0, adapter: foreign }),
+    (error: Error) =>
+      error instanceof TypeError && error.message.includes(`"${foreign}" adapter runs only on`),
+  );
   await assert.rejects(
     serve(() => new Response(), { port: 0, limits: { idleTimeout: -1 } }),
     RangeError,

@@ -68,6 +68,14 @@ export function loadAdapter(name: RuntimeName): Promise<RuntimeAdapter> {
 }
 
 async function importAdapter(name: RuntimeName): Promise<RuntimeAdapter> {
+  const runtime = detectRuntime();
+  if ((name === "deno" || name === "bun") && name !== runtime) {
+    // Otherwise the first listen or connect fails with "Deno is not defined".
+    throw new TypeError(
+      `the "${name}" adapter runs only on ${name === "deno" ? "Deno" : "Bun"}, and this is ` +
+        `${runtime}; the "node" adapter (node:net) runs on all three`,
+    );
+  }
   switch (name) {
     case "deno":
       return (await import("./deno.ts")).denoAdapter;

@@ -12,7 +12,7 @@
 
 import { Http1Error } from "../http1/errors.ts";
 import { RequestParser } from "../http1/request_parser.ts";
-import { encodeResponseHead } from "../http1/serialize.ts";
+import { serializeResponse, utf8Length } from "../http1/serialize.ts";
 import type { RequestHead } from "../http1/types.ts";
 import type { Socket, SocketHandlers } from "../runtime/types.ts";
 import { httpDate } from "./date.ts";
@@ -54,8 +54,6 @@ const PAUSE_THRESHOLD = 64 * 1024;
 // RFC 9112 section 9.3 lets us read and drop an unread request body to keep
 // the connection; past this many bytes closing is cheaper (Go uses 256 KiB).
 const DISCARD_LIMIT = 256 * 1024;
-
-const encoder = new TextEncoder();
 
 /**
  * Serves HTTP/1.1 on one socket.
@@ -431,17 +429,13 @@ export class Connection implements SocketHandlers, ExchangeHost {
   #writeError(status: number, message: string): void {
     this.#closing = true;
     this.#exchange = undefined;
-    const text = encoder.encode(`${message}\n`);
-    const head = encodeResponseHead(status, undefined, [
+    const text = `${message}\n`;
+    this.socket.write(serializeResponse(status, undefined, [
       ["content-type", "text/plain; charset=utf-8"],
-      ["content-length", String(text.byteLength)],
+      ["content-length", String(utf8Length(text))],
       ["date", httpDate()],
       ["connection", "close"],
-    ]);
-    const bytes = new Uint8Array(head.byteLength + text.byteLength);
-    bytes.set(head);
-    bytes.set(text, head.byteLength);
-    this.socket.write(bytes);
+    ], text));
     this.#end();
   }
 

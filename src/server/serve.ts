@@ -119,7 +119,13 @@ async function startBackend(settings: BackendSettings): Promise<ServerBackend> {
     if (name === undefined) adapter = await defaultAdapter();
     else if (name === "deno" || name === "bun" || name === "node") {
       adapter = await loadAdapter(name);
-    } else throw new TypeError(`serve: unknown adapter ${JSON.stringify(name)}`);
+    } else {
+      throw new TypeError(
+        `serve: unknown adapter ${
+          JSON.stringify(name)
+        }; use "deno", "bun", "node", "node-http" or a socket adapter object`,
+      );
+    }
   }
   return await startEngineServer(settings, adapter);
 }
