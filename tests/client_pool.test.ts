@@ -346,3 +346,28 @@ test("Client closes a socket left idle past idleTimeoutMs by itself, without ano
     await server.close();
   }
 });
+
+test("Client timeouts of Infinity or beyond setTimeout's range mean none, not 1 ms", async () => {
+  const server = await startRawServer(async (peer) => {
+    for (;;) {
+      await peer.readHead();
+      peer.write(rawResponse("ok"));
+    }
+  });
+  const client = new Client({
+    connectTimeoutMs: Infinity,
+    headersTimeoutMs: 3_000_000_000,
+    bodyTimeoutMs: Infinity,
+    idleTimeoutMs: Infinity,
+  });
+  try {
+    for (let i = 0; i < 3; i++) {
+      const response = await client.fetch(server.url, { signal: AbortSignal.timeout(5_000) });
+      assert.equal(await response.text(), "ok");
+    }
+    assert.equal(server.connections, 1, "an endless idle timeout keeps the socket for reuse");
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});

@@ -20,6 +20,7 @@ import { Informational } from "./informational.ts";
 import { BodySource } from "./response_body.ts";
 import type { InformationalCallback, InformationalResponse } from "./types.ts";
 import { concatBytes } from "../http1/_bytes.ts";
+import { startTimer } from "./timer.ts";
 
 /** What a connection tells the pool that owns it. */
 export interface ConnectionOwner {
@@ -252,17 +253,15 @@ export class Connection implements SocketHandlers {
       this.#exchange = exchange;
       socket.ref();
       this.#parser.expect(request.method);
-      if (Number.isFinite(request.headersTimeoutMs)) {
-        exchange.headersTimer = setTimeout(() => {
-          this.#fail(
-            exchange,
-            new FetchError(
-              "HEADERS_TIMEOUT",
-              `no final response head within ${request.headersTimeoutMs} ms`,
-            ),
-          );
-        }, request.headersTimeoutMs);
-      }
+      exchange.headersTimer = startTimer(request.headersTimeoutMs, () => {
+        this.#fail(
+          exchange,
+          new FetchError(
+            "HEADERS_TIMEOUT",
+            `no final response head within ${request.headersTimeoutMs} ms`,
+          ),
+        );
+      });
       this.#sendRequest(exchange, socket);
     });
   }
@@ -361,9 +360,9 @@ export class Connection implements SocketHandlers {
       exchange.continueGate = undefined;
       if (this.#exchange === exchange) send();
     };
-    exchange.continueTimer = setTimeout(
-      () => exchange.continueGate?.(),
+    exchange.continueTimer = startTimer(
       exchange.request.expectContinueTimeoutMs,
+      () => exchange.continueGate?.(),
     );
   }
 
@@ -591,7 +590,6 @@ export class Connection implements SocketHandlers {
   /** Fails the body after `bodyTimeoutMs` without bytes; one timer, re-armed lazily. */
   #watchBody(exchange: Exchange): void {
     const timeout = exchange.request.bodyTimeoutMs;
-    if (!Number.isFinite(timeout)) return;
     exchange.bodyActivity = Date.now();
     if (exchange.bodyTimer !== undefined) return;
     const check = () => {
@@ -599,7 +597,7 @@ export class Connection implements SocketHandlers {
       if (this.#exchange !== exchange) return;
       const idle = Date.now() - exchange.bodyActivity;
       if (idle < timeout) {
-        exchange.bodyTimer = setTimeout(check, timeout - idle);
+        exchange.bodyTimer = startTimer(timeout - idle, check);
         return;
       }
       this.#fail(
@@ -607,7 +605,7 @@ export class Connection implements SocketHandlers {
         new FetchError("BODY_TIMEOUT", `no response body bytes for ${timeout} ms`),
       );
     };
-    exchange.bodyTimer = setTimeout(check, timeout);
+    exchange.bodyTimer = startTimer(timeout, check);
   }
 
   #pause(): void {

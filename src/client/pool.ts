@@ -12,6 +12,7 @@ import type { ConnectOptions, RuntimeAdapter } from "../runtime/types.ts";
 import { Connection, type ConnectionOwner } from "./connection.ts";
 import { onAbort } from "./abort.ts";
 import { connectError, FetchError } from "./errors.ts";
+import { startTimer } from "./timer.ts";
 
 /** Settings shared by every connection of a pool. */
 export interface OriginPoolOptions {
@@ -193,14 +194,14 @@ export class OriginPool implements ConnectionOwner {
     const stopAbort = signal === undefined
       ? undefined
       : onAbort(signal, () => controller.abort(signal.reason));
-    const timer = setTimeout(() => {
+    const timer = startTimer(options.connectTimeoutMs, () => {
       controller.abort(
         new FetchError(
           "CONNECT_TIMEOUT",
           `connecting to ${options.target} took longer than ${options.connectTimeoutMs} ms`,
         ),
       );
-    }, options.connectTimeoutMs);
+    });
     let connection: Connection;
     try {
       if (signal?.aborted) throw signal.reason;
@@ -249,7 +250,7 @@ export class OriginPool implements ConnectionOwner {
    */
   #armSweep(): void {
     if (this.#sweep !== undefined || !timersCanUnref()) return;
-    const timer = setTimeout(() => {
+    const timer = startTimer(this.#options.idleTimeoutMs + 50, () => {
       this.#sweep = undefined;
       const now = Date.now();
       const idle = this.#idle;
@@ -261,7 +262,8 @@ export class OriginPool implements ConnectionOwner {
         }
       }
       if (idle.length > 0) this.#armSweep();
-    }, this.#options.idleTimeoutMs + 50);
+    });
+    if (timer === undefined) return; // idleTimeoutMs: Infinity, nothing ever expires
     (timer as unknown as { unref(): void }).unref();
     this.#sweep = timer;
   }
