@@ -371,3 +371,28 @@ test("Client timeouts of Infinity or beyond setTimeout's range mean none, not 1 
     await server.close();
   }
 });
+
+test("Client gives up a socket whose unread 205 body stalls, after bodyTimeoutMs", async () => {
+  let socketClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (socketClosed = resolve));
+  const server = await startRawServer(async (peer) => {
+    await peer.readHead();
+    // Announces 10 bytes, sends 3, then nothing.
+    peer.write("HTTP/1.1 205 Reset Content\r\nContent-Length: 10\r\n\r\nabc");
+    try {
+      await peer.readHead();
+    } catch {
+      socketClosed();
+    }
+  });
+  const client = new Client({ bodyTimeoutMs: 200 });
+  try {
+    const response = await client.fetch(server.url, { signal: AbortSignal.timeout(5_000) });
+    assert.equal(response.status, 205);
+    assert.equal(response.body, null);
+    await within(closed, 3_000, "the stalled 205's socket to close");
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});

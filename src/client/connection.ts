@@ -535,7 +535,10 @@ export class Connection implements SocketHandlers {
       return;
     }
     if (nullBody) {
+      // A 205 may still announce a body nobody will read: it is drained so
+      // the socket can be reused, within bodyTimeoutMs like any body.
       exchange.resolve({ head, body: null, informational });
+      this.#watchBody(exchange);
       return;
     }
     const source = new BodySource(
