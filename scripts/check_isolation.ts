@@ -284,7 +284,7 @@ export async function checkRuntimeLoad(root: string, files: readonly string[]): 
  */
 export async function checkTree(root: string): Promise<Finding[]> {
   const findings: Finding[] = [];
-  for (const dir of ["src/http1", "src/server", "src/client"]) {
+  for (const dir of ["src/http1", "src/server", "src/client", "src/cli"]) {
     for (const file of listTs(root, dir)) {
       findings.push(
         ...checkNeutral(file, readFileSync(join(root, file), "utf8"), dir === "src/http1"),

@@ -166,6 +166,7 @@ test("parseArgs rejects bad command lines with a message naming the problem", ()
     [["-H", "no-colon", "http://a/"], /bad header "no-colon"/],
     [["-H", "bad name: x", "http://a/"], /bad header name "bad name"/],
     [["-H", "x: a\rb", "http://a/"], /control characters/],
+    [["-H", "x: \u2603", "http://a/"], /above U\+00FF/],
     [["--max-time", "soon", "http://a/"], /--max-time needs a positive number of seconds/],
     [["--connect-timeout=0", "http://a/"], /positive number/],
     [["ftp://a/"], /unsupported scheme "ftp:"/],

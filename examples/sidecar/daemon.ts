@@ -85,6 +85,7 @@ function readConfig(
 /** Waits `ms`, or less if the caller went away (no point finishing then). */
 function work(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
+    if (signal.aborted) return resolve(); // the listener below would never fire
     const timer = setTimeout(done, ms);
     signal.addEventListener("abort", done, { once: true });
     function done() {

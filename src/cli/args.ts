@@ -10,7 +10,7 @@
  */
 
 import { isToken } from "../http1/_bytes.ts";
-import { isValidHeaderName } from "../http1/validate.ts";
+import { isValidHeaderName, isValidHeaderValue } from "../http1/validate.ts";
 
 /** What the command line asked for. */
 export interface CliOptions {
@@ -99,15 +99,6 @@ const VALUED: Record<string, Valued> = {
   "-m": "max-time",
   "--max-time": "max-time",
 };
-
-/** RFC 9110 section 5.5: no CR, LF, NUL or other controls except HTAB. */
-function isFieldValue(text: string): boolean {
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    if ((code < 0x20 && code !== 0x09) || code === 0x7f) return false;
-  }
-  return true;
-}
 
 /**
  * Parses the arguments after the program name.
@@ -249,8 +240,10 @@ function parseHeader(text: string): [string, string] {
   if (!isValidHeaderName(name)) {
     throw new UsageError(`bad header name ${quote(name)}: it must be a token`);
   }
-  if (!isFieldValue(value)) {
-    throw new UsageError(`bad value for header ${name}: control characters are not allowed`);
+  if (!isValidHeaderValue(value)) {
+    throw new UsageError(
+      `bad value for header ${name}: control characters and characters above U+00FF are not allowed`,
+    );
   }
   return [name, value];
 }

@@ -7,7 +7,7 @@
 
 import type { ClientTlsOptions, RuntimeAdapter } from "../runtime/types.ts";
 
-/** One interim (1xx) response, as reported to `onInformational` and by `informationalResponses()`. */
+/** One interim (1xx) response, as passed to `onInformational` and listed in `response.informational`. */
 export interface InformationalResponse {
   /** 100-199 except 101 (which is final and refused by this client). */
   readonly status: number;
