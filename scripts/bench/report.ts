@@ -41,6 +41,7 @@ export interface BenchResults {
 
 const SERVER_NAMES: Record<string, string> = {
   ours: "early-hints `serve()`",
+  "ours-node-http": 'early-hints `serve()`, `adapter: "node-http"`',
   "node-http": "`node:http` + `writeEarlyHints`",
   native: "native (`Deno.serve` / `Bun.serve`)",
 };

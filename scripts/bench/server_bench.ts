@@ -23,7 +23,7 @@ import {
 } from "./common.ts";
 
 /** Which server: ours, `node:http` + `writeEarlyHints`, or the native one. */
-export type ServerKind = "ours" | "node-http" | "native";
+export type ServerKind = "ours" | "ours-node-http" | "node-http" | "native";
 
 /** One server case: a server on a runtime, a path and a concurrency. */
 export interface ServerCase {
@@ -66,7 +66,11 @@ const FIXTURE = path.join(ROOT, "scripts", "bench", "fixtures", "server.ts");
 
 /** The server kinds of a runtime (Node has no native server). */
 export function serverKinds(runtime: RuntimeName): ServerKind[] {
-  return runtime === "node" ? ["ours", "node-http"] : ["ours", "node-http", "native"];
+  // On Node also our handler API on the node:http backend (`adapter: "node-http"`):
+  // the evidence for which backend serve() uses there by default.
+  return runtime === "node"
+    ? ["ours", "ours-node-http", "node-http"]
+    : ["ours", "node-http", "native"];
 }
 
 /**

@@ -15,9 +15,9 @@ import type { ServeAdapterName, ServeHandler, ServeOptions, Server } from "./typ
 
 /**
  * The backend used on Node when no adapter is named. Our engine on
- * `node:net` measured faster than `node-http` with `scripts/bench_server.ts`
- * (one 103 per request, hey -c 64: 32.5 against 70.2 µs of server CPU per
- * request, 1.57x the requests per second; see docs/server.md).
+ * `node:net` costs about a quarter of the server CPU per hinted request of
+ * the `node-http` backend (`npm run bench`, the `adapter: "node-http"` rows
+ * of docs/benchmarks.md).
  */
 const NODE_DEFAULT: ServeAdapterName = "node";
 
