@@ -357,47 +357,29 @@ export class Exchange implements InterimTarget {
     if (typeof source === "string") {
       if (source.length <= READY_BODY_LIMIT) {
         // The usual small text response: head and body encoded in one pass.
-        const size = utf8Length(source);
-        fields.push([
-          "content-length",
-          String(isHead && declaredLength >= 0 ? declaredLength : size),
-        ]);
-        const alive = this.#keepAliveAllowed();
-        this.#addConnectionField(fields, alive);
-        if (!this.#writeText(status, reason, fields, isHead ? "" : source)) return;
-        this.#finish(alive);
+        const length = framedLength(isHead, declaredLength, utf8Length(source));
+        this.#writeComplete(status, reason, fields, length, isHead ? "" : source, 0);
         return;
       }
       source = encoder.encode(source);
     }
     if (source !== undefined) {
-      const bytes = source;
-      fields.push([
-        "content-length",
-        String(isHead && declaredLength >= 0 ? declaredLength : bytes.byteLength),
-      ]);
-      const alive = this.#keepAliveAllowed();
-      this.#addConnectionField(fields, alive);
-      if (
-        !this.#writeHead(status, reason, fields, isHead ? undefined : [bytes], bytes.byteLength)
-      ) return;
-      this.#finish(alive);
+      const size = source.byteLength;
+      const length = framedLength(isHead, declaredLength, size);
+      this.#writeComplete(status, reason, fields, length, isHead ? undefined : [source], size);
       return;
     }
     const body = response.body;
     // RFC 9110 sections 15.3.5 and 15.4.5: 204 and 304 never have content.
     if (body === null || status === 204 || status === 304) {
       body?.cancel().catch(() => {});
-      if (status === 304) {
-        if (declaredLength >= 0) fields.push(["content-length", String(declaredLength)]);
-      } else if (status !== 204) {
-        const length = isHead && declaredLength >= 0 ? declaredLength : 0;
-        fields.push(["content-length", String(length)]);
-      }
-      const alive = this.#keepAliveAllowed();
-      this.#addConnectionField(fields, alive);
-      if (!this.#writeHead(status, reason, fields, undefined, 0)) return;
-      this.#finish(alive);
+      // A 304 repeats the length it stands for; a 204 states none.
+      const length = status === 304
+        ? (declaredLength >= 0 ? declaredLength : undefined)
+        : status === 204
+        ? undefined
+        : framedLength(isHead, declaredLength, 0);
+      this.#writeComplete(status, reason, fields, length, undefined, 0);
       return;
     }
     this.#writeBody(status, reason, fields, declaredLength, body, isHead).catch((error) => {
@@ -443,23 +425,15 @@ export class Exchange implements InterimTarget {
       return;
     }
     if (ready.done) {
-      const length = isHead && declaredLength >= 0 ? declaredLength : ready.size;
-      fields.push(["content-length", String(length)]);
-      const alive = this.#keepAliveAllowed();
-      this.#addConnectionField(fields, alive);
-      if (!this.#writeHead(status, reason, fields, isHead ? undefined : ready.chunks, ready.size)) {
-        return;
-      }
-      this.#finish(alive);
+      const length = framedLength(isHead, declaredLength, ready.size);
+      const chunks = isHead ? undefined : ready.chunks;
+      this.#writeComplete(status, reason, fields, length, chunks, ready.size);
       return;
     }
     if (isHead) {
       reader.cancel().catch(() => {});
-      if (declaredLength >= 0) fields.push(["content-length", String(declaredLength)]);
-      const alive = this.#keepAliveAllowed();
-      this.#addConnectionField(fields, alive);
-      if (!this.#writeHead(status, reason, fields, undefined, 0)) return;
-      this.#finish(alive);
+      const length = declaredLength >= 0 ? declaredLength : undefined;
+      this.#writeComplete(status, reason, fields, length, undefined, 0);
       return;
     }
     // A streaming body: declared length, chunked (HTTP/1.1), or until close (HTTP/1.0).
@@ -511,6 +485,28 @@ export class Exchange implements InterimTarget {
       return;
     }
     this.#finish(alive);
+  }
+
+  /**
+   * Writes a final response whose body is all here (or absent): framed by
+   * `length` (no Content-Length when undefined), with the Connection field,
+   * then ends the exchange.
+   */
+  #writeComplete(
+    status: number,
+    reason: string | undefined,
+    fields: HeaderList,
+    length: number | undefined,
+    body: string | Uint8Array[] | undefined,
+    size: number,
+  ): void {
+    if (length !== undefined) fields.push(["content-length", String(length)]);
+    const alive = this.#keepAliveAllowed();
+    this.#addConnectionField(fields, alive);
+    const written = typeof body === "string"
+      ? this.#writeText(status, reason, fields, body)
+      : this.#writeHead(status, reason, fields, body, size);
+    if (written) this.#finish(alive);
   }
 
   /**
@@ -661,6 +657,14 @@ async function waitForDrain(socket: Socket): Promise<void> {
   await null;
   if (settled) await new Promise<void>((resolve) => setTimeout(resolve, 0));
   else await drained;
+}
+
+/**
+ * The Content-Length of a complete body: a HEAD answer states the length the
+ * handler declared for the GET it stands for, else the body's size.
+ */
+function framedLength(isHead: boolean, declaredLength: number, size: number): number {
+  return isHead && declaredLength >= 0 ? declaredLength : size;
 }
 
 /** What goes to a socket: text (sent as UTF-8) or bytes. */
