@@ -11,6 +11,7 @@
 import { isValidHeaderName } from "../http1/validate.ts";
 import { type FieldsInit, toHeaderList } from "./fields.ts";
 import { type InterimTarget, interimTargetOf } from "./interim_target.ts";
+import { responseFields } from "./response_fields.ts";
 import { FORBIDDEN_IN_INTERIM, sendInformational } from "./send_informational.ts";
 import {
   type IncomingMessageLike,
@@ -19,18 +20,6 @@ import {
   writeInterimToServerResponse,
 } from "./server_response_interim.ts";
 import type { InformationalResult, SendInformationalOptions } from "./types.ts";
-
-// Fields that describe a message body or the connection: Go leaves
-// Content-Length and Transfer-Encoding out of a 1xx, and RFC 9110 section
-// 7.6.1 makes connection fields hop-by-hop.
-const NOT_HINTED: ReadonlySet<string> = new Set([
-  "content-length",
-  "transfer-encoding",
-  "connection",
-  "keep-alive",
-  "upgrade",
-  "proxy-connection",
-]);
 
 /**
  * The part of a Hono `Context` the helpers use. Declared here, rather than
@@ -128,10 +117,12 @@ export function hint(
     // joined there.
     const fields = headers !== undefined
       ? toHeaderList(headers, FORBIDDEN_IN_INTERIM)
-      : contextFields(c.res.headers, undefined);
+      : responseFields(c.res.headers, undefined).fields;
     return writeInterimToServerResponse(bindings.outgoing, bindings.incoming, 103, fields);
   }
   if (headers !== undefined) return sendInformational(request, 103, headers, options);
+  // The fields a final response would carry: framing and connection fields
+  // are left out, as Go leaves them out of a 1xx (RFC 9110 section 7.6.1).
   // Reading c.res makes Hono keep the fields set so far in c.res.headers,
   // which every later c.header() and c.body()/c.text() builds on.
   const contextHeaders = c.res.headers;
@@ -139,25 +130,9 @@ export function hint(
   return sendInformational(
     request,
     103,
-    contextFields(contextHeaders, target.fieldLines),
+    responseFields(contextHeaders, target.fieldLines).fields,
     options,
   );
-}
-
-/** The context's fields for a hint, appended values as separate lines. */
-function contextFields(
-  headers: Headers,
-  fieldLines: Map<string, string[]> | undefined,
-): Array<[string, string]> {
-  const fields: Array<[string, string]> = [];
-  for (const [name, value] of headers) {
-    if (NOT_HINTED.has(name)) continue;
-    const values = fieldLines?.get(name);
-    if (values !== undefined && values.join(", ") === value) {
-      for (const item of values) fields.push([name, item]);
-    } else fields.push([name, value]);
-  }
-  return fields;
 }
 
 /** `@hono/node-server`'s `{ incoming, outgoing }` bindings, when present. */
