@@ -14,7 +14,7 @@
  *
  * @example Print the pod that handles a request while waiting for its answer
  * ```ts ignore
- * import { fetch } from "@early-hints/early-hints/client";
+ * import { fetch } from "@interim/http/client";
  *
  * const response = await fetch("http://daemon.local:8080/work", {
  *   method: "POST",
@@ -30,7 +30,7 @@
  *
  * @example A pool over a unix socket, with a cluster CA, closed at scope exit
  * ```ts ignore
- * import { Client } from "@early-hints/early-hints/client";
+ * import { Client } from "@interim/http/client";
  *
  * await using client = new Client({
  *   socketPath: "/var/run/daemon/http.sock",
@@ -43,7 +43,7 @@
  *
  * @example Telling failures apart
  * ```ts ignore
- * import { fetch, FetchError } from "@early-hints/early-hints/client";
+ * import { fetch, FetchError } from "@interim/http/client";
  *
  * try {
  *   await fetch("http://127.0.0.1:1/");

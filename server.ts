@@ -1,5 +1,5 @@
 /**
- * The server half of early-hints: serve a web-standard fetch handler (a Hono
+ * The server half of interim: serve a web-standard fetch handler (a Hono
  * app's `app.fetch`) on Deno, Bun or Node, and send interim responses such as
  * `103 Early Hints` from it before the final response, which `Deno.serve`
  * and `Bun.serve` cannot do.
@@ -13,7 +13,7 @@
  * @example A Hono app that tells the client which pod handles it, then answers
  * ```ts ignore
  * import { Hono } from "hono";
- * import { hint, serve } from "early-hints/server";
+ * import { hint, serve } from "@interim/http/server";
  *
  * const app = new Hono();
  * app.post("/work", async (c) => {
@@ -28,7 +28,7 @@
  *
  * @example Any fetch handler, any interim status
  * ```ts ignore
- * import { sendInformational, serve } from "early-hints/server";
+ * import { sendInformational, serve } from "@interim/http/server";
  *
  * const server = await serve((request) => {
  *   sendInformational(request, 103, { link: ["</a.css>; rel=preload; as=style"] });

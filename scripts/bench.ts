@@ -144,7 +144,7 @@ function writeOutputs(dir: string, results: BenchResults): void {
     path.join(dir, "benchmarks.svg"),
     renderSvg(
       results.targets,
-      `early-hints benchmark ratios (${results.mode} mode, ${results.startedAt})`,
+      `interim benchmark ratios (${results.mode} mode, ${results.startedAt})`,
     ),
   );
 }
@@ -178,7 +178,7 @@ async function main(): Promise<void> {
     "server.ts",
     "client.ts",
   ]);
-  versions["early-hints commit"] = commit +
+  versions["interim commit"] = commit +
     (dirty !== "" && dirty !== "not installed" ? " (src/ modified)" : "");
 
   let server: ServerCase[] = [];

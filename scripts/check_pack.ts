@@ -216,7 +216,7 @@ process.exitCode = failed === 0 ? 0 : 1;
   return problems;
 }
 
-const work = mkdtempSync(join(tmpdir(), "early-hints-pack-"));
+const work = mkdtempSync(join(tmpdir(), "interim-pack-"));
 try {
   const problems = await check(work);
   for (const problem of problems) console.error(`check_pack: ${problem}`);

@@ -1,4 +1,4 @@
-// The early-hints CLI: argument parsing, the real bin as a child process, and
+// The interim CLI: argument parsing, the real bin as a child process, and
 // exchanges with our server, node:http's writeEarlyHints and Go's net/http.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -183,7 +183,7 @@ test("parseArgs rejects bad command lines with a message naming the problem", ()
   }
 });
 
-test("early-hints --help documents every option and exits 0", SPAWN, async () => {
+test("interim --help documents every option and exits 0", SPAWN, async () => {
   const { code, stdout } = await runProgram("src/cli/main.ts", ["--help"]);
   assert.equal(code, 0);
   for (
@@ -208,19 +208,19 @@ test("early-hints --help documents every option and exits 0", SPAWN, async () =>
   }
 });
 
-test("early-hints --version prints the package.json version", SPAWN, async () => {
+test("interim --version prints the package.json version", SPAWN, async () => {
   const packageJson = JSON.parse(await readFile(path.join(REPO_ROOT, "package.json"), "utf8"));
   assert.equal(VERSION, packageJson.version);
   const { code, stdout } = await runProgram("src/cli/main.ts", ["--version"]);
   assert.equal(code, 0);
-  assert.equal(stdout.trim(), `early-hints ${packageJson.version}`);
+  assert.equal(stdout.trim(), `interim ${packageJson.version}`);
 });
 
-test("early-hints exits 2 with a clear message for bad arguments", SPAWN, async () => {
+test("interim exits 2 with a clear message for bad arguments", SPAWN, async () => {
   const unknown = await runProgram("src/cli/main.ts", ["--frobnicate", "http://127.0.0.1/"]);
   assert.equal(unknown.code, 2);
   assert.equal(unknown.stdout, "");
-  assert.match(unknown.stderr, /early-hints: unknown option "--frobnicate"/);
+  assert.match(unknown.stderr, /interim: unknown option "--frobnicate"/);
   assert.match(unknown.stderr, /--help/);
   const missing = await runProgram("src/cli/main.ts", []);
   assert.equal(missing.code, 2);
@@ -230,7 +230,7 @@ test("early-hints exits 2 with a clear message for bad arguments", SPAWN, async 
   assert.match(noFile.stderr, /cannot read --data file "missing.txt"/);
 });
 
-test("early-hints shows each 103 from our server before the final response", async () => {
+test("interim shows each 103 from our server before the final response", async () => {
   await withOurServer(async (url) => {
     const { code, stdout, stderr } = await cli([`${url}/hint`, "--body"]);
     assert.equal(code, 0, stderr);
@@ -249,7 +249,7 @@ test("early-hints shows each 103 from our server before the final response", asy
   });
 });
 
-test("early-hints --json prints one document with interim and final heads", async () => {
+test("interim --json prints one document with interim and final heads", async () => {
   await withOurServer(async (url) => {
     const { code, stdout } = await cli(["--json", "--body", `${url}/hint`]);
     assert.equal(code, 0);
@@ -278,7 +278,7 @@ test("early-hints --json prints one document with interim and final heads", asyn
   });
 });
 
-test("early-hints sends the method, headers and data (@file and @-)", async () => {
+test("interim sends the method, headers and data (@file and @-)", async () => {
   await withOurServer(async (url) => {
     const inline = await cli([
       "--body",
@@ -326,8 +326,8 @@ test("early-hints sends the method, headers and data (@file and @-)", async () =
   });
 });
 
-test("early-hints --unix-socket reaches a server on a unix socket", async () => {
-  const directory = await mkdtemp(path.join(tmpdir(), "early-hints-cli-"));
+test("interim --unix-socket reaches a server on a unix socket", async () => {
+  const directory = await mkdtemp(path.join(tmpdir(), "interim-cli-"));
   try {
     await withOurServer(async () => {
       const { code, stdout, stderr } = await cli([
@@ -343,7 +343,7 @@ test("early-hints --unix-socket reaches a server on a unix socket", async () => 
   }
 });
 
-test("early-hints exits 1 with a clear message when nothing listens", async () => {
+test("interim exits 1 with a clear message when nothing listens", async () => {
   // Bind and close to find a port that nothing listens on.
   const server = await serve(() => new Response(), { hostname: "127.0.0.1", port: 0 });
   const url = server.url;
@@ -352,7 +352,7 @@ test("early-hints exits 1 with a clear message when nothing listens", async () =
   const human = await cli([`${url}/`]);
   assert.equal(human.code, 1);
   assert.equal(human.stdout, "");
-  assert.match(human.stderr, /^early-hints: .*\(CONNECTION_REFUSED\)\n$/);
+  assert.match(human.stderr, /^interim: .*\(CONNECTION_REFUSED\)\n$/);
 
   const json = await cli(["--json", `${url}/`]);
   assert.equal(json.code, 1);
@@ -364,7 +364,7 @@ test("early-hints exits 1 with a clear message when nothing listens", async () =
   assert.equal(typeof document.error.message, "string");
 });
 
-test("early-hints --fail exits 22 for a 404, 0 without it", async () => {
+test("interim --fail exits 22 for a 404, 0 without it", async () => {
   await withOurServer(async (url) => {
     const plain = await cli([`${url}/missing`]);
     assert.equal(plain.code, 0);
@@ -374,7 +374,7 @@ test("early-hints --fail exits 22 for a 404, 0 without it", async () => {
   });
 });
 
-test("early-hints --max-time gives up after the hint when the final response is late", async () => {
+test("interim --max-time gives up after the hint when the final response is late", async () => {
   await withOurServer(async (url) => {
     const { code, stdout } = await cli(["--json", "--max-time", "0.3", `${url}/slow`]);
     assert.equal(code, 1);
@@ -436,7 +436,7 @@ async function startNodeHttpServer(): Promise<{ url: string; stop(): Promise<voi
   }
 }
 
-test("early-hints (the bin) shows the 103 from node:http writeEarlyHints", SPAWN, async () => {
+test("interim (the bin) shows the 103 from node:http writeEarlyHints", SPAWN, async () => {
   const peer = await startNodeHttpServer();
   try {
     const { code, stdout, stderr } = await runProgram("src/cli/main.ts", [
@@ -457,7 +457,7 @@ test("early-hints (the bin) shows the 103 from node:http writeEarlyHints", SPAWN
   }
 });
 
-test("early-hints (the bin) shows the seed's 103 from a Go net/http server", {
+test("interim (the bin) shows the seed's 103 from a Go net/http server", {
   skip: goSkip,
   timeout: 240_000,
 }, async () => {
@@ -493,7 +493,7 @@ test("early-hints (the bin) shows the seed's 103 from a Go net/http server", {
   }
 });
 
-test("early-hints trusts --cacert, skips verification with -k, refuses otherwise", async () => {
+test("interim trusts --cacert, skips verification with -k, refuses otherwise", async () => {
   const tls = path.join(REPO_ROOT, "tests", "fixtures", "tls");
   const server = await serve(ourHandler, {
     hostname: "127.0.0.1",
@@ -522,8 +522,8 @@ test("early-hints trusts --cacert, skips verification with -k, refuses otherwise
   }
 });
 
-test("early-hints (the bin) reads -d @file from disk", SPAWN, async () => {
-  const directory = await mkdtemp(path.join(tmpdir(), "early-hints-data-"));
+test("interim (the bin) reads -d @file from disk", SPAWN, async () => {
+  const directory = await mkdtemp(path.join(tmpdir(), "interim-data-"));
   try {
     const file = path.join(directory, "body.json");
     await writeFile(file, '{"from":"file"}');
@@ -548,7 +548,7 @@ test("early-hints (the bin) reads -d @file from disk", SPAWN, async () => {
 });
 
 test(
-  "early-hints (the bin) exits quietly when its stdout closes, as with | head",
+  "interim (the bin) exits quietly when its stdout closes, as with | head",
   SPAWN,
   async () => {
     await withOurServer(async (url) => {

@@ -11,8 +11,8 @@ import { runProgram, startProgram } from "./_support/run_ts.ts";
 
 const SPAWN = { timeout: 90_000 };
 const goSkip = await goSkipReason();
-const POD = { POD_NAME: "hints-daemon-7xk2p", POD_NAMESPACE: "early-hints" };
-const KUBECTL = "kubectl logs -n early-hints hints-daemon-7xk2p -f";
+const POD = { POD_NAME: "hints-daemon-7xk2p", POD_NAMESPACE: "@interim/http" };
+const KUBECTL = "kubectl logs -n interim hints-daemon-7xk2p -f";
 
 /** Starts the daemon and returns it with the address it announced. */
 async function startDaemon(args: string[], env: Record<string, string>) {
@@ -70,7 +70,7 @@ test(
   "sidecar prints the kubectl line before the final status over a unix socket",
   SPAWN,
   async () => {
-    const directory = await mkdtemp(path.join(tmpdir(), "early-hints-sidecar-"));
+    const directory = await mkdtemp(path.join(tmpdir(), "interim-sidecar-"));
     const socket = path.join(directory, "daemon.sock");
     try {
       const { daemon, address } = await startDaemon([`--unix-socket=${socket}`], {
@@ -127,7 +127,7 @@ test("daemon hints clear defaults outside Kubernetes and stops on SIGTERM", SPAW
 });
 
 test("sidecar exits 1 with the reason when no daemon answers", SPAWN, async () => {
-  const directory = await mkdtemp(path.join(tmpdir(), "early-hints-sidecar-"));
+  const directory = await mkdtemp(path.join(tmpdir(), "interim-sidecar-"));
   try {
     const { code, stdout } = await runProgram("examples/sidecar/sidecar.ts", [
       `--unix-socket=${path.join(directory, "nobody.sock")}`,

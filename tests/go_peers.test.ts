@@ -64,7 +64,7 @@ test("seed_server and seed_client print the seed's output over a unix socket", {
   skip,
   ...TIMEOUT,
 }, async () => {
-  const directory = await mkdtemp(path.join(tmpdir(), "early-hints-go-"));
+  const directory = await mkdtemp(path.join(tmpdir(), "interim-go-"));
   const socketPath = path.join(directory, "seed.sock");
   try {
     const server = await startGoServer(["-unix", socketPath, "-delay", "50ms"]);

@@ -112,7 +112,7 @@ test("our client observes the same interim and final heads as Go's client", GO, 
 });
 
 test("our client observes the same as Go's client over a unix socket", GO, async () => {
-  const directory = await mkdtemp(path.join(tmpdir(), "early-hints-go-"));
+  const directory = await mkdtemp(path.join(tmpdir(), "interim-go-"));
   const socket = path.join(directory, "go.sock");
   try {
     await withGoServer(["-unix", socket, "-delay", "20ms"], async (server) => {
@@ -193,7 +193,7 @@ test("Go's client observes the same heads from our server as from Go's", GO, asy
 });
 
 test("Go's client prints the seed's lines from our server over a unix socket", GO, async () => {
-  const directory = await mkdtemp(path.join(tmpdir(), "early-hints-go-"));
+  const directory = await mkdtemp(path.join(tmpdir(), "interim-go-"));
   const socket = path.join(directory, "ours.sock");
   try {
     const ours = await serve(createSeedApp(50).fetch, { path: socket });

@@ -720,7 +720,7 @@ for (const name of ADAPTERS) {
 
   test(`${label}: unix socket echo, stale socket file replaced, file removed on close`, async () => {
     const adapter = await loadAdapter(name);
-    const dir = await mkdtemp(path.join(tmpdir(), "early-hints-unix-"));
+    const dir = await mkdtemp(path.join(tmpdir(), "interim-unix-"));
     try {
       const socketPath = path.join(dir, "echo.sock");
       const echo = await startEcho(adapter, { path: socketPath });
@@ -757,7 +757,7 @@ for (const name of ADAPTERS) {
 
   test(`${label}: a stale unix socket file is replaced`, { skip: PYTHON_SKIP }, async () => {
     const adapter = await loadAdapter(name);
-    const dir = await mkdtemp(path.join(tmpdir(), "early-hints-unix-"));
+    const dir = await mkdtemp(path.join(tmpdir(), "interim-unix-"));
     try {
       const socketPath = path.join(dir, "stale.sock");
       // A process that bound the path and died leaves the file behind.
@@ -802,7 +802,7 @@ for (const name of ADAPTERS) {
 
   test(`${label}: TLS over a unix socket`, async () => {
     const adapter = await loadAdapter(name);
-    const dir = await mkdtemp(path.join(tmpdir(), "early-hints-unix-tls-"));
+    const dir = await mkdtemp(path.join(tmpdir(), "interim-unix-tls-"));
     try {
       const socketPath = path.join(dir, "tls.sock");
       const echo = await startEcho(adapter, { path: socketPath, tls: SERVER_TLS });
@@ -999,7 +999,7 @@ for (const name of ADAPTERS) {
         onClose() {},
       };
     };
-    const dir = await mkdtemp(path.join(tmpdir(), "early-hints-curl-"));
+    const dir = await mkdtemp(path.join(tmpdir(), "interim-curl-"));
     const plain = await adapter.listen({ hostname: "127.0.0.1", port: 0 }, answer);
     const secure = await adapter.listen(
       { hostname: "127.0.0.1", port: 0, tls: SERVER_TLS },

@@ -489,7 +489,7 @@ test("serve() shuts down when its signal aborts", async () => {
 });
 
 test("serve() listens on a unix socket", async () => {
-  const directory = await mkdtemp(path.join(tmpdir(), "early-hints-server-"));
+  const directory = await mkdtemp(path.join(tmpdir(), "interim-server-"));
   const socketPath = path.join(directory, "s.sock");
   try {
     const server = await serve((request) => new Response(new URL(request.url).host), {

@@ -1,6 +1,6 @@
 /**
  * Client benchmark driver, run in the runtime under test by
- * `scripts/bench.ts`: requests per second of early-hints' `Client.fetch`,
+ * `scripts/bench.ts`: requests per second of interim' `Client.fetch`,
  * the runtime's global `fetch` and `node:http.request` with a keep-alive
  * agent, against one fixed server, with N workers each looping one request
  * at a time (so at most N requests are in flight).

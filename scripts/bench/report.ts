@@ -40,13 +40,13 @@ export interface BenchResults {
 }
 
 const SERVER_NAMES: Record<string, string> = {
-  ours: "early-hints `serve()`",
-  "ours-node-http": 'early-hints `serve()`, `adapter: "node-http"`',
+  ours: "interim `serve()`",
+  "ours-node-http": 'interim `serve()`, `adapter: "node-http"`',
   "node-http": "`node:http` + `writeEarlyHints`",
   native: "native (`Deno.serve` / `Bun.serve`)",
 };
 const CLIENT_NAMES: Record<string, string> = {
-  ours: "early-hints `Client.fetch`",
+  ours: "interim `Client.fetch`",
   fetch: "global `fetch`",
   "node-http": "`node:http.request` (keep-alive agent)",
 };
@@ -342,7 +342,7 @@ export function renderMarkdown(results: BenchResults, analysis: string): string 
         ],
         results.latency.map((l) => [
           l.pair === "ours"
-            ? "early-hints `serve()` → `Client`"
+            ? "interim `serve()` → `Client`"
             : l.pair === "node-http"
             ? "`node:http` → `node:http`"
             : "Go `net/http` → Go `net/http`",
@@ -467,7 +467,7 @@ function escapeXml(text: string): string {
  *
  * @example Render
  * ```ts
- * const svg = renderSvg(results.targets, "early-hints, full mode");
+ * const svg = renderSvg(results.targets, "interim, full mode");
  * ```
  */
 export function renderSvg(targets: readonly Target[], title: string): string {

@@ -1,5 +1,5 @@
 /**
- * Command-line parsing for the `early-hints` CLI, curl-style.
+ * Command-line parsing for the `interim` CLI, curl-style.
  *
  * Parsing is pure: it turns `argv` into {@linkcode CliOptions} or throws a
  * {@linkcode UsageError} with a message meant for a human. Files named by

@@ -1,5 +1,5 @@
 /**
- * How the `early-hints` CLI renders what it saw: human-readable lines printed
+ * How the `interim` CLI renders what it saw: human-readable lines printed
  * as each response arrives, or one JSON document at the end. This module is
  * browser compatible.
  *

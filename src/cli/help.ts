@@ -1,5 +1,5 @@
 /**
- * The `--help` text of the `early-hints` CLI. This module is browser
+ * The `--help` text of the `interim` CLI. This module is browser
  * compatible.
  *
  * @module
@@ -14,10 +14,10 @@
  * console.assert(HELP.includes("--unix-socket"));
  * ```
  */
-export const HELP = `early-hints: request a URL and show every interim (1xx) response as it arrives
+export const HELP = `interim: request a URL and show every interim (1xx) response as it arrives
 
 Usage:
-  early-hints [options] URL
+  interim [options] URL
 
 Sends one HTTP/1.1 request and prints each interim response (such as
 103 Early Hints) the moment it arrives, with its time since the request
@@ -71,8 +71,8 @@ Exit status:
   22  --fail was given and the final status is 400 or above
 
 Examples:
-  early-hints http://127.0.0.1:8080/
-  early-hints --unix-socket /run/daemon/http.sock http://localhost/work
-  early-hints -X POST -H "content-type: application/json" -d '{"a":1}' https://example.test/
-  early-hints --json http://127.0.0.1:8080/ | jq '.informational[].headers'
+  interim http://127.0.0.1:8080/
+  interim --unix-socket /run/daemon/http.sock http://localhost/work
+  interim -X POST -H "content-type: application/json" -d '{"a":1}' https://example.test/
+  interim --json http://127.0.0.1:8080/ | jq '.informational[].headers'
 `;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `early-hints` command: `deno run -A src/cli/main.ts URL`,
- * `bun src/cli/main.ts URL`, or `npx early-hints URL` after `npm install`.
+ * The `interim` command: `deno run -A src/cli/main.ts URL`,
+ * `bun src/cli/main.ts URL`, or `npx interim URL` after `npm install`.
  * Run it with `--help` for the options.
  *
  * This entry builds the {@linkcode CliHost} from the `process` object that
@@ -50,7 +50,7 @@ async function readAll(stream: AsyncIterable<Uint8Array | string>): Promise<Uint
 
 const hostProcess = (globalThis as unknown as { process: HostProcess }).process;
 
-// A closed pipe (`early-hints URL | head -1`) also emits "error" on the
+// A closed pipe (`interim URL | head -1`) also emits "error" on the
 // stream, which would crash the process unhandled; the write callback already
 // reports it to the runner, which stops printing.
 hostProcess.stdout.on("error", () => {});

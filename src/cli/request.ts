@@ -1,5 +1,5 @@
 /**
- * The one place where the CLI calls the early-hints client: one request,
+ * The one place where the CLI calls the interim client: one request,
  * interim heads and the final head reported as they arrive, the body streamed.
  * This module is browser compatible.
  *

@@ -1,5 +1,5 @@
 /**
- * The `early-hints` CLI: parses the command line, sends one request, prints
+ * The `interim` CLI: parses the command line, sends one request, prints
  * each interim response as it arrives and then the final one.
  *
  * The runner gets the outside world through a {@linkcode CliHost}, so it names
@@ -50,7 +50,7 @@ export const EXIT_HTTP_ERROR = 22;
  *   readFile: () => Promise.reject(new Error("unused")),
  *   readStdin: () => Promise.reject(new Error("unused")),
  * });
- * console.assert(code === 0 && out.startsWith("early-hints "));
+ * console.assert(code === 0 && out.startsWith("interim "));
  * ```
  */
 export async function runCli(host: CliHost): Promise<number> {
@@ -60,7 +60,7 @@ export async function runCli(host: CliHost): Promise<number> {
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     await host.writeStderr(
-      `early-hints: ${error.message}\nTry "early-hints --help" for the options.\n`,
+      `interim: ${error.message}\nTry "interim --help" for the options.\n`,
     );
     return EXIT_USAGE;
   }
@@ -69,7 +69,7 @@ export async function runCli(host: CliHost): Promise<number> {
     return EXIT_OK;
   }
   if (options.action === "version") {
-    await host.writeStdout(`early-hints ${VERSION}\n`);
+    await host.writeStdout(`interim ${VERSION}\n`);
     return EXIT_OK;
   }
 
@@ -81,7 +81,7 @@ export async function runCli(host: CliHost): Promise<number> {
       ca = new TextDecoder().decode(await host.readFile(options.cacert));
     }
   } catch (error) {
-    await host.writeStderr(`early-hints: ${messageOf(error)}\n`);
+    await host.writeStderr(`interim: ${messageOf(error)}\n`);
     return EXIT_USAGE;
   }
 
@@ -184,7 +184,7 @@ async function exchange(
   }
   if (failure !== undefined) {
     const code = failure.code !== undefined ? ` (${failure.code})` : "";
-    await host.writeStderr(`early-hints: ${failure.message}${code}\n`);
+    await host.writeStderr(`interim: ${failure.message}${code}\n`);
     return EXIT_FAILED;
   }
   const status = (final as ObservedHead | null)?.status ?? 0;

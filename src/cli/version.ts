@@ -1,5 +1,5 @@
 /**
- * The version of the `early-hints` package, printed by `early-hints --version`.
+ * The version of the `interim` package, printed by `interim --version`.
  *
  * Kept in a module rather than read from `package.json` at run time so the CLI
  * works the same from source (Deno, Bun) and from the npm build (Node);

@@ -1,5 +1,5 @@
 /**
- * The sans-IO HTTP/1.1 engine of early-hints: bytes in, events out; messages
+ * The sans-IO HTTP/1.1 engine of interim: bytes in, events out; messages
  * in, bytes out. No sockets, no timers, no runtime globals.
  *
  * - {@linkcode RequestParser} (server side) and {@linkcode ResponseParser}

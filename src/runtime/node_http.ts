@@ -56,7 +56,7 @@ const HOP_BY_HOP = new Set([
  *
  * @example Through serve()
  * ```ts ignore
- * import { serve } from "early-hints/server";
+ * import { serve } from "@interim/http/server";
  * const server = await serve(() => new Response("hi"), { adapter: "node-http", port: 0 });
  * await server.shutdown();
  * ```

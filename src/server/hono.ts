@@ -86,7 +86,7 @@ const URI_REFERENCE = /^[!-;=?-~]+$/;
  * @example The seed program as a Hono route
  * ```ts ignore
  * import { Hono } from "hono";
- * import { hint } from "early-hints/server";
+ * import { hint } from "@interim/http/server";
  *
  * const app = new Hono();
  * app.get("/", async (c) => {
@@ -193,7 +193,7 @@ function trackAppends(c: Context, target: InterimTarget): void {
  * @example Hinting a stylesheet on every page
  * ```ts ignore
  * import { Hono } from "hono";
- * import { earlyHints } from "early-hints/server";
+ * import { earlyHints } from "@interim/http/server";
  * const app = new Hono();
  * app.use("/pages/*", earlyHints({ link: "</app.css>; rel=preload; as=style" }));
  * ```
@@ -268,7 +268,7 @@ export function preloadLinks(
  * @example Preloading a stylesheet and a font
  * ```ts ignore
  * import { Hono } from "hono";
- * import { preload } from "early-hints/server";
+ * import { preload } from "@interim/http/server";
  * const app = new Hono();
  * app.get("/", preload(["/app.css", "/inter.woff2"]), (c) => c.html("<h1>hi</h1>"));
  * ```

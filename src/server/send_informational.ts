@@ -59,7 +59,7 @@ export const FORBIDDEN_IN_INTERIM: ReadonlySet<string> = new Set([
  *
  * @example Sending a 103 before the final response
  * ```ts ignore
- * import { sendInformational, serve } from "early-hints/server";
+ * import { sendInformational, serve } from "@interim/http/server";
  * const server = await serve(async (request) => {
  *   sendInformational(request, 103, { link: "</app.css>; rel=preload; as=style" });
  *   return new Response("done");
@@ -91,7 +91,7 @@ export function sendInformational(
   if (target === undefined) {
     warnOnce(
       "unsupported",
-      "early-hints: this request is not served by early-hints' serve(), which is the only " +
+      "interim: this request is not served by interim' serve(), which is the only " +
         "server that can send interim (1xx) responses here; the hint was skipped and the " +
         "request goes on normally.",
     );

@@ -44,7 +44,7 @@ const NODE_DEFAULT: ServeAdapterName = "node";
  * @example Serving a Hono app with an early hint
  * ```ts ignore
  * import { Hono } from "hono";
- * import { hint, serve } from "early-hints/server";
+ * import { hint, serve } from "@interim/http/server";
  *
  * const app = new Hono();
  * app.get("/", (c) => {
@@ -86,7 +86,7 @@ export async function serve(handler: ServeHandler, options: ServeOptions = {}): 
 }
 
 function defaultOnError(error: unknown, request: Request): void {
-  console.error(`early-hints: the handler failed for ${request.method} ${request.url}:`, error);
+  console.error(`interim: the handler failed for ${request.method} ${request.url}:`, error);
 }
 
 /**
@@ -101,7 +101,7 @@ function guardedOnError(
     try {
       onError(error, request);
     } catch (failure) {
-      console.error("early-hints: onError threw while reporting a handler failure:", failure);
+      console.error("interim: onError threw while reporting a handler failure:", failure);
     }
   };
 }

@@ -1,3 +1,3 @@
-module early-hints/bench
+module interim/bench
 
 go 1.19

@@ -1,3 +1,3 @@
-module early-hints/interop
+module interim/interop
 
 go 1.19

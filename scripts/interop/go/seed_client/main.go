@@ -1,4 +1,4 @@
-// Command seed_client is the Go reference client for early-hints interop tests.
+// Command seed_client is the Go reference client for interim interop tests.
 //
 // Usage:
 //

@@ -1,4 +1,4 @@
-// Command seed_server is the Go reference server for early-hints interop tests.
+// Command seed_server is the Go reference server for interim interop tests.
 //
 // It binds, prints exactly one line to stdout, either
 //
