@@ -35,7 +35,7 @@
  * await using client = new Client({
  *   socketPath: "/var/run/daemon/http.sock",
  *   tls: { ca: await Deno.readTextFile("/etc/cluster/ca.pem") },
- *   headersTimeoutMs: 600_000,
+ *   headersTimeout: 600_000,
  * });
  * const response = await client.fetch("https://daemon/work");
  * for (const hint of response.informational) console.log(hint.status, [...hint.headers]);

@@ -160,7 +160,7 @@ test("fetch() holds the body for Expect: 100-continue and sends it after the 100
     const body = await peer.readBytes(5);
     peer.write(rawResponse(`got ${new TextDecoder().decode(body)}`));
   });
-  const client = new Client({ expectContinueTimeoutMs: 10_000 });
+  const client = new Client({ expectContinueTimeout: 10_000 });
   try {
     const statuses: number[] = [];
     const response = await client.fetch(server.url, {
@@ -187,7 +187,7 @@ test("fetch() does not send the body when a final response comes instead of 100"
     // having sent a byte of the body.
     peer.socket.once("close", () => reportExtra(peer.socket.bytesRead - Buffer.byteLength(head)));
   });
-  const client = new Client({ expectContinueTimeoutMs: 10_000 });
+  const client = new Client({ expectContinueTimeout: 10_000 });
   try {
     const response = await client.fetch(server.url, {
       method: "POST",
@@ -208,14 +208,14 @@ test("fetch() does not send the body when a final response comes instead of 100"
   }
 });
 
-test("fetch() sends the held body when no 100 comes within expectContinueTimeoutMs", async () => {
+test("fetch() sends the held body when no 100 comes within expectContinueTimeout", async () => {
   // A raw server that never sends 100: only the timeout can release the body.
   const server = await startRawServer(async (peer) => {
     await peer.readHead();
     const body = await peer.readBytes(3);
     peer.write(rawResponse(new TextDecoder().decode(body)));
   });
-  const client = new Client({ expectContinueTimeoutMs: 50 });
+  const client = new Client({ expectContinueTimeout: 50 });
   try {
     const response = await client.fetch(server.url, {
       method: "POST",

@@ -107,7 +107,7 @@ test("fetch() fails with HEADERS_TIMEOUT when the final head does not come in ti
     await peer.readHead();
     peer.write("HTTP/1.1 103 Early Hints\r\nx-a: 1\r\n\r\n");
   });
-  const client = new Client({ headersTimeoutMs: 100 });
+  const client = new Client({ headersTimeout: 100 });
   try {
     await assert.rejects(client.fetch(server.url), (error) => {
       assert.ok(error instanceof FetchError);
@@ -130,7 +130,7 @@ test("fetch() fails with CONNECT_TIMEOUT when the TLS handshake never completes"
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as net.AddressInfo;
-  const client = new Client({ connectTimeoutMs: 150 });
+  const client = new Client({ connectTimeout: 150 });
   try {
     await assert.rejects(client.fetch(`https://127.0.0.1:${port}/`), (error) => {
       assert.ok(error instanceof FetchError);
@@ -241,7 +241,7 @@ test("fetch() fails a stalled body with BODY_TIMEOUT, but not while the reader i
       peer.write("ly");
     }
   });
-  const client = new Client({ bodyTimeoutMs: 150 });
+  const client = new Client({ bodyTimeout: 150 });
   try {
     const stalled = await client.fetch(`${server.url}/stall`);
     await assert.rejects(stalled.text(), (error) => {

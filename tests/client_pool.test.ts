@@ -254,7 +254,7 @@ test("Client drops a queued request whose signal aborts while it waits for a soc
   }
 });
 
-test("Client does not reuse a socket idle longer than idleTimeoutMs or the server's Keep-Alive timeout", async () => {
+test("Client does not reuse a socket idle longer than idleTimeout or the server's Keep-Alive timeout", async () => {
   const server = await startRawServer(async (peer) => {
     for (;;) {
       const head = await peer.readHead();
@@ -262,14 +262,14 @@ test("Client does not reuse a socket idle longer than idleTimeoutMs or the serve
       peer.write(rawResponse("ok", "200 OK", extra));
     }
   });
-  const client = new Client({ idleTimeoutMs: 50 });
+  const client = new Client({ idleTimeout: 50 });
   try {
     await (await client.fetch(server.url)).text();
     await (await client.fetch(server.url)).text();
     assert.equal(server.connections, 1, "reused within the idle timeout");
     await new Promise((resolve) => setTimeout(resolve, 150));
     await (await client.fetch(server.url)).text();
-    assert.equal(server.connections, 2, "a socket idle past idleTimeoutMs is not reused");
+    assert.equal(server.connections, 2, "a socket idle past idleTimeout is not reused");
     // timeout=1 leaves no safe margin (the client keeps a 1 s margin): never reused.
     await (await client.fetch(`${server.url}/short`)).text();
     await (await client.fetch(`${server.url}/short`)).text();
@@ -324,7 +324,7 @@ test("Client shares one abort listener per signal across concurrent requests (no
   assert.deepEqual(warnings.filter((warning) => /abort listeners|MaxListeners/.test(warning)), []);
 });
 
-test("Client closes a socket left idle past idleTimeoutMs by itself, without another request", async () => {
+test("Client closes a socket left idle past idleTimeout by itself, without another request", async () => {
   let idleClosed!: () => void;
   const closedByClient = new Promise<void>((resolve) => (idleClosed = resolve));
   const server = await startRawServer(async (peer) => {
@@ -336,7 +336,7 @@ test("Client closes a socket left idle past idleTimeoutMs by itself, without ano
       idleClosed();
     }
   });
-  const client = new Client({ idleTimeoutMs: 100 });
+  const client = new Client({ idleTimeout: 100 });
   try {
     await (await client.fetch(server.url)).text();
     // The pool's sweep timer (unref'd, so it holds no process open) closes it.
@@ -355,10 +355,10 @@ test("Client timeouts of Infinity or beyond setTimeout's range mean none, not 1 
     }
   });
   const client = new Client({
-    connectTimeoutMs: Infinity,
-    headersTimeoutMs: 3_000_000_000,
-    bodyTimeoutMs: Infinity,
-    idleTimeoutMs: Infinity,
+    connectTimeout: Infinity,
+    headersTimeout: 3_000_000_000,
+    bodyTimeout: Infinity,
+    idleTimeout: Infinity,
   });
   try {
     for (let i = 0; i < 3; i++) {
@@ -372,7 +372,7 @@ test("Client timeouts of Infinity or beyond setTimeout's range mean none, not 1 
   }
 });
 
-test("Client gives up a socket whose unread 205 body stalls, after bodyTimeoutMs", async () => {
+test("Client gives up a socket whose unread 205 body stalls, after bodyTimeout", async () => {
   let socketClosed!: () => void;
   const closed = new Promise<void>((resolve) => (socketClosed = resolve));
   const server = await startRawServer(async (peer) => {
@@ -385,7 +385,7 @@ test("Client gives up a socket whose unread 205 body stalls, after bodyTimeoutMs
       socketClosed();
     }
   });
-  const client = new Client({ bodyTimeoutMs: 200 });
+  const client = new Client({ bodyTimeout: 200 });
   try {
     const response = await client.fetch(server.url, { signal: AbortSignal.timeout(5_000) });
     assert.equal(response.status, 205);

@@ -54,7 +54,7 @@ test(`client settles cleanly on ${RUNS} mutated response streams in random piece
       }
     }
   });
-  const client = new Client({ headersTimeoutMs: 500, bodyTimeoutMs: 500 });
+  const client = new Client({ headersTimeout: 500, bodyTimeout: 500 });
   const failures: string[] = [];
   const outcomes = new Map<string, number>();
   try {

@@ -293,7 +293,7 @@ test("TLS handshake failures get clear errors and do not disturb the server", as
 
 test("TLS client against a plain HTTP server rejects clearly instead of hanging", async () => {
   await withServer(() => new Response("plain"), {}, async (_server, port) => {
-    const client = new Client({ connectTimeoutMs: 3_000, headersTimeoutMs: 3_000 });
+    const client = new Client({ connectTimeout: 3_000, headersTimeout: 3_000 });
     try {
       const outcome = await settle(
         client.fetch(`https://127.0.0.1:${port}/`),

@@ -100,7 +100,7 @@ async function corpusServer(cases: readonly HostileResponse[]) {
 
 async function runCorpus(cases: readonly HostileResponse[]): Promise<void> {
   const { server, connections } = await corpusServer(cases);
-  const client = new Client({ headersTimeoutMs: 1_000 });
+  const client = new Client({ headersTimeout: 1_000 });
   const failures: string[] = [];
   try {
     for (const [index, entry] of cases.entries()) {
@@ -202,7 +202,7 @@ test("client stops an endless stream of 103 responses at maxInformational", asyn
 
 test("client gives up on 103s trickling forever when the final head is overdue", async () => {
   const { server } = await endlessInterimServer(20);
-  const client = new Client({ headersTimeoutMs: 400, maxInformational: 10_000 });
+  const client = new Client({ headersTimeout: 400, maxInformational: 10_000 });
   try {
     let seen = 0;
     const error = await within(
@@ -273,7 +273,7 @@ test("client refuses hostile responses delivered in random pieces the same way",
     peer.write(entry.reply.slice(from));
     if (entry.close) peer.end();
   });
-  const client = new Client({ headersTimeoutMs: 2_000 });
+  const client = new Client({ headersTimeout: 2_000 });
   const failures: string[] = [];
   try {
     await fc.assert(
@@ -317,7 +317,7 @@ test("client ends a response body that stalls with BODY_TIMEOUT and drops the co
       );
     }
   });
-  const client = new Client({ bodyTimeoutMs: 300 });
+  const client = new Client({ bodyTimeout: 300 });
   try {
     const response = await client.fetch(`${server.url}/stall`);
     const outcome = await within(

@@ -87,7 +87,7 @@ async function main(): Promise<number> {
     ...(config.socketPath !== undefined ? { socketPath: config.socketPath } : {}),
     // The job may run longer than the client's default wait for the final
     // response head (300 s); the hint does not restart that timer.
-    headersTimeoutMs: config.timeoutMs,
+    headersTimeout: config.timeoutMs,
   });
   const where = config.socketPath !== undefined
     ? `${config.url} via ${config.socketPath}`

@@ -35,7 +35,7 @@ export interface CliRequest {
   /** Skip certificate verification. */
   readonly insecure: boolean;
   /** Bound on connecting, in milliseconds. */
-  readonly connectTimeoutMs?: number;
+  readonly connectTimeout?: number;
   /** Bound on the whole exchange, in milliseconds. */
   readonly maxTimeMs?: number;
   /** Called for each interim response, in order. */
@@ -72,12 +72,12 @@ export async function sendRequest(request: CliRequest): Promise<void> {
       ...(request.ca !== undefined ? { ca: request.ca } : {}),
       dangerouslySkipVerification: request.insecure,
     },
-    ...(request.connectTimeoutMs !== undefined
-      ? { connectTimeoutMs: request.connectTimeoutMs }
+    ...(request.connectTimeout !== undefined
+      ? { connectTimeout: request.connectTimeout }
       : {}),
     // --max-time bounds the whole exchange, so it replaces the client's own
     // wait for the final head (default 300 s) rather than being cut short by it.
-    ...(request.maxTimeMs !== undefined ? { headersTimeoutMs: request.maxTimeMs } : {}),
+    ...(request.maxTimeMs !== undefined ? { headersTimeout: request.maxTimeMs } : {}),
   });
   const signal = request.maxTimeMs !== undefined
     ? AbortSignal.timeout(request.maxTimeMs)

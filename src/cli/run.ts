@@ -126,7 +126,7 @@ async function exchange(
       ...(ca !== undefined ? { ca } : {}),
       insecure: options.insecure,
       ...(options.connectTimeout !== undefined
-        ? { connectTimeoutMs: options.connectTimeout * 1000 }
+        ? { connectTimeout: options.connectTimeout * 1000 }
         : {}),
       ...(options.maxTime !== undefined ? { maxTimeMs: options.maxTime * 1000 } : {}),
       onInformational(head) {

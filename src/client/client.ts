@@ -27,15 +27,15 @@ export interface ClientDefaults {
   /** Most sockets per origin: `Infinity`. */
   readonly maxSocketsPerOrigin: number;
   /** Idle keep-alive lifetime: 4000 ms. */
-  readonly idleTimeoutMs: number;
+  readonly idleTimeout: number;
   /** Connect timeout: 10000 ms. */
-  readonly connectTimeoutMs: number;
+  readonly connectTimeout: number;
   /** Final-head timeout: 300000 ms. */
-  readonly headersTimeoutMs: number;
+  readonly headersTimeout: number;
   /** Body silence timeout: 300000 ms. */
-  readonly bodyTimeoutMs: number;
+  readonly bodyTimeout: number;
   /** Wait for `100 Continue`: 1000 ms. */
-  readonly expectContinueTimeoutMs: number;
+  readonly expectContinueTimeout: number;
   /** Interim responses per request: 100. */
   readonly maxInformational: number;
   /** Redirects per request: 20. */
@@ -53,11 +53,11 @@ export interface ClientDefaults {
  */
 export const CLIENT_DEFAULTS: ClientDefaults = Object.freeze({
   maxSocketsPerOrigin: Infinity,
-  idleTimeoutMs: 4_000,
-  connectTimeoutMs: 10_000,
-  headersTimeoutMs: 300_000,
-  bodyTimeoutMs: 300_000,
-  expectContinueTimeoutMs: 1_000,
+  idleTimeout: 4_000,
+  connectTimeout: 10_000,
+  headersTimeout: 300_000,
+  bodyTimeout: 300_000,
+  expectContinueTimeout: 1_000,
   maxInformational: 100,
   maxRedirections: 20,
 });
@@ -74,7 +74,7 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"])
  * @example Seeing 103 Early Hints before the final response
  * ```ts ignore
  * import { Client } from "../../client.ts";
- * await using client = new Client({ connectTimeoutMs: 2_000 });
+ * await using client = new Client({ connectTimeout: 2_000 });
  * const response = await client.fetch("http://127.0.0.1:8080/", {
  *   onInformational(info) {
  *     console.log(info.status, info.headers.get("x-pod-name"));
@@ -86,11 +86,11 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"])
 export class Client {
   readonly #pools = new Map<string, OriginPool>();
   readonly #maxSockets: number;
-  readonly #idleTimeoutMs: number;
-  readonly #connectTimeoutMs: number;
-  readonly #headersTimeoutMs: number;
-  readonly #bodyTimeoutMs: number;
-  readonly #expectContinueTimeoutMs: number;
+  readonly #idleTimeout: number;
+  readonly #connectTimeout: number;
+  readonly #headersTimeout: number;
+  readonly #bodyTimeout: number;
+  readonly #expectContinueTimeout: number;
   readonly #maxInformational: number;
   readonly #maxRedirections: number;
   readonly #tls: ClientTlsOptions | undefined;
@@ -106,13 +106,13 @@ export class Client {
    */
   constructor(options: ClientOptions = {}) {
     this.#maxSockets = positive(options.maxSocketsPerOrigin, "maxSocketsPerOrigin");
-    this.#idleTimeoutMs = positive(options.idleTimeoutMs, "idleTimeoutMs", true);
-    this.#connectTimeoutMs = positive(options.connectTimeoutMs, "connectTimeoutMs");
-    this.#headersTimeoutMs = positive(options.headersTimeoutMs, "headersTimeoutMs");
-    this.#bodyTimeoutMs = positive(options.bodyTimeoutMs, "bodyTimeoutMs");
-    this.#expectContinueTimeoutMs = positive(
-      options.expectContinueTimeoutMs,
-      "expectContinueTimeoutMs",
+    this.#idleTimeout = positive(options.idleTimeout, "idleTimeout", true);
+    this.#connectTimeout = positive(options.connectTimeout, "connectTimeout");
+    this.#headersTimeout = positive(options.headersTimeout, "headersTimeout");
+    this.#bodyTimeout = positive(options.bodyTimeout, "bodyTimeout");
+    this.#expectContinueTimeout = positive(
+      options.expectContinueTimeout,
+      "expectContinueTimeout",
       true,
     );
     this.#maxInformational = positive(options.maxInformational, "maxInformational", true);
@@ -226,9 +226,9 @@ export class Client {
       connectionClose: head.connectionClose,
       onInformational: request.onInformational,
       signal: request.signal,
-      headersTimeoutMs: this.#headersTimeoutMs,
-      bodyTimeoutMs: this.#bodyTimeoutMs,
-      expectContinueTimeoutMs: this.#expectContinueTimeoutMs,
+      headersTimeout: this.#headersTimeout,
+      bodyTimeout: this.#bodyTimeout,
+      expectContinueTimeout: this.#expectContinueTimeout,
     };
     for (let attempt = 0;; attempt++) {
       // Looked up each time: a pool left without sockets is dropped from the map.
@@ -272,8 +272,8 @@ export class Client {
       connect,
       target: socketPath ?? `${target.url.hostname}:${port}`,
       maxSockets: this.#maxSockets,
-      idleTimeoutMs: this.#idleTimeoutMs,
-      connectTimeoutMs: this.#connectTimeoutMs,
+      idleTimeout: this.#idleTimeout,
+      connectTimeout: this.#connectTimeout,
       limits: { maxInformational: this.#maxInformational },
       // Forget origins with no sockets left, so a long-lived client that
       // talks to many hosts does not grow without bound.

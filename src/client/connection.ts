@@ -47,11 +47,11 @@ export interface ExchangeRequest {
   /** Aborts the exchange. */
   readonly signal: AbortSignal | undefined;
   /** Longest wait for the final head, in ms. */
-  readonly headersTimeoutMs: number;
+  readonly headersTimeout: number;
   /** Longest silence while the body streams and the reader waits, in ms. */
-  readonly bodyTimeoutMs: number;
+  readonly bodyTimeout: number;
   /** Longest wait for `100 Continue`, in ms. */
-  readonly expectContinueTimeoutMs: number;
+  readonly expectContinueTimeout: number;
 }
 
 /** The final response of an exchange. */
@@ -253,12 +253,12 @@ export class Connection implements SocketHandlers {
       this.#exchange = exchange;
       socket.ref();
       this.#parser.expect(request.method);
-      exchange.headersTimer = startTimer(request.headersTimeoutMs, () => {
+      exchange.headersTimer = startTimer(request.headersTimeout, () => {
         this.#fail(
           exchange,
           new FetchError(
             "HEADERS_TIMEOUT",
-            `no final response head within ${request.headersTimeoutMs} ms`,
+            `no final response head within ${request.headersTimeout} ms`,
           ),
         );
       });
@@ -361,7 +361,7 @@ export class Connection implements SocketHandlers {
       if (this.#exchange === exchange) send();
     };
     exchange.continueTimer = startTimer(
-      exchange.request.expectContinueTimeoutMs,
+      exchange.request.expectContinueTimeout,
       () => exchange.continueGate?.(),
     );
   }
@@ -536,7 +536,7 @@ export class Connection implements SocketHandlers {
     }
     if (nullBody) {
       // A 205 may still announce a body nobody will read: it is drained so
-      // the socket can be reused, within bodyTimeoutMs like any body.
+      // the socket can be reused, within bodyTimeout like any body.
       exchange.resolve({ head, body: null, informational });
       this.#watchBody(exchange);
       return;
@@ -590,9 +590,9 @@ export class Connection implements SocketHandlers {
     this.#owner.release(this, keepAliveTimeout(head));
   }
 
-  /** Fails the body after `bodyTimeoutMs` without bytes; one timer, re-armed lazily. */
+  /** Fails the body after `bodyTimeout` without bytes; one timer, re-armed lazily. */
   #watchBody(exchange: Exchange): void {
-    const timeout = exchange.request.bodyTimeoutMs;
+    const timeout = exchange.request.bodyTimeout;
     exchange.bodyActivity = Date.now();
     if (exchange.bodyTimer !== undefined) return;
     const check = () => {

@@ -19,13 +19,13 @@ export type ClientErrorCode =
   | "CONNECTION_REFUSED"
   /** Connecting failed for another reason (DNS, unreachable, missing unix socket...); see `cause`. */
   | "CONNECT_FAILED"
-  /** Connecting (TCP plus TLS handshake) took longer than `connectTimeoutMs`. */
+  /** Connecting (TCP plus TLS handshake) took longer than `connectTimeout`. */
   | "CONNECT_TIMEOUT"
   /** The TLS handshake failed: untrusted or mismatched certificate, rejected client certificate... */
   | "TLS_FAILURE"
-  /** The final response head did not arrive within `headersTimeoutMs` of sending the request. */
+  /** The final response head did not arrive within `headersTimeout` of sending the request. */
   | "HEADERS_TIMEOUT"
-  /** No response body bytes arrived for `bodyTimeoutMs` while the reader was waiting for them. */
+  /** No response body bytes arrived for `bodyTimeout` while the reader was waiting for them. */
   | "BODY_TIMEOUT"
   /** The connection closed (or failed) before the final response head arrived. */
   | "CLOSED_BEFORE_RESPONSE"

@@ -2,7 +2,7 @@
  * The connections to one origin (scheme, host and port, or a unix socket
  * path): idle keep-alive sockets reused most-recent first, a cap on open
  * sockets with a queue beyond it, and idle sockets that neither keep the
- * process alive nor outlive `idleTimeoutMs`.
+ * process alive nor outlive `idleTimeout`.
  *
  * @module
  */
@@ -25,9 +25,9 @@ export interface OriginPoolOptions {
   /** Most open sockets. */
   readonly maxSockets: number;
   /** Idle lifetime, in ms. */
-  readonly idleTimeoutMs: number;
+  readonly idleTimeout: number;
   /** Connect timeout, in ms. */
-  readonly connectTimeoutMs: number;
+  readonly connectTimeout: number;
   /** Parser limits for each connection. */
   readonly limits: Partial<ParserLimits>;
   /** Called when the last socket closed and nobody waits: the owner may drop the pool. */
@@ -125,7 +125,7 @@ export class OriginPool implements ConnectionOwner {
       waiter.resolve(connection);
       return;
     }
-    let lifetime = this.#options.idleTimeoutMs;
+    let lifetime = this.#options.idleTimeout;
     // Give the socket up a second before the server says it will.
     if (keepAliveMs !== undefined) lifetime = Math.min(lifetime, keepAliveMs - 1000);
     if (!(lifetime > 0)) {
@@ -194,11 +194,11 @@ export class OriginPool implements ConnectionOwner {
     const stopAbort = signal === undefined
       ? undefined
       : onAbort(signal, () => controller.abort(signal.reason));
-    const timer = startTimer(options.connectTimeoutMs, () => {
+    const timer = startTimer(options.connectTimeout, () => {
       controller.abort(
         new FetchError(
           "CONNECT_TIMEOUT",
-          `connecting to ${options.target} took longer than ${options.connectTimeoutMs} ms`,
+          `connecting to ${options.target} took longer than ${options.connectTimeout} ms`,
         ),
       );
     });
@@ -250,7 +250,7 @@ export class OriginPool implements ConnectionOwner {
    */
   #armSweep(): void {
     if (this.#sweep !== undefined || !timersCanUnref()) return;
-    const timer = startTimer(this.#options.idleTimeoutMs + 50, () => {
+    const timer = startTimer(this.#options.idleTimeout + 50, () => {
       this.#sweep = undefined;
       const now = Date.now();
       const idle = this.#idle;
@@ -263,7 +263,7 @@ export class OriginPool implements ConnectionOwner {
       }
       if (idle.length > 0) this.#armSweep();
     });
-    if (timer === undefined) return; // idleTimeoutMs: Infinity, nothing ever expires
+    if (timer === undefined) return; // idleTimeout: Infinity, nothing ever expires
     (timer as unknown as { unref(): void }).unref();
     this.#sweep = timer;
   }

@@ -51,27 +51,27 @@ export interface ClientOptions {
    * up a socket before the server does. A server's `Keep-Alive: timeout=N`
    * shortens it to N - 1 s.
    */
-  readonly idleTimeoutMs?: number;
+  readonly idleTimeout?: number;
   /** Longest wait for TCP (and TLS) to connect, in ms. Default 10000. */
-  readonly connectTimeoutMs?: number;
+  readonly connectTimeout?: number;
   /**
    * Longest wait for the final response head after the request head was
    * sent, in ms. Interim responses do not restart it (like Go's
    * `ResponseHeaderTimeout`). Default 300000 (undici's default).
    */
-  readonly headersTimeoutMs?: number;
+  readonly headersTimeout?: number;
   /**
    * Longest silence while a response body streams, in ms: no bytes for
    * this long while the reader waits fails the body with `BODY_TIMEOUT`.
    * Time during which the reader is not reading (backpressure) does not
    * count. Default 300000 (undici's default).
    */
-  readonly bodyTimeoutMs?: number;
+  readonly bodyTimeout?: number;
   /**
    * How long a request with `Expect: 100-continue` holds its body waiting
    * for `100 Continue`, in ms, before sending it anyway. Default 1000.
    */
-  readonly expectContinueTimeoutMs?: number;
+  readonly expectContinueTimeout?: number;
   /** Most interim responses accepted per request before failing with `TOO_MANY_INFORMATIONAL`. Default 100. */
   readonly maxInformational?: number;
   /** Most redirects followed per request (`redirect: "follow"`). Default 20 (the fetch standard's limit). */
