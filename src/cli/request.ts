@@ -72,9 +72,7 @@ export async function sendRequest(request: CliRequest): Promise<void> {
       ...(request.ca !== undefined ? { ca: request.ca } : {}),
       dangerouslySkipVerification: request.insecure,
     },
-    ...(request.connectTimeout !== undefined
-      ? { connectTimeout: request.connectTimeout }
-      : {}),
+    ...(request.connectTimeout !== undefined ? { connectTimeout: request.connectTimeout } : {}),
     // --max-time bounds the whole exchange, so it replaces the client's own
     // wait for the final head (default 300 s) rather than being cut short by it.
     ...(request.maxTimeMs !== undefined ? { headersTimeout: request.maxTimeMs } : {}),
