@@ -11,7 +11,7 @@ import { runProgram, startProgram } from "./_support/run_ts.ts";
 
 const SPAWN = { timeout: 90_000 };
 const goSkip = await goSkipReason();
-const POD = { POD_NAME: "hints-daemon-7xk2p", POD_NAMESPACE: "@interim/http" };
+const POD = { POD_NAME: "hints-daemon-7xk2p", POD_NAMESPACE: "interim" };
 const KUBECTL = "kubectl logs -n interim hints-daemon-7xk2p -f";
 
 /** Starts the daemon and returns it with the address it announced. */

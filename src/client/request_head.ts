@@ -101,7 +101,7 @@ export function encodeHead(request: PreparedRequest): EncodedHead {
   if (!hasHost) fields.unshift(["host", request.target.host]);
   if (!hasAccept) fields.push(["accept", "*/*"]);
   if (!hasAcceptEncoding) fields.push(["accept-encoding", ACCEPT_ENCODING]);
-  if (!hasUserAgent) fields.push(["user-agent", "@interim/http"]);
+  if (!hasUserAgent) fields.push(["user-agent", "interim"]);
   const body = request.body;
   if (body === null) {
     // fetch sends Content-Length: 0 for a body-less POST or PUT.
