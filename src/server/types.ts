@@ -120,8 +120,21 @@ export type InformationalSkipReason =
   | "http/1.0"
   /** The request is not served by a server that can send interim responses (e.g. plain `Deno.serve`). */
   | "unsupported"
-  /** The connection closed before the interim response could be written. */
-  | "closed";
+  /**
+   * The connection closed (the client left, or the server closed it) before
+   * the final response was complete.
+   */
+  | "closed"
+  /**
+   * Too late: the handler has already returned its final response, which is
+   * being written; a 1xx can only come before the final response.
+   */
+  | "final-response-started"
+  /**
+   * Too late: the final response has been sent in full and the exchange is
+   * over (a progress timer still firing after the handler returned, say).
+   */
+  | "finished";
 
 /** The outcome of `sendInformational()`. */
 export type InformationalResult =
