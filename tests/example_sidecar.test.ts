@@ -3,9 +3,10 @@
 // the final response and exits with a code that reflects it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, lstat, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import process from "node:process";
 import { goSkipReason, startGoServer } from "./_support/go.ts";
 import { runProgram, startProgram } from "./_support/run_ts.ts";
 
@@ -87,6 +88,74 @@ test(
         assert.equal(result.finalBeforeHint, false);
         assertHintThenFinal(result.lines, KUBECTL, "200 OK");
         assert.equal(result.code, 0, result.stderr);
+      } finally {
+        await daemon.stop();
+      }
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  "daemon sets the unix socket's mode after binding (0660 by default, SOCKET_MODE)",
+  SPAWN,
+  async () => {
+    const directory = await mkdtemp(path.join(tmpdir(), "interim-sidecar-"));
+    try {
+      for (const [env, expected] of [[{}, 0o660], [{ SOCKET_MODE: "0600" }, 0o600]] as const) {
+        const socket = path.join(directory, `mode-${expected.toString(8)}.sock`);
+        const { daemon } = await startDaemon([`--unix-socket=${socket}`], { ...POD, ...env });
+        try {
+          // The real socket file, as a sidecar in another container sees it.
+          const stat = await lstat(socket);
+          assert.ok(stat.isSocket(), "a socket file");
+          assert.equal((stat.mode & 0o777).toString(8), expected.toString(8));
+          // Owned by the daemon's user and primary group: the group is what a
+          // sidecar running as another user shares (docs/k8s.md).
+          if (process.getuid !== undefined && process.getgid !== undefined) {
+            assert.equal(stat.uid, process.getuid());
+            assert.equal(stat.gid, process.getgid());
+          }
+        } finally {
+          await daemon.stop();
+        }
+      }
+      const bad = await runProgram("examples/sidecar/daemon.ts", [
+        `--unix-socket=${path.join(directory, "bad.sock")}`,
+      ], { env: { SOCKET_MODE: "0066" } });
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /SOCKET_MODE must be an octal mode like 0660/);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  "daemon's TCP health port checks the unix socket for the kubelet's httpGet probe",
+  SPAWN,
+  async () => {
+    const directory = await mkdtemp(path.join(tmpdir(), "interim-sidecar-"));
+    const socket = path.join(directory, "daemon.sock");
+    try {
+      const daemon = startProgram("examples/sidecar/daemon.ts", [
+        `--unix-socket=${socket}`,
+        "--health-listen=127.0.0.1:0",
+      ], { env: POD });
+      try {
+        const line = await daemon.waitForLine(/^health /, 60_000);
+        const health = line.slice("health ".length);
+        assert.match(health, /^http:\/\/127\.0\.0\.1:\d+\/healthz$/);
+        const probe = async () => {
+          const response = await fetch(health, { signal: AbortSignal.timeout(5_000) });
+          return `${response.status} ${(await response.text()).trim()}`;
+        };
+        assert.equal(await probe(), "200 ok");
+        await chmod(socket, 0o600);
+        assert.equal(await probe(), "503 socket mode is 0600, expected 0660");
+        await rm(socket);
+        assert.equal(await probe(), `503 no socket at ${socket}`);
       } finally {
         await daemon.stop();
       }

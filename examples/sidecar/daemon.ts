@@ -7,7 +7,7 @@
  * Usage:
  *
  * ```sh
- * deno run -A examples/sidecar/daemon.ts [--listen=HOST:PORT | --unix-socket=PATH]
+ * deno run -A examples/sidecar/daemon.ts [--listen=HOST:PORT | --unix-socket=PATH] [--health-listen=HOST:PORT]
  * bun examples/sidecar/daemon.ts ...
  * node --import tsx examples/sidecar/daemon.ts ...
  * ```
@@ -18,31 +18,47 @@
  *   `default` when unset, so it runs outside a cluster too.
  * - `LISTEN`: `HOST:PORT` or a unix socket path (starting with `/`);
  *   default `127.0.0.1:8080`. The flags win over it.
+ * - `SOCKET_MODE`: the octal mode set on the unix socket right after it is
+ *   bound (default `0660`: the daemon's user and group may connect, nobody
+ *   else). Connecting needs write permission, so a sidecar running as another
+ *   user gets in through the group.
+ * - `HEALTH_LISTEN`: `HOST:PORT` of a TCP health port serving `/healthz`
+ *   (see health.ts), for a kubelet `httpGet` probe; none when unset.
  * - `WORK_MS`: how long a job takes (default 3000); `?work_ms=N` overrides it
  *   per request.
  * - `FINAL_STATUS`: the final status (default 200); `?status=N` overrides it
  *   per request, to see how the sidecar reports failures.
  *
  * Routes: `/work` (any method) does a job; `/healthz` answers 200.
- * It prints `listening http://HOST:PORT` or `listening unix:PATH` once bound,
+ * It prints `listening http://HOST:PORT` or `listening unix:PATH` once bound
+ * (and the socket's mode set), then `health http://HOST:PORT/healthz` when
+ * there is a health port,
  * and stops gracefully on SIGTERM (what Kubernetes sends) or SIGINT.
  *
  * @module
  */
 
+import { chmod } from "node:fs/promises";
 import process from "node:process";
 import { sendInformational, serve } from "../../server.ts";
+import { serveHealth } from "./health.ts";
+
+type TcpAddress = { hostname: string; port: number };
 
 /** The settings, from flags and environment. */
 interface DaemonConfig {
-  readonly listen: { hostname: string; port: number } | { path: string };
+  readonly listen: TcpAddress | { path: string };
+  /** Set on the unix socket after binding; see the header. */
+  readonly socketMode: number;
+  readonly healthListen?: TcpAddress;
   readonly podName: string;
   readonly podNamespace: string;
   readonly workMs: number;
   readonly finalStatus: number;
 }
 
-const USAGE = "usage: daemon.ts [--listen=HOST:PORT | --unix-socket=PATH] (see the file's header)";
+const USAGE =
+  "usage: daemon.ts [--listen=HOST:PORT | --unix-socket=PATH] [--health-listen=HOST:PORT] (see the file's header)";
 
 function parseListen(text: string): DaemonConfig["listen"] {
   if (text.startsWith("/") || text.startsWith("./")) return { path: text };
@@ -51,6 +67,25 @@ function parseListen(text: string): DaemonConfig["listen"] {
     throw new Error(`bad listen address ${JSON.stringify(text)}: use HOST:PORT or /path`);
   }
   return { hostname: match[1]!.replace(/^\[(.*)\]$/, "$1"), port: Number(match[2]) };
+}
+
+function parseTcp(name: string, text: string): TcpAddress {
+  const listen = parseListen(text);
+  if ("path" in listen) throw new Error(`${name} must be HOST:PORT, got ${JSON.stringify(text)}`);
+  return listen;
+}
+
+/** An octal file mode such as `0660`; the owner must keep read and write. */
+function parseMode(text: string): number {
+  const mode = /^0?[0-7]{3}$/.test(text) ? Number.parseInt(text, 8) : Number.NaN;
+  if (Number.isNaN(mode) || (mode & 0o600) !== 0o600) {
+    throw new Error(
+      `SOCKET_MODE must be an octal mode like 0660 with owner read and write, got ${
+        JSON.stringify(text)
+      }`,
+    );
+  }
+  return mode;
 }
 
 function parseInteger(name: string, text: string, min: number, max: number): number {
@@ -66,14 +101,18 @@ function readConfig(
   env: Record<string, string | undefined>,
 ): DaemonConfig {
   let listen = parseListen(env.LISTEN ?? "127.0.0.1:8080");
+  let healthListen = env.HEALTH_LISTEN ? parseTcp("HEALTH_LISTEN", env.HEALTH_LISTEN) : undefined;
   for (const arg of args) {
     const [flag, value] = arg.split(/=(.*)/s) as [string, string | undefined];
     if (flag === "--listen" && value) listen = parseListen(value);
     else if (flag === "--unix-socket" && value) listen = { path: value };
+    else if (flag === "--health-listen" && value) healthListen = parseTcp(flag, value);
     else throw new Error(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
   }
   return {
     listen,
+    socketMode: parseMode(env.SOCKET_MODE || "0660"),
+    ...(healthListen !== undefined ? { healthListen } : {}),
     // Outside Kubernetes nothing sets these; say so instead of hinting blanks.
     podName: env.POD_NAME || "daemon-local",
     podNamespace: env.POD_NAMESPACE || "default",
@@ -137,33 +176,66 @@ function makeHandler(config: DaemonConfig): (request: Request) => Promise<Respon
   };
 }
 
+function describe(addr: TcpAddress | { path: string }): string {
+  if ("path" in addr) return `unix:${addr.path}`;
+  return `http://${
+    addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname
+  }:${addr.port}`;
+}
+
 async function main(): Promise<void> {
   const config = readConfig(process.argv.slice(2), process.env);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
-  const server = await serve(makeHandler(config), {
-    ...("path" in config.listen ? { path: config.listen.path } : config.listen),
-    // Aborting shuts down gracefully: running jobs still get their answer.
-    signal: stop.signal,
-    onListen(addr) {
-      const where = addr.transport === "unix"
-        ? `unix:${addr.path}`
-        : `http://${
-          addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname
-        }:${addr.port}`;
-      console.log(`listening ${where}`);
-      const local = process.env.POD_NAME
-        ? ""
-        : " (POD_NAME unset: not in Kubernetes, using defaults)";
-      log(`pod ${config.podNamespace}/${config.podName}${local}, jobs take ${config.workMs} ms`);
-    },
-  });
-  await server.finished;
-  log("stopped");
-  process.off("SIGTERM", onSignal);
-  process.off("SIGINT", onSignal);
+  try {
+    const server = await serve(makeHandler(config), {
+      ...("path" in config.listen ? { path: config.listen.path } : config.listen),
+      // Aborting shuts down gracefully: running jobs still get their answer.
+      signal: stop.signal,
+    });
+    const addr = server.addr;
+    const bound = addr.transport === "unix"
+      ? { path: addr.path }
+      : { hostname: addr.hostname, port: addr.port };
+    if ("path" in bound) {
+      // The umask decides the mode bind() gives (often 0755: only the owner
+      // may connect), so set it explicitly. Until then only the owner can
+      // connect, which fails closed.
+      try {
+        await chmod(bound.path, config.socketMode);
+      } catch (error) {
+        await server.close();
+        throw error;
+      }
+    }
+    const servers = [server];
+    if (config.healthListen !== undefined) {
+      const main = "path" in bound ? { ...bound, mode: config.socketMode } : bound;
+      const health = await serveHealth(config.healthListen, main, stop.signal).catch(
+        async (error) => {
+          await server.close();
+          throw error;
+        },
+      );
+      servers.push(health);
+    }
+    console.log(`listening ${describe(bound)}`);
+    if (servers[1] !== undefined) {
+      const { addr } = servers[1];
+      if (addr.transport !== "unix") console.log(`health ${describe(addr)}/healthz`);
+    }
+    const local = process.env.POD_NAME
+      ? ""
+      : " (POD_NAME unset: not in Kubernetes, using defaults)";
+    log(`pod ${config.podNamespace}/${config.podName}${local}, jobs take ${config.workMs} ms`);
+    await Promise.all(servers.map((each) => each.finished));
+    log("stopped");
+  } finally {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+  }
 }
 
 try {
