@@ -52,12 +52,15 @@ export type {
 } from "./src/server/hono.ts";
 export type { FieldsInit } from "./src/server/fields.ts";
 export type {
+  FetchApp,
   InformationalResult,
   InformationalSkipReason,
   SendInformationalOptions,
   ServeAdapterName,
+  ServeFetchInit,
   ServeHandler,
   ServeHandlerInfo,
+  ServeHandlerInit,
   ServeLimits,
   ServeOptions,
   Server,

@@ -7,11 +7,21 @@
  */
 
 import { defaultAdapter, detectRuntime, loadAdapter } from "../runtime/select.ts";
+import { SocketError, toSocketError } from "../runtime/socket_error.ts";
 import type { RuntimeAdapter, SocketAddress } from "../runtime/types.ts";
 import { authorityOf, type BackendSettings, type ServerBackend } from "./backend.ts";
 import { startEngineServer } from "./engine_server.ts";
 import { resolveServeLimits } from "./limits.ts";
-import type { ServeAdapterName, ServeHandler, ServeOptions, Server } from "./types.ts";
+import { resolveServeArgs } from "./serve_args.ts";
+import type {
+  FetchApp,
+  ServeAdapterName,
+  ServeFetchInit,
+  ServeHandler,
+  ServeHandlerInit,
+  ServeOptions,
+  Server,
+} from "./types.ts";
 
 /**
  * The backend used on Node when no adapter is named. Our engine on
@@ -34,12 +44,17 @@ const NODE_DEFAULT: ServeAdapterName = "node";
  * lives on. Responses are written with `Content-Length` when the body is
  * ready at once, else chunked; HEAD gets no body; every response has a `Date`.
  *
+ * The other shapes users write are accepted too: `serve(app)` for an object
+ * with a `fetch` method (a Hono app), `serve({ fetch, port })` as with
+ * `Bun.serve` and `@hono/node-server`, and Deno.serve's
+ * `serve({ handler, port })` and `serve(options, handler)`.
+ *
  * @param handler A fetch handler: `(request, info) => Response | Promise<Response>`.
  * @param options Where to listen, TLS, limits, `signal`, `onListen`, `adapter`.
  * @returns The running server.
- * @throws {TypeError} When `handler` is not a function or the options are inconsistent.
+ * @throws {TypeError} When no handler can be found in the arguments or the options are inconsistent.
  * @throws {RangeError} For a bad port or limit.
- * @throws {Error} When the address cannot be bound (a `SocketError` with a `code` such as `EADDRINUSE`).
+ * @throws {SocketError} When the address cannot be bound (its `code` is `EADDRINUSE`, `EACCES`...).
  *
  * @example Serving a Hono app with an early hint
  * ```ts ignore
@@ -56,10 +71,74 @@ const NODE_DEFAULT: ServeAdapterName = "node";
  * await server.shutdown();
  * ```
  */
-export async function serve(handler: ServeHandler, options: ServeOptions = {}): Promise<Server> {
-  if (typeof handler !== "function") {
-    throw new TypeError("serve: the handler must be a function (request, info) => Response");
-  }
+export function serve(handler: ServeHandler, options?: ServeOptions): Promise<Server>;
+/**
+ * Serves the handler held in the options: as `fetch`, the shape of
+ * `Bun.serve` and `@hono/node-server`, or as `handler`, the shape of
+ * `Deno.serve`'s `ServeInit`. The handler is called as a method of the
+ * object.
+ *
+ * @param init The options with `fetch` (or `handler`) beside them.
+ * @returns The running server.
+ * @throws {TypeError} When `fetch` (or `handler`) is not a function, or both are given.
+ * @throws {RangeError} For a bad port or limit.
+ * @throws {SocketError} When the address cannot be bound.
+ *
+ * @example The @hono/node-server shape
+ * ```ts ignore
+ * import { Hono } from "hono";
+ * import { serve } from "@interim/http/server";
+ *
+ * const app = new Hono().get("/", (c) => c.text("hello"));
+ * const server = await serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 });
+ * await server.shutdown();
+ * ```
+ */
+export function serve(init: ServeFetchInit | ServeHandlerInit): Promise<Server>;
+/**
+ * Serves an app: any object with a `fetch(request, info)` method, such as a
+ * Hono app, called with the app as `this`. Its own properties are not read
+ * as options; give those as the second argument.
+ *
+ * @param app The object whose `fetch` method handles requests.
+ * @param options Where to listen, TLS, limits, `signal`, `onListen`, `adapter`.
+ * @returns The running server.
+ * @throws {TypeError} When `app.fetch` is not a function or the options are inconsistent.
+ * @throws {RangeError} For a bad port or limit.
+ * @throws {SocketError} When the address cannot be bound.
+ *
+ * @example Serving a Hono app object
+ * ```ts ignore
+ * import { Hono } from "hono";
+ * import { serve } from "@interim/http/server";
+ *
+ * const app = new Hono().get("/", (c) => c.text("hello"));
+ * const server = await serve(app, { hostname: "127.0.0.1", port: 0 });
+ * await server.shutdown();
+ * ```
+ */
+export function serve(app: FetchApp, options?: ServeOptions): Promise<Server>;
+/**
+ * Serves `handler` with the options first, the other shape of `Deno.serve`.
+ *
+ * @param options Where to listen, TLS, limits, `signal`, `onListen`, `adapter`.
+ * @param handler A fetch handler: `(request, info) => Response | Promise<Response>`.
+ * @returns The running server.
+ * @throws {TypeError} When the options are inconsistent.
+ * @throws {RangeError} For a bad port or limit.
+ * @throws {SocketError} When the address cannot be bound.
+ *
+ * @example Options first, as with Deno.serve
+ * ```ts ignore
+ * import { serve } from "@interim/http/server";
+ *
+ * const server = await serve({ hostname: "127.0.0.1", port: 0 }, () => new Response("hi"));
+ * await server.shutdown();
+ * ```
+ */
+export function serve(options: ServeOptions, handler: ServeHandler): Promise<Server>;
+export async function serve(first: unknown, second?: unknown): Promise<Server> {
+  const { handler, options } = resolveServeArgs(first, second);
   const port = options.port;
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     throw new RangeError(`serve: port must be an integer from 0 to 65535, got ${port}`);
@@ -114,7 +193,11 @@ async function startBackend(settings: BackendSettings): Promise<ServerBackend> {
     const name = choice ?? (detectRuntime() === "node" ? NODE_DEFAULT : undefined);
     if (name === "node-http") {
       const { startNodeHttpServer } = await import("../runtime/node_http.ts");
-      return await startNodeHttpServer(settings);
+      try {
+        return await startNodeHttpServer(settings);
+      } catch (error) {
+        throw bindFailure(error, settings.options);
+      }
     }
     if (name === undefined) adapter = await defaultAdapter();
     else if (name === "deno" || name === "bun" || name === "node") {
@@ -128,6 +211,18 @@ async function startBackend(settings: BackendSettings): Promise<ServerBackend> {
     }
   }
   return await startEngineServer(settings, adapter);
+}
+
+/**
+ * `node:http` rejects a failed bind with Node's own error; the socket
+ * adapters reject with a `SocketError`. Users catch one class either way.
+ */
+function bindFailure(error: unknown, options: ServeOptions): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (error instanceof SocketError || typeof code !== "string" || !/^E[A-Z0-9]+$/.test(code)) {
+    return error;
+  }
+  return toSocketError(error, `listen ${options.path ?? options.port ?? 8000}`);
 }
 
 class RunningServer implements Server {

@@ -32,6 +32,33 @@ export type ServeHandler = (
   info: ServeHandlerInfo,
 ) => Response | Promise<Response>;
 
+/**
+ * An object whose `fetch` method handles requests, such as a Hono app:
+ * `serve(app)` calls `app.fetch(request, info)` with `app` as `this`.
+ */
+export interface FetchApp {
+  /**
+   * Handles one request.
+   *
+   * @param request The incoming request.
+   * @param info The connection's details (Hono sees them as `c.env`).
+   * @returns The final response.
+   */
+  fetch(request: Request, info: ServeHandlerInfo): Response | Promise<Response>;
+}
+
+/** Options that hold the handler as `fetch`, the shape of `Bun.serve` and `@hono/node-server`. */
+export interface ServeFetchInit extends ServeOptions {
+  /** The fetch handler, called as `init.fetch(request, info)`. */
+  readonly fetch: ServeHandler;
+}
+
+/** Options that hold the handler as `handler`, the shape of `Deno.serve`'s `ServeInit`. */
+export interface ServeHandlerInit extends ServeOptions {
+  /** The fetch handler, called as `init.handler(request, info)`. */
+  readonly handler: ServeHandler;
+}
+
 /** Which server implementation carries the connections. */
 export type ServeAdapterName =
   /** Our engine on `Deno.listen` / `Deno.listenTls`. */
