@@ -171,6 +171,9 @@ test("parseArgs rejects bad command lines with a message naming the problem", ()
     [["--connect-timeout=0", "http://a/"], /positive number/],
     [["ftp://a/"], /unsupported scheme "ftp:"/],
     [["not a url"], /bad URL "not a url"/],
+    [["http+unix:///x"], /names no socket/],
+    [["http://user:pw@a/"], /must not include credentials/],
+    [["--unix-socket", "/a.sock", "http+unix://%2Fb.sock/"], /names a unix socket already/],
     [["--json=yes", "http://a/"], /--json takes no value/],
     [["-kf", "http://a/"], /combined short options/],
   ];
@@ -338,6 +341,27 @@ test("interim --unix-socket reaches a server on a unix socket", async () => {
       assert.equal(code, 0, stderr);
       assert.deepEqual(statusLines(stdout), ["103 Early Hints", "103 Early Hints", "200 OK"]);
     }, { path: path.join(directory, "s.sock") });
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+});
+
+test("interim (the bin) reaches server.url of a unix socket server", SPAWN, async () => {
+  const directory = await mkdtemp(path.join(tmpdir(), "interim-cli-"));
+  try {
+    const server = await serve(ourHandler, { path: path.join(directory, "url.sock") });
+    try {
+      assert.match(server.url, /^http\+unix:\/\/%2F/);
+      const { code, stdout, stderr } = await runProgram("src/cli/main.ts", [
+        "--body",
+        `${server.url}/hint`,
+      ]);
+      assert.equal(code, 0, stderr);
+      assert.deepEqual(statusLines(stdout), ["103 Early Hints", "103 Early Hints", "200 OK"]);
+      assert.ok(stdout.split("\n").includes("done"), stdout);
+    } finally {
+      await server.close();
+    }
   } finally {
     await rm(directory, { recursive: true, force: true });
   }

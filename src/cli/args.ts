@@ -9,6 +9,7 @@
  * @module
  */
 
+import { buildTarget, isSupportedScheme } from "../client/target.ts";
 import { isToken } from "../http1/_bytes.ts";
 import { isValidHeaderName, isValidHeaderValue } from "../http1/validate.ts";
 
@@ -16,7 +17,7 @@ import { isValidHeaderName, isValidHeaderValue } from "../http1/validate.ts";
 export interface CliOptions {
   /** `"help"` and `"version"` short-circuit everything else. */
   readonly action: "request" | "help" | "version";
-  /** The URL to request (`http:` or `https:`). */
+  /** The URL to request (`http:`, `https:`, or a unix socket's `http+unix:`, `https+unix:`). */
   readonly url: string;
   /** The method; `GET`, or `POST` when data is given. */
   readonly method: string;
@@ -217,7 +218,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       `one URL expected, got ${positionals.length}: ${positionals.map(quote).join(" ")}`,
     );
   }
-  return { action: "request", url: checkUrl(positionals[0]!), ...common };
+  return { action: "request", url: checkUrl(positionals[0]!, unixSocket), ...common };
 }
 
 /** Splits `--name=value` (long options only; short ones take `-Xvalue`). */
@@ -256,15 +257,30 @@ function parseSeconds(option: string, text: string): number {
   return seconds;
 }
 
-function checkUrl(text: string): string {
+function checkUrl(text: string, unixSocket: string | undefined): string {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     throw new UsageError(`bad URL ${quote(text)}: expected http://host[:port]/path`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new UsageError(`unsupported scheme ${quote(url.protocol)}: use http: or https:`);
+  if (!isSupportedScheme(url.protocol)) {
+    throw new UsageError(
+      `unsupported scheme ${quote(url.protocol)}: use http:, https:, http+unix: or https+unix:`,
+    );
+  }
+  let target;
+  try {
+    // The client's own checks (credentials, a unix URL's socket path), as usage errors.
+    target = buildTarget(url);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.replace(/^fetch: /, "") : String(error);
+    throw new UsageError(`bad URL ${quote(text)}: ${reason}`);
+  }
+  if (target.socketPath !== undefined && unixSocket !== undefined) {
+    throw new UsageError(
+      `${quote(text)} names a unix socket already; drop --unix-socket or use an http: URL`,
+    );
   }
   return url.href;
 }

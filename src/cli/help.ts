@@ -33,7 +33,8 @@ Options:
                             "&" as curl does; content-type defaults to
                             application/x-www-form-urlencoded
       --unix-socket PATH    connect through this unix domain socket; the URL
-                            still gives the Host header and the path
+                            still gives the Host header and the path (or name
+                            the socket in the URL: http+unix://%2Frun%2Fa.sock/)
       --cacert FILE         trust the CA certificates in this PEM file (https)
   -k, --insecure            skip TLS certificate verification (testing only)
       --connect-timeout SEC give up if connecting takes longer than SEC seconds
@@ -73,6 +74,7 @@ Exit status:
 Examples:
   interim http://127.0.0.1:8080/
   interim --unix-socket /run/daemon/http.sock http://localhost/work
+  interim http+unix://%2Frun%2Fdaemon%2Fhttp.sock/work
   interim -X POST -H "content-type: application/json" -d '{"a":1}' https://example.test/
   interim --json http://127.0.0.1:8080/ | jq '.informational[].headers'
 `;

@@ -255,15 +255,16 @@ export class Client {
 
   #createPool(target: Target): OriginPool {
     const { https, hostname, port } = target;
+    // An http+unix: URL names its own socket; socketPath serves http(s): URLs.
+    const socketPath = target.socketPath ?? this.#socketPath;
     let tls: ClientTlsOptions | undefined;
     if (https) {
       tls = { ...this.#tls };
       // Over a unix socket there is no host to default the SNI name to.
-      if (this.#socketPath !== undefined && tls.serverName === undefined) {
+      if (socketPath !== undefined && tls.serverName === undefined) {
         tls = { ...tls, serverName: hostname };
       }
     }
-    const socketPath = this.#socketPath;
     const connect: ConnectOptions = socketPath !== undefined
       ? (tls !== undefined ? { path: socketPath, tls } : { path: socketPath })
       : (tls !== undefined ? { hostname, port, tls } : { hostname, port });

@@ -6,7 +6,7 @@
 
 import { FetchError } from "./errors.ts";
 import type { PreparedRequest } from "./request.ts";
-import { buildTarget } from "./target.ts";
+import { buildTarget, isSupportedScheme, type Target } from "./target.ts";
 
 /**
  * Tells whether a status is a redirect `fetch` follows.
@@ -43,7 +43,9 @@ const CROSS_ORIGIN_FIELDS = new Set([
  * method and body, which must then be bytes (a stream was consumed). A
  * redirect to another origin drops `Authorization`, `Cookie`,
  * `Proxy-Authorization` and a caller-set `Host`. A `Location` without a
- * fragment keeps the current one.
+ * fragment keeps the current one. A unix socket URL (`http+unix:`) is
+ * followed only to the same socket; a redirect from it to `http:` or
+ * `https:` leaves the socket.
  *
  * @param request The request that was redirected.
  * @param status The redirect status.
@@ -67,18 +69,38 @@ export function redirectRequest(
       { cause: error },
     );
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
+  if (!isSupportedScheme(url.protocol)) {
     throw new FetchError(
       "INVALID_REDIRECT",
-      `redirect ${status} to ${url.protocol} URL; only http: and https: are followed`,
+      `redirect ${status} to ${url.protocol} URL; only http:, https:, http+unix: and https+unix: are followed`,
     );
   }
   if (url.username !== "" || url.password !== "") {
     throw new FetchError("INVALID_REDIRECT", `redirect ${status} to a URL with credentials`);
   }
-  const previous = request.target.url;
-  if (url.hash === "" && previous.hash !== "") url.hash = previous.hash;
-  const target = buildTarget(url);
+  const previous = request.target;
+  if (url.hash === "" && previous.url.hash !== "") url.hash = previous.url.hash;
+  let target: Target;
+  try {
+    target = buildTarget(url);
+  } catch (error) {
+    throw new FetchError(
+      "INVALID_REDIRECT",
+      `redirect ${status} to an unusable URL ${JSON.stringify(location)}`,
+      { cause: error },
+    );
+  }
+  // A peer must not steer the client onto a local socket (a Docker or
+  // daemon socket): a unix socket URL is followed only on the same socket.
+  const crossOrigin = target.originKey !== previous.originKey;
+  if (crossOrigin && target.socketPath !== undefined) {
+    throw new FetchError(
+      "INVALID_REDIRECT",
+      `redirect ${status} to unix socket ${
+        JSON.stringify(target.socketPath)
+      } refused: only a redirect on the same socket is followed`,
+    );
+  }
   let method = request.method;
   let body = request.body;
   let headers = request.headers;
@@ -95,7 +117,7 @@ export function redirectRequest(
       `redirect ${status} needs the request body again, but it was a stream and is consumed`,
     );
   }
-  if (url.origin !== previous.origin) {
+  if (crossOrigin) {
     headers = headers.filter(([name]) => !CROSS_ORIGIN_FIELDS.has(name));
   }
   return { ...request, target, method, body, headers };

@@ -9,8 +9,9 @@
 import { defaultAdapter, detectRuntime, loadAdapter } from "../runtime/select.ts";
 import { SocketError, toSocketError } from "../runtime/socket_error.ts";
 import type { RuntimeAdapter, SocketAddress } from "../runtime/types.ts";
-import { authorityOf, type BackendSettings, type ServerBackend } from "./backend.ts";
+import type { BackendSettings, ServerBackend } from "./backend.ts";
 import { startEngineServer } from "./engine_server.ts";
+import { serverUrl } from "./server_url.ts";
 import { resolveServeLimits } from "./limits.ts";
 import { resolveServeArgs } from "./serve_args.ts";
 import type {
@@ -244,9 +245,7 @@ class RunningServer implements Server {
   }
 
   get url(): string {
-    const addr = this.addr;
-    if (addr.transport === "unix") return `http+unix://${encodeURIComponent(addr.path)}`;
-    return `${this.#tls ? "https" : "http"}://${authorityOf(addr)}`;
+    return serverUrl(this.addr, this.#tls);
   }
 
   get adapter(): string {

@@ -123,7 +123,13 @@ export interface ServeOptions {
 export interface Server {
   /** The bound address (with the real port when 0 was asked for). */
   readonly addr: SocketAddress;
-  /** `http://host:port` or `https://host:port` for TCP; `http+unix:` plus the encoded path for unix sockets. */
+  /**
+   * A URL a client can connect to, no trailing slash: `http://host:port` or
+   * `https://host:port` for TCP (a wildcard bind is named by its loopback,
+   * `0.0.0.0` by `127.0.0.1` and `::` by `[::1]`; `addr` keeps the bound
+   * address); `http+unix://` (`https+unix://`) plus the percent-encoded path
+   * for a unix socket, which this package's `fetch`, `Client` and CLI accept.
+   */
   readonly url: string;
   /** Which implementation is serving. */
   readonly adapter: ServeAdapterName | string;
