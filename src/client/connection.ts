@@ -455,18 +455,19 @@ export class Connection implements SocketHandlers {
     if (event.status === 100) exchange.continueGate?.();
     const callback = exchange.request.onInformational;
     if (callback === undefined) return;
-    let result: void | Promise<void>;
+    let result: unknown;
     try {
       result = callback(info);
     } catch (error) {
       this.#fail(exchange, error);
       return;
     }
-    if (result === undefined || typeof result.then !== "function") return;
+    // Any other value (`seen.push(info)` returns a number) is ignored.
+    if (!isThenable(result)) return;
     // Hold parsing (and the socket) until the callback's promise settles.
     exchange.blocked = true;
     this.#pause();
-    result.then(() => {
+    Promise.resolve(result).then(() => {
       if (this.#exchange !== exchange) return;
       exchange.blocked = false;
       this.#resume();
@@ -707,4 +708,9 @@ function keepAliveTimeout(head: ResponseHead): number | undefined {
     if (match !== null) return Number(match[1]) * 1000;
   }
   return undefined;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null &&
+    typeof (value as { then?: unknown }).then === "function";
 }

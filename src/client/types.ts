@@ -24,13 +24,12 @@ export interface InformationalResponse {
 
 /**
  * Called for each interim response, in arrival order, before the `fetch`
- * promise resolves. Returning a promise holds further parsing until it
- * settles (backpressure); throwing or rejecting aborts the request and makes
- * `fetch` reject with that same error.
+ * promise resolves. Returning a promise (any thenable) holds further parsing
+ * until it settles (backpressure); throwing or rejecting aborts the request
+ * and makes `fetch` reject with that same error. Any other return value is
+ * ignored, so `(info) => seen.push(info)` is a valid callback.
  */
-export type InformationalCallback = (
-  info: InformationalResponse,
-) => void | Promise<void>;
+export type InformationalCallback = (info: InformationalResponse) => unknown;
 
 /** `RequestInit` plus the interim-response hook. */
 export interface FetchInit extends RequestInit {
