@@ -3,16 +3,18 @@
  * one: an object whose prototype chain holds `Request.prototype`, that
  * answers `url` and `method` from the parsed head and builds the real
  * `Request` only when anything else is read (`headers`, the body, `clone()`).
- * Most handlers route on the URL and method alone; on Node a `Request` costs
- * about 4 µs (undici makes every request an `AbortController` whose signal
- * Node 20 makes transferable), on Deno about 2 µs.
+ * Most handlers route on the URL and method alone, and building a `Request`
+ * costs microseconds (undici makes an `AbortController` for every one).
  *
- * It is used only where the runtime's `Request` keeps its state behind
- * symbol-keyed properties (undici, Deno): those are forwarded to the built
- * request, so `new Request(request)` and `fetch(request)` copy it as they
- * would a real one. A probe checks that once; elsewhere (Bun's native
- * `Request`) the server builds an {@linkcode IncomingRequest} at once. This
- * module is browser compatible.
+ * It works only where the runtime's `Request` keeps its state behind
+ * symbol-keyed properties (undici 6 on Node 22, Deno; found by
+ * src/runtime/request_slots.ts): those are forwarded to the built request,
+ * so `new Request(request)` and `fetch(request)` copy it as they would a
+ * real one, and the slot they read the signal from answers with ours, so a
+ * copy is aborted when the client leaves. {@linkcode lazyRequestsWork}
+ * checks all of that once; where it fails (undici 7+ on Node 24 and 26 keeps
+ * private fields, Bun a native object) the server builds an
+ * {@linkcode IncomingRequest} at once. This module is browser compatible.
  *
  * @module
  */
@@ -20,6 +22,7 @@
 import type { HeaderList } from "../http1/types.ts";
 import type { InterimTarget } from "./interim_target.ts";
 import { LazySignal } from "./lazy_signal.ts";
+import { findRequestSlots, type RequestSlots } from "../runtime/request_slots.ts";
 
 type Indexable = Record<PropertyKey, unknown>;
 
@@ -28,11 +31,13 @@ type Indexable = Record<PropertyKey, unknown>;
  *
  * @example Reading the URL builds nothing; reading the headers builds the request
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LazyRequest, lazyRequestsWork } from "./lazy_request.ts";
- * if (lazyRequestsWork()) {
+ * if (lazyRequestsWork()) { // Deno and Node 22
  *   const request = new LazyRequest("http://localhost/a", "GET", [["accept", "*\/*"]], undefined);
- *   console.assert(request.url === "http://localhost/a");
- *   console.assert(request.headers.get("accept") === "*\/*");
+ *   assert.equal(request.url, "http://localhost/a");
+ *   assert.equal(request.headers.get("accept"), "*\/*");
+ *   assert.ok(request instanceof Request);
  * }
  * ```
  */
@@ -107,6 +112,18 @@ export class LazyRequest {
     (this.#abort ??= new LazySignal()).abort(reason);
   }
 
+  /**
+   * A copy with its own body branch whose signal follows this request's:
+   * the runtime's `clone()` of the built request would follow the built
+   * request's own signal, which never aborts.
+   *
+   * @returns The clone.
+   */
+  clone(): Request {
+    const twin = this.#build().clone();
+    return new Request(twin, { signal: this.signal });
+  }
+
   #build(): Request {
     if (this.#real !== undefined) return this.#real;
     const init: RequestInit & { duplex?: "half" } = {};
@@ -132,9 +149,11 @@ export class LazyRequest {
    * Puts `Request.prototype` under this class and forwards to the built
    * request every member this class does not answer itself: the public
    * accessors and methods, and the runtime's symbol-keyed internal slots.
-   * Returns whether a lazy request then behaves as a real one.
+   *
+   * @param slots The runtime's slots.
+   * @returns Whether a lazy request then behaves as a real one.
    */
-  static install(): boolean {
+  static install(slots: RequestSlots): boolean {
     const prototype = LazyRequest.prototype;
     Object.setPrototypeOf(prototype, Request.prototype);
     const build = (object: unknown): Indexable => {
@@ -171,28 +190,18 @@ export class LazyRequest {
       writable: true,
       value: Request,
     });
-    const probe = new Request("http://localhost/");
-    // Well-known and registered symbols (toStringTag, inspect hooks) stay
-    // inherited: they read the public members, which are forwarded.
-    const symbols = [
-      ...Object.getOwnPropertySymbols(probe),
-      ...Object.getOwnPropertySymbols(Request.prototype),
-    ].filter((symbol) => Symbol.keyFor(symbol) === undefined && !isWellKnown(symbol));
-    if (symbols.length === 0) return false; // a native Request (Bun): nothing to forward
-    for (const symbol of symbols) {
-      if (Object.hasOwn(prototype, symbol)) continue;
-      if (symbol.description === "signal") {
-        // The slot `new Request(request)` and `fetch(request)` take the
-        // signal from (undici's and Deno's): give them ours, so a copy is
-        // aborted when the client goes away, as the request itself is.
-        Object.defineProperty(prototype, symbol, {
-          configurable: true,
-          get(this: LazyRequest) {
-            return this.signal;
-          },
-        });
-        continue;
-      }
+    // The slots `new Request(request)` and `fetch(request)` take the signal
+    // from answer with ours (without building anything), so a copy is
+    // aborted when the client goes away, as the request itself is.
+    for (const symbol of slots.signal) {
+      Object.defineProperty(prototype, symbol, {
+        configurable: true,
+        get(this: LazyRequest) {
+          return this.signal;
+        },
+      });
+    }
+    for (const symbol of slots.state) {
       Object.defineProperty(prototype, symbol, {
         configurable: true,
         get(this: unknown) {
@@ -207,13 +216,6 @@ export class LazyRequest {
   }
 }
 
-function isWellKnown(symbol: symbol): boolean {
-  for (const name of Object.getOwnPropertyNames(Symbol)) {
-    if ((Symbol as unknown as Indexable)[name] === symbol) return true;
-  }
-  return false;
-}
-
 /** Whether the runtime's `Request` and `fetch` machinery takes a lazy request as a real one. */
 function behavesAsRequest(): boolean {
   try {
@@ -222,43 +224,77 @@ function behavesAsRequest(): boolean {
       "PUT",
       [["x-probe", "1"], ["x-probe", "2"]],
       undefined,
-    ) as unknown as Request;
-    if (!(lazy instanceof Request)) return false;
+    );
+    const request = lazy as unknown as Request;
+    if (!(request instanceof Request)) return false;
     // The runtime's own accessors must accept it (brand checks go through
     // the forwarded slots), not only its constructor.
     const urlGetter = Object.getOwnPropertyDescriptor(Request.prototype, "url")?.get;
-    if (urlGetter === undefined || urlGetter.call(lazy) !== lazy.url) return false;
-    const copy = new Request(lazy);
-    const changed = new Request(lazy, { method: "POST", body: "x" });
-    return copy.url === lazy.url && copy.method === "PUT" &&
-      copy.headers.get("x-probe") === "1, 2" && lazy.headers.get("x-probe") === "1, 2" &&
+    if (urlGetter === undefined || urlGetter.call(request) !== request.url) return false;
+    const copy = new Request(request);
+    const changed = new Request(request, { method: "POST", body: "x" });
+    const shapeHolds = copy.url === request.url && copy.method === "PUT" &&
+      copy.headers.get("x-probe") === "1, 2" && request.headers.get("x-probe") === "1, 2" &&
       changed.method === "POST" && changed.headers.get("x-probe") === "1, 2" &&
-      lazy.clone().url === lazy.url && !lazy.bodyUsed && lazy.body === null;
+      request.clone().url === request.url && !request.bodyUsed && request.body === null;
+    if (!shapeHolds) return false;
+    // Copies made before and after the client leaves follow our signal.
+    const reason = new Error("probe");
+    lazy.abortWith(reason);
+    const copyAfter = new Request(request);
+    return copy.signal.aborted && changed.signal.aborted && copyAfter.signal.reason === reason &&
+      request.clone().signal.aborted;
   } catch {
     return false;
   }
 }
 
 let works: boolean | undefined;
+let allowed = true;
 
 /**
- * Whether this runtime can use {@linkcode LazyRequest} (checked once).
+ * Whether the server hands out {@linkcode LazyRequest}s on this runtime
+ * (probed once).
  *
- * @returns `true` on undici (Node) and Deno, `false` where `Request` is native (Bun).
+ * @returns `true` on undici 6 (Node 22) and Deno; `false` on undici 7+ (Node
+ * 24, 26) and Bun, or while {@linkcode allowLazyRequests} turned them off.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { lazyRequestsWork } from "./lazy_request.ts";
- * console.assert(typeof lazyRequestsWork() === "boolean");
+ * assert.equal(typeof lazyRequestsWork(), "boolean");
  * ```
  */
 export function lazyRequestsWork(): boolean {
+  if (!allowed) return false;
   if (works === undefined) {
     try {
-      works = LazyRequest.install();
+      const slots = findRequestSlots();
+      works = slots !== undefined && LazyRequest.install(slots);
     } catch {
       works = false;
     }
   }
   return works;
+}
+
+/**
+ * Turns lazy requests off (`false`) or back on (`true`, the default), so
+ * tests run the fallback, a real `Request`, on runtimes with the fast path.
+ * Not exported from the package.
+ *
+ * @param allow Whether {@linkcode lazyRequestsWork} may answer `true`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { allowLazyRequests, lazyRequestsWork } from "./lazy_request.ts";
+ * allowLazyRequests(false);
+ * assert.equal(lazyRequestsWork(), false);
+ * allowLazyRequests(true);
+ * ```
+ */
+export function allowLazyRequests(allow: boolean): void {
+  allowed = allow;
 }
