@@ -175,25 +175,36 @@ test("sendInformational() refuses bad statuses and fields with clear errors", as
   }
 });
 
-test("sendInformational() fails clearly after the final response has begun", async () => {
+test("a late sendInformational() from a timer says why it sent nothing, and never throws", async () => {
+  forgetWarnings();
+  const warnings: string[] = [];
+  const originalWarn = console.warn;
+  console.warn = (message: string) => warnings.push(message);
   let late: Promise<unknown> | undefined;
+  let lateAgain: Promise<unknown> | undefined;
+  /** The result of a call made from a timer, or what it threw. */
+  const fromTimer = (call: () => unknown, ms: number) =>
+    new Promise((resolve) => {
+      setTimeout(() => {
+        try {
+          resolve(call());
+        } catch (error) {
+          resolve(error);
+        }
+      }, ms);
+    });
   await withServer(
     (request) => {
-      late = new Promise((resolve) => {
-        setTimeout(() => {
-          try {
-            resolve(sendInformational(request, 103, { link: "</late.css>" }));
-          } catch (error) {
-            resolve(error);
-          }
-        }, 20);
-      });
+      const hint = () => sendInformational(request, 103, { link: "</late.css>" });
+      // While the body streams (the head is out), then once it has ended.
+      late = fromTimer(hint, 20);
       return new Response(
         new ReadableStream({
           async pull(controller) {
             await late;
             controller.enqueue(new TextEncoder().encode("body"));
             controller.close();
+            lateAgain = fromTimer(hint, 20);
           },
         }),
       );
@@ -205,9 +216,55 @@ test("sendInformational() fails clearly after the final response has begun", asy
         "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
       );
       assert.deepEqual(statusLines(text), ["HTTP/1.1 200 OK"]);
-      const error = await within(late!, 5_000, "the late hint");
-      assert.ok(error instanceof TypeError, String(error));
-      assert.match(String(error), /final response .* has already begun/);
+      assert.deepEqual(await within(late!, 5_000, "the late hint"), {
+        sent: false,
+        reason: "final-response-started",
+      });
+      assert.deepEqual(await within(lateAgain!, 5_000, "the later hint"), {
+        sent: false,
+        reason: "finished",
+      });
+    },
+  ).finally(() => (console.warn = originalWarn));
+  // Like Go's "superfluous WriteHeader" log, but once per process.
+  assert.equal(warnings.length, 1, warnings.join("\n"));
+  assert.match(warnings[0]!, /came after the final response .*"final-response-started"/);
+});
+
+test("a late sendInformational() still refuses a bad status or field synchronously", async () => {
+  let late: Promise<unknown[]> | undefined;
+  await withServer(
+    (request) => {
+      late = new Promise((resolve) => {
+        setTimeout(() => {
+          const outcomes: unknown[] = [];
+          for (
+            const call of [
+              () => sendInformational(request, 101),
+              () => sendInformational(request, 200),
+              () => sendInformational(request, 103, { link: "a\r\nb" }),
+              () => sendInformational(request, 103, { "content-length": "1" }),
+            ]
+          ) {
+            try {
+              outcomes.push(call());
+            } catch (error) {
+              outcomes.push(error);
+            }
+          }
+          resolve(outcomes);
+        }, 20);
+      });
+      return new Response("done");
+    },
+    {},
+    async (_server, port) => {
+      await rawRequest(port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      const [status101, status200, crlf, forbidden] = await within(late!, 5_000, "the late calls");
+      assert.ok(status101 instanceof RangeError, String(status101));
+      assert.ok(status200 instanceof RangeError, String(status200));
+      assert.ok(crlf instanceof TypeError, String(crlf));
+      assert.ok(forbidden instanceof TypeError, String(forbidden));
     },
   );
 });

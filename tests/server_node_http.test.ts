@@ -145,7 +145,7 @@ test("node-http: request bodies stream in, with 100 Continue on first read", asy
   );
 });
 
-test("node-http: HTTP/1.0 gets no interim response, and a late hint fails clearly", async () => {
+test("node-http: HTTP/1.0 gets no interim response, and a late hint from a timer says it came too late", async () => {
   const results: unknown[] = [];
   await withServer(
     (request) => {
@@ -167,7 +167,12 @@ test("node-http: HTTP/1.0 gets no interim response, and a late hint fails clearl
     },
   );
   assert.deepEqual(results[0], { sent: false, reason: "http/1.0" });
-  assert.ok(results[1] instanceof TypeError, String(results[1]));
+  // The timer fires once the response is out (or ending): nothing is sent, nothing thrown.
+  assert.ok(
+    [{ sent: false, reason: "finished" }, { sent: false, reason: "final-response-started" }]
+      .some((expected) => JSON.stringify(expected) === JSON.stringify(results[1])),
+    `${results[1] instanceof Error ? results[1] : JSON.stringify(results[1])}`,
+  );
 });
 
 test("node-http: a throwing handler gets 500 and the server lives on", async () => {

@@ -34,7 +34,11 @@ import type { InterimTarget } from "../server/interim_target.ts";
 import { RequestUrls } from "../server/request_url.ts";
 import { checkChunk, readReadyChunks } from "../server/ready_chunks.ts";
 import { writeInterimToServerResponse } from "../server/server_response_interim.ts";
-import { CLOSED } from "../server/informational_results.ts";
+import {
+  CLOSED,
+  FINAL_RESPONSE_STARTED,
+  lateResultOf,
+} from "../server/informational_results.ts";
 import type { InformationalResult, ServeHandlerInfo } from "../server/types.ts";
 import type { SocketAddress } from "./types.ts";
 
@@ -343,15 +347,18 @@ class Exchange implements InterimTarget {
     }, { highWaterMark: 0 });
   }
 
-  /** node:http writes the interim response at once: `flush` changes nothing here. */
+  /**
+   * node:http writes the interim response at once: `flush` changes nothing
+   * here. A call that comes too late (a timer firing after the response, a
+   * client gone) returns why, and writes nothing: it never throws for timing.
+   */
   writeInformational(status: number, headers: HeaderList, _flush?: boolean): InformationalResult {
-    if (this.#finalStarted) {
-      throw new TypeError(
-        `sendInformational: cannot send ${status} because the final response for ` +
-          `${this.#incoming.method} ${this.#incoming.url} has already begun`,
-      );
-    }
+    const outgoing = this.#outgoing;
+    const late = lateResultOf(outgoing);
+    if (late !== undefined) return late;
     if (this.aborted) return CLOSED;
+    // The handler returned: the final head waits only for the body's first chunks.
+    if (this.#finalStarted) return FINAL_RESPONSE_STARTED;
     const result = writeInterimToServerResponse(this.#outgoing, this.#incoming, status, headers);
     if (status === 100 && result.sent) this.#expectContinue = false;
     return result;

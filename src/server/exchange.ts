@@ -28,7 +28,7 @@ import { checkChunk, readReadyChunks } from "./ready_chunks.ts";
 import { RequestBody } from "./request_body.ts";
 import { responseFields } from "./response_fields.ts";
 import { staticBodySource } from "./static_body.ts";
-import { CLOSED, HTTP10, SENT } from "./informational_results.ts";
+import { CLOSED, FINAL_RESPONSE_STARTED, FINISHED, HTTP10, SENT } from "./informational_results.ts";
 import type { InformationalResult, ServeHandlerInfo } from "./types.ts";
 import { concatBytes } from "../http1/_bytes.ts";
 
@@ -107,6 +107,8 @@ export class Exchange implements InterimTarget {
   #finalStarted = false;
   /** Whether the final head has been handed to the socket. */
   #headWritten = false;
+  /** Whether the whole final response has been handed to the socket. */
+  #responseWritten = false;
   #continueSent = false;
   #done = false;
   // Interim responses handed to the socket in order but not yet written:
@@ -225,19 +227,18 @@ export class Exchange implements InterimTarget {
    * @param status 100-199 except 101.
    * @param headers Validated fields.
    * @param flush Write it (and any queued before it) now.
-   * @returns Whether it was sent.
-   * @throws {TypeError} When the final response has begun.
+   * @returns Whether it was sent, and why not: too late (the final response
+   * has begun or is sent: a timer still firing, say), the connection closed,
+   * or an HTTP/1.0 client. Timing never throws.
    */
   writeInformational(status: number, headers: HeaderList, flush = false): InformationalResult {
-    if (this.#finalStarted) {
-      throw new TypeError(
-        `sendInformational: cannot send ${status} because the final response for ` +
-          `${this.head.method} ${this.head.target} has already begun`,
-      );
-    }
-    if (this.head.minorVersion === 0) return HTTP10;
     const socket = this.#host.socket;
-    if (socket.closed || this.#done) return CLOSED;
+    // Sent in full comes first: a response followed by Connection: close
+    // was finished, not cut off.
+    if (this.#responseWritten) return FINISHED;
+    if (this.#aborted || this.#done || socket.closed) return CLOSED;
+    if (this.#finalStarted) return FINAL_RESPONSE_STARTED;
+    if (this.head.minorVersion === 0) return HTTP10;
     if (status === 100) this.#continueSent = true;
     const wire = serializeInformational(status, headers);
     if (flush) {
@@ -315,7 +316,7 @@ export class Exchange implements InterimTarget {
     );
     this.#headWritten = true;
     this.#host.socket.write(join(parts));
-    this.#finish(alive);
+    this.#finishSent(alive);
   }
 
   /**
@@ -481,10 +482,10 @@ export class Exchange implements InterimTarget {
     if (chunked) socket.write(LAST_CHUNK);
     else if (!alive) {
       // HTTP/1.0 close-delimited body: the end of the connection ends it.
-      this.#finish(false);
+      this.#finishSent(false);
       return;
     }
-    this.#finish(alive);
+    this.#finishSent(alive);
   }
 
   /**
@@ -506,7 +507,7 @@ export class Exchange implements InterimTarget {
     const written = typeof body === "string"
       ? this.#writeText(status, reason, fields, body)
       : this.#writeHead(status, reason, fields, body, size);
-    if (written) this.#finish(alive);
+    if (written) this.#finishSent(alive);
   }
 
   /**
@@ -631,6 +632,12 @@ export class Exchange implements InterimTarget {
       }
     }
     this.#host.bodyPulled(this);
+  }
+
+  /** Ends the exchange after the whole final response was handed to the socket. */
+  #finishSent(keepAlive: boolean): void {
+    this.#responseWritten = true;
+    this.#finish(keepAlive);
   }
 
   #finish(keepAlive: boolean): void {

@@ -12,7 +12,8 @@ import { isValidHeaderName } from "../http1/validate.ts";
 import { type FieldsInit, toHeaderList } from "./fields.ts";
 import { type InterimTarget, interimTargetOf } from "./interim_target.ts";
 import { responseFields } from "./response_fields.ts";
-import { FORBIDDEN_IN_INTERIM, sendInformational } from "./send_informational.ts";
+import { lateResultOf } from "./informational_results.ts";
+import { FORBIDDEN_IN_INTERIM, sendInformational, warnIfLate } from "./send_informational.ts";
 import {
   type IncomingMessageLike,
   isServerResponseLike,
@@ -74,14 +75,19 @@ const URI_REFERENCE = /^[!-;=?-~]+$/;
  * final response, which node-server writes). Under a server that cannot send
  * interim responses (plain `Deno.serve`, `Bun.serve`) nothing is sent, a
  * warning is printed once, and the request goes on; HTTP/1.0 clients get
- * nothing either (RFC 9110 section 15.2). The result says which happened.
+ * nothing either (RFC 9110 section 15.2). A hint that comes too late (a
+ * progress timer still firing after the handler returned, a client that
+ * left) sends nothing and never throws, on every server (see
+ * `sendInformational`). The result says which happened.
  *
  * @param c The Hono context.
  * @param headers The hint's fields; omit to send the context's fields.
  * @param options `{ flush: true }` writes the hint at once, for a route that
  * goes on with synchronous work (see `sendInformational`).
- * @returns `{ sent: true }`, or `{ sent: false, reason }`.
- * @throws {TypeError} For an invalid field, or after the final response has begun.
+ * @returns `{ sent: true }`, or `{ sent: false, reason }` (`"http/1.0"`,
+ * `"closed"`, `"final-response-started"`, `"finished"`, `"unsupported"`).
+ * @throws {TypeError} For an invalid field (a bad name; CR, LF or NUL in a
+ * value) or one not allowed in a 1xx, whenever the call is made.
  *
  * @example The seed program as a Hono route
  * ```ts ignore
@@ -118,6 +124,13 @@ export function hint(
     const fields = headers !== undefined
       ? toHeaderList(headers, FORBIDDEN_IN_INTERIM)
       : responseFields(c.res.headers, undefined).fields;
+    // Too late for this response (its head is out, it ended, its socket is
+    // gone): say so rather than let node:http throw from a timer.
+    const late = lateResultOf(bindings.outgoing);
+    if (late !== undefined) {
+      if (!late.sent) warnIfLate(late.reason, 103);
+      return late;
+    }
     return writeInterimToServerResponse(bindings.outgoing, bindings.incoming, 103, fields);
   }
   if (headers !== undefined) return sendInformational(request, 103, headers, options);

@@ -23,8 +23,9 @@ export interface InterimTarget {
    * @param headers Validated fields.
    * @param flush Write now, in its own write, rather than with a final head
    * written in the same turn (`sendInformational`'s `flush` option).
-   * @returns Whether it was sent, and why not.
-   * @throws {TypeError} When the final response has already begun.
+   * @returns Whether it was sent, and why not. A call that comes too late
+   * (the final response has begun or is sent, the connection is closed)
+   * returns a reason and writes nothing: it never throws because of timing.
    */
   writeInformational(status: number, headers: HeaderList, flush?: boolean): InformationalResult;
   /**

@@ -9,7 +9,11 @@
 import { type FieldsInit, toHeaderList } from "./fields.ts";
 import { interimTargetOf } from "./interim_target.ts";
 import { UNSUPPORTED } from "./informational_results.ts";
-import type { InformationalResult, SendInformationalOptions } from "./types.ts";
+import type {
+  InformationalResult,
+  InformationalSkipReason,
+  SendInformationalOptions,
+} from "./types.ts";
 import { warnOnce } from "./warn_once.ts";
 
 // RFC 9110 section 8.6 and RFC 9112 section 6.1: a 1xx carries no
@@ -44,18 +48,31 @@ export const FORBIDDEN_IN_INTERIM: ReadonlySet<string> = new Set([
  * `node:http` server; reason `"unsupported"`, and a warning is printed once).
  * Sending `100` yourself replaces the automatic `100 Continue`.
  *
+ * A call that comes too late is harmless too, as Go's superfluous
+ * `WriteHeader` is: once the handler has returned its final response, nothing
+ * is sent and the result says `"final-response-started"` (it is being
+ * written) or `"finished"` (it was sent in full), so a progress timer that
+ * outlives its response cannot end the process. The first such call in the
+ * process prints a warning (once, however many follow); a client that left
+ * (`"closed"`) is ordinary and prints nothing.
+ *
  * @param request The request the handler received (with Hono: `c.req.raw`).
  * @param status The interim status, 100-199 except 101.
  * @param headers The interim response's header fields. Arrays and pairs give
  * one field line per value.
  * @param options `flush: true` writes it now, in its own write, for a handler
  * that goes on with synchronous work (see {@linkcode SendInformationalOptions}).
- * @returns `{ sent: true }`, or `{ sent: false, reason }`.
+ * @returns `{ sent: true }`, or `{ sent: false, reason }` with `reason` one of
+ * `"http/1.0"`, `"closed"`, `"final-response-started"`, `"finished"`,
+ * `"unsupported"` (see {@linkcode InformationalSkipReason}).
+ * @throws {TypeError} When `request` is not a `Request`.
  * @throws {RangeError} When `status` is not an integer in 100-199, or is 101
  * (switching protocols is final, not interim).
- * @throws {TypeError} When a header field is invalid or not allowed in a 1xx
- * (`content-length`, `transfer-encoding`, connection-specific fields), or when
- * the final response has already begun.
+ * @throws {TypeError} When a header field is invalid (a bad name; CR, LF or
+ * NUL in a value) or not allowed in a 1xx (`content-length`,
+ * `transfer-encoding`, connection-specific fields). These are programming
+ * errors and throw whenever the call is made, even too late; timing alone
+ * never throws.
  *
  * @example Sending a 103 before the final response
  * ```ts ignore
@@ -97,5 +114,33 @@ export function sendInformational(
     );
     return UNSUPPORTED;
   }
-  return target.writeInformational(status, fields, options?.flush === true);
+  const result = target.writeInformational(status, fields, options?.flush === true);
+  if (!result.sent) warnIfLate(result.reason, status);
+  return result;
+}
+
+/**
+ * Prints, once per process, that an interim response came after the final
+ * response (Go logs "http: superfluous response.WriteHeader call" for the
+ * same mistake). Once rather than per call: a progress timer left running
+ * fires again and again, on every request, and the result already tells each
+ * caller; a client that left (`"closed"`) is not a mistake and stays silent.
+ *
+ * @param reason Why the interim response was not sent.
+ * @param status Its status.
+ *
+ * @example
+ * ```ts ignore
+ * warnIfLate("finished", 103); // prints the first time only
+ * ```
+ */
+export function warnIfLate(reason: InformationalSkipReason, status: number): void {
+  if (reason !== "final-response-started" && reason !== "finished") return;
+  warnOnce(
+    "late-interim",
+    `interim: a ${status} interim response came after the final response ` +
+      `(result { sent: false, reason: "${reason}" }) and was not sent; a 1xx can only ` +
+      "precede the final response. Stop timers that send hints when the handler " +
+      "returns. This warning is printed once per process.",
+  );
 }
