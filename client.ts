@@ -75,6 +75,8 @@ export type {
   ServerTlsOptions,
   Socket,
   SocketAddress,
+  SocketErrorCode,
   SocketHandlers,
 } from "./src/runtime/types.ts";
-export type { Http1ErrorCode } from "./src/http1/errors.ts";
+export { Http1Error, type Http1ErrorCode } from "./src/http1/errors.ts";
+export { SocketError } from "./src/runtime/socket_error.ts";

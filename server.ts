@@ -51,6 +51,8 @@ export type {
   PreloadResource,
 } from "./src/server/hono.ts";
 export type { FieldsInit } from "./src/server/fields.ts";
+export { SocketError } from "./src/runtime/socket_error.ts";
+export { Http1Error, type Http1ErrorCode } from "./src/http1/errors.ts";
 export type {
   FetchApp,
   InformationalResult,
@@ -75,6 +77,7 @@ export type {
   ServerTlsOptions,
   Socket,
   SocketAddress,
+  SocketErrorCode,
   SocketHandlers,
 } from "./src/runtime/types.ts";
 export type { ParserLimits } from "./src/http1/types.ts";

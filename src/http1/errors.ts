@@ -14,7 +14,12 @@ export type Http1ErrorCode =
   | "BAD_SYNTAX"
   /** A header name that is not a token, or a value with CR, LF, NUL or another control byte (400). */
   | "INVALID_HEADER"
-  /** obs-fold (a header line starting with whitespace), rejected by RFC 9112 section 5.2 (400). */
+  /**
+   * obs-fold (a field line starting with whitespace) in a request, which RFC
+   * 9112 section 5.2 lets a server reject (400). In a response it is replaced
+   * with SP, as that section tells a user agent to; only a line starting with
+   * whitespace before the first field is OBS_FOLD there.
+   */
   | "OBS_FOLD"
   /** A CR not followed by LF (RFC 9112 section 2.2) (400). */
   | "BARE_CR"
@@ -72,6 +77,12 @@ const STATUS_BY_CODE: Record<Http1ErrorCode, number> = {
 /**
  * A protocol error from the engine, with a stable code and the status a server
  * should answer with.
+ *
+ * Users meet it as the `cause` of the client's `FetchError` for a malformed
+ * or cut-short response (the `FetchError` has the same `code`), and on the
+ * server (on the engine's backends, not `adapter: "node-http"`) as the error a
+ * handler's read of `request.body` fails with when the request body is
+ * malformed, too large or cut short.
  *
  * @example Reading the code and status of a parse failure
  * ```ts

@@ -41,6 +41,11 @@ const CODES_BY_DENO_NAME: Record<string, SocketErrorCode> = {
  * (`ECONNREFUSED`, `ECONNRESET`, `ETIMEDOUT`, `EPIPE`, `ETLS`, ... see
  * `SocketErrorCode`) and the runtime's own error as `cause`.
  *
+ * Users meet it in two places, the same on Deno, Bun and Node: `serve()`
+ * rejects with it when the address cannot be bound (`EADDRINUSE`,
+ * `EACCES`), on every backend; and the client's `FetchError` for a failed
+ * connection or a reset carries it as `cause`.
+ *
  * @example Tell a refused connection apart
  * ```ts
  * import { SocketError } from "./socket_error.ts";
