@@ -162,6 +162,20 @@ const VECTORS: RequestVector[] = [
     events: [get(), end],
   },
   {
+    name: "up to 8 bytes of empty lines before each request line are ignored",
+    input: `${"\r\n".repeat(4)}GET / HTTP/1.1\r\n${HOST}\r\n` +
+      `${"\r\n".repeat(4)}GET / HTTP/1.1\r\n${HOST}\r\n`,
+    events: [get(), end, get(), end],
+  },
+  {
+    name: "CONNECT has no content: Content-Length: 0 is no body, the rest is the tunnel",
+    input: `CONNECT example.com:443 HTTP/1.1\r\n${HOST}Content-Length: 0\r\n\r\n`,
+    events: [
+      { kind: "request", method: "CONNECT", framing: "none", contentLength: -1 },
+      end,
+    ],
+  },
+  {
     name: "absolute-form, authority-form and asterisk-form targets",
     input: `GET http://example.com/x HTTP/1.1\r\n${HOST}\r\n` +
       `CONNECT example.com:443 HTTP/1.1\r\n${HOST}\r\n` +
@@ -271,6 +285,32 @@ const VECTORS: RequestVector[] = [
     input: `POST / HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n1\r\na\n0\r\n\r\n`,
     events: [{ kind: "request" }, { kind: "data", text: "a" }],
     error: "INVALID_CHUNK",
+  },
+  {
+    name: "more than 8 bytes of empty lines before a request line",
+    input: `${"\r\n".repeat(4)}\r\nGET / HTTP/1.1\r\n${HOST}\r\n`,
+    error: "BAD_SYNTAX",
+  },
+  {
+    name: "more than 8 bytes of bare-LF empty lines with allowBareLf",
+    input: `${"\n".repeat(9)}GET / HTTP/1.1\r\n${HOST}\r\n`,
+    options: { allowBareLf: true },
+    error: "BAD_SYNTAX",
+  },
+  {
+    name: "CONNECT with Content-Length (RFC 9110 section 9.3.6)",
+    input: `CONNECT example.com:443 HTTP/1.1\r\n${HOST}Content-Length: 5\r\n\r\nhello`,
+    error: "INVALID_FRAMING",
+  },
+  {
+    name: "CONNECT with Transfer-Encoding",
+    input: `CONNECT example.com:443 HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+    error: "INVALID_FRAMING",
+  },
+  {
+    name: "CONNECT with a Content-Length list of zeros and something else",
+    input: `CONNECT example.com:443 HTTP/1.1\r\n${HOST}Content-Length: 0, 5\r\n\r\n`,
+    error: "INVALID_FRAMING",
   },
   {
     name: "leading bare LF rejected by default",
@@ -770,6 +810,35 @@ test("RequestParser: default limits accept a 60 KiB header section and refuse 70
     bytes(`GET / HTTP/1.1\r\n${HOST}${field(70_000)}\r\n`),
   ]);
   assert.equal(tooBig.error?.code, "HEADERS_TOO_LARGE");
+});
+
+test("RequestParser: default limits accept 1000 and 2000 fields, refuse 2001 (node:http's count)", () => {
+  const fields = (count: number) => {
+    let text = "";
+    for (let i = 0; i < count; i++) text += `X-Field-${i}: v\r\n`;
+    return text;
+  };
+  for (const count of [1000, 2000]) {
+    const seen = drive(new RequestParser(), [
+      bytes(`GET / HTTP/1.1\r\n${fields(count - 1)}${HOST}\r\n`),
+    ]);
+    assert.equal(seen.error, undefined, `${count} fields: ${seen.error?.message}`);
+    assert.equal((seen.events[0]?.headers as unknown[]).length, count);
+  }
+  // 2001 short fields stay far below maxHeaderBytes: the count refuses them.
+  const tooMany = drive(new RequestParser(), [
+    bytes(`GET / HTTP/1.1\r\n${fields(2000)}${HOST}\r\n`),
+  ]);
+  assert.equal(tooMany.error?.code, "HEADERS_TOO_LARGE");
+  assert.match(tooMany.error?.message ?? "", /more than 2000 fields/);
+});
+
+test("RequestParser: a CONNECT without content hands the bytes after its head to the tunnel", () => {
+  const parser = new RequestParser();
+  parser.push(bytes(`CONNECT example.com:443 HTTP/1.1\r\n${HOST}Content-Length: 0\r\n\r\nGET /x`));
+  assert.equal(parser.next()?.kind, "request");
+  assert.equal(parser.next()?.kind, "end");
+  assert.deepEqual(parser.takeRemaining(), bytes("GET /x"));
 });
 
 test("RequestParser: a dead parser rethrows the same error and ignores pushes", () => {

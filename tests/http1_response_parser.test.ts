@@ -309,6 +309,100 @@ const VECTORS: ResponseVector[] = [
     events: [ok({ contentLength: 2 }), { kind: "data", text: "ab" }, end],
   },
   {
+    name: "an empty line between a 100 and the final response is skipped (aiohttp)",
+    input: "HTTP/1.1 100 Continue\r\n\r\n\r\nHTTP/1.1 404 Not Found\r\n" +
+      "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 14\r\n\r\n404: Not Found",
+    events: [
+      { kind: "informational", status: 100 },
+      { kind: "response", status: 404, contentLength: 14 },
+      { kind: "data", text: "404: Not Found" },
+      end,
+    ],
+  },
+  {
+    name: "up to 8 bytes of empty lines before a status line are skipped",
+    input: "\r\n\r\n\r\n\n\n" + OK_EMPTY,
+    events: [ok(), end],
+  },
+  {
+    name: "empty lines before each status line of a keep-alive connection",
+    methods: ["GET", "GET"],
+    input: "\r\n" + OK_EMPTY + "\r\n\r\n\r\n\r\n" + OK_EMPTY,
+    events: [ok(), end, ok(), end],
+  },
+  {
+    name: "empty lines then EOF before any response",
+    input: "\r\n\n",
+    events: [],
+  },
+  {
+    name: "empty lines then EOF after an interim response",
+    input: "HTTP/1.1 103 Early Hints\r\n\r\n\r\n",
+    events: [{ kind: "informational", status: 103 }],
+    error: "INCOMPLETE_MESSAGE",
+  },
+  {
+    name: "obs-fold in a response is replaced with one SP (RFC 9112 section 5.2)",
+    input: "HTTP/1.1 200 OK\r\nX-A: one  \r\n \t two\r\n\tthree\r\nX-B: b\r\n" +
+      "Content-Length: 0\r\n\r\n",
+    events: [
+      ok({ headers: [["x-a", "one two three"], ["x-b", "b"], ["content-length", "0"]] }),
+      end,
+    ],
+  },
+  {
+    name: "obs-fold after an empty value and a continuation of only whitespace",
+    input: "HTTP/1.1 200 OK\r\nX-A:\r\n a\r\nX-B: b\r\n   \r\nContent-Length: 0\r\n\r\n",
+    events: [
+      ok({ headers: [["x-a", "a"], ["x-b", "b"], ["content-length", "0"]] }),
+      end,
+    ],
+  },
+  {
+    name: "obs-fold with bare LF and obs-text",
+    input: "HTTP/1.1 200 OK\nX-A: caf\xe9\n \xe9t\xe9\nContent-Length: 0\n\n",
+    events: [ok({ headers: [["x-a", "caf\xe9 \xe9t\xe9"], ["content-length", "0"]] }), end],
+  },
+  {
+    name: "obs-fold in an interim response and in trailers",
+    input: "HTTP/1.1 103 Early Hints\r\nLink: </a.css>;\r\n rel=preload\r\n\r\n" +
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+      "2\r\nok\r\n0\r\nX-T: 1\r\n 2\r\n\r\n",
+    events: [
+      { kind: "informational", status: 103, headers: [["link", "</a.css>; rel=preload"]] },
+      ok({ framing: "chunked" }),
+      { kind: "data", text: "ok" },
+      { kind: "end", trailers: [["x-t", "1 2"]] },
+    ],
+  },
+  {
+    name: "a folded Content-Length is read after unfolding",
+    input: "HTTP/1.1 200 OK\r\nContent-Length:\r\n 2\r\n\r\nok",
+    events: [ok({ contentLength: 2 }), { kind: "data", text: "ok" }, end],
+  },
+  {
+    name: "a folded Transfer-Encoding is not chunked: read until close (as llhttp)",
+    input: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n  abc\r\n\r\n2\r\nok",
+    events: [
+      ok({ framing: "close", keepAlive: false, headers: [["transfer-encoding", "chunked abc"]] }),
+      { kind: "data", text: "2\r\nok" },
+      end,
+    ],
+  },
+  {
+    name: "a continuation line does not count as a field",
+    input: "HTTP/1.1 200 OK\r\nA: 1\r\n 2\r\n 3\r\nB: 2\r\n\r\n",
+    options: { maxHeaderCount: 2 },
+    events: [ok({ headers: [["a", "1 2 3"], ["b", "2"]] }), end],
+  },
+  {
+    name: "a 2xx reply to CONNECT ignores Content-Length (RFC 9112 section 6.3 item 2)",
+    methods: ["CONNECT"],
+    input: "HTTP/1.1 200 Connection Established\r\nContent-Length: 5\r\n\r\n\x16\x03\x01",
+    eof: false,
+    events: [ok({ framing: "none", contentLength: -1, keepAlive: false }), end],
+  },
+  {
     name: "EOF before any response is fine",
     input: "",
     events: [],
@@ -334,9 +428,43 @@ const VECTORS: ResponseVector[] = [
   { name: "HTTP/1.2 status line", input: "HTTP/1.2 200 OK\r\n\r\n", error: "UNSUPPORTED_VERSION" },
   { name: "lower-case version", input: "http/1.1 200 OK\r\n\r\n", error: "BAD_SYNTAX" },
   {
-    name: "leading empty line before a status line",
-    input: "\r\n" + OK_EMPTY,
+    name: "more than 8 bytes of empty lines before a status line",
+    input: "\r\n".repeat(4) + "\n" + OK_EMPTY,
     error: "BAD_SYNTAX",
+  },
+  {
+    name: "empty lines before a status line count again after an interim response",
+    input: "HTTP/1.1 103 Early Hints\r\n\r\n" + "\r\n".repeat(5) + OK_EMPTY,
+    events: [{ kind: "informational", status: 103 }],
+    error: "BAD_SYNTAX",
+  },
+  {
+    name: "a bare-LF empty line before a status line with allowBareLf: false",
+    input: "\n" + OK_EMPTY,
+    options: { allowBareLf: false },
+    error: "BAD_SYNTAX",
+  },
+  {
+    name: "obs-fold before the first field is still refused",
+    input: "HTTP/1.1 200 OK\r\n folded\r\nContent-Length: 0\r\n\r\n",
+    error: "OBS_FOLD",
+  },
+  {
+    name: "a control byte in a continuation line",
+    input: "HTTP/1.1 200 OK\r\nX: a\r\n b\x01\r\nContent-Length: 0\r\n\r\n",
+    error: "INVALID_HEADER",
+  },
+  {
+    name: "a bare CR in a continuation line",
+    input: "HTTP/1.1 200 OK\r\nX: a\r\n b\rc\r\nContent-Length: 0\r\n\r\n",
+    error: "BARE_CR",
+  },
+  {
+    name: "continuation lines count against maxHeaderBytes",
+    input: "HTTP/1.1 200 OK\r\nX: a\r\n bcd\r\nContent-Length: 0\r\n\r\n",
+    // 31 bytes with the continuation line, 25 without it.
+    options: { maxHeaderBytes: 30 },
+    error: "HEADERS_TOO_LARGE",
   },
   { name: "control byte in reason", input: "HTTP/1.1 200 O\x01K\r\n\r\n", error: "BAD_SYNTAX" },
   { name: "bare CR in status line", input: "HTTP/1.1 200 O\rK\r\n\r\n", error: "BARE_CR" },
@@ -349,11 +477,6 @@ const VECTORS: ResponseVector[] = [
     name: "NUL in a field value",
     input: "HTTP/1.1 200 OK\r\nX: a\x00\r\nContent-Length: 0\r\n\r\n",
     error: "INVALID_HEADER",
-  },
-  {
-    name: "obs-fold",
-    input: "HTTP/1.1 200 OK\r\nX: a\r\n b\r\nContent-Length: 0\r\n\r\n",
-    error: "OBS_FOLD",
   },
   {
     name: "whitespace before colon",

@@ -40,7 +40,8 @@ export class BodyDecoder {
   readonly #allowBareLf: boolean;
   readonly #trailers: FieldSectionReader;
 
-  constructor(limits: ParserLimits, allowBareLf: boolean) {
+  /** `unfold`: obs-fold in trailers is joined with SP, else OBS_FOLD (see FieldSectionReader). */
+  constructor(limits: ParserLimits, allowBareLf: boolean, unfold: boolean) {
     this.#maxBodyBytes = limits.maxBodyBytes;
     this.#maxChunkLineBytes = limits.maxChunkLineBytes;
     this.#allowBareLf = allowBareLf;
@@ -48,6 +49,7 @@ export class BodyDecoder {
       limits.maxHeaderBytes,
       limits.maxHeaderCount,
       allowBareLf,
+      unfold,
       "trailer section",
     );
   }

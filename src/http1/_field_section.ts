@@ -35,17 +35,25 @@ export class FieldSectionReader {
   readonly #maxBytes: number;
   readonly #maxCount: number;
   readonly #allowBareLf: boolean;
+  readonly #unfold: boolean;
   readonly #what: string;
 
+  /**
+   * `unfold`: join an obs-fold continuation line to the field before it with
+   * one SP (RFC 9112 section 5.2, what a user agent must do with a response);
+   * otherwise it is OBS_FOLD (what a server may do with a request).
+   */
   constructor(
     maxBytes: number,
     maxCount: number,
     allowBareLf: boolean,
+    unfold: boolean,
     what: string,
   ) {
     this.#maxBytes = maxBytes;
     this.#maxCount = maxCount;
     this.#allowBareLf = allowBareLf;
+    this.#unfold = unfold;
     this.#what = what;
   }
 
@@ -110,8 +118,15 @@ export class FieldSectionReader {
         const lf = lineEnds[i]!;
         const contentEnd = lineContentEnd(queue, lf, this.#allowBareLf, start);
         if (contentEnd === start) break; // the empty line
-        this.fields.push(parseFieldLine(bytes, start, contentEnd, text, regionStart));
-        if (this.fields.length > this.#maxCount) {
+        const fields = this.fields;
+        const first = bytes[start];
+        if ((first === SP || first === HTAB) && this.#unfold && fields.length > 0) {
+          const last = fields[fields.length - 1]!;
+          last[1] = unfoldedValue(last[1], bytes, start, contentEnd);
+        } else {
+          fields.push(parseFieldLine(bytes, start, contentEnd, text, regionStart));
+        }
+        if (fields.length > this.#maxCount) {
           throw new Http1Error(
             "HEADERS_TOO_LARGE",
             `${this.#what} has more than ${this.#maxCount} fields`,
@@ -202,23 +217,8 @@ function parseFieldLine(
   while (
     valueStart < end && (bytes[valueStart] === SP || bytes[valueStart] === HTAB)
   ) valueStart++;
-  let valueEnd = end;
-  while (
-    valueEnd > valueStart &&
-    (bytes[valueEnd - 1] === SP || bytes[valueEnd - 1] === HTAB)
-  ) valueEnd--;
-  for (let i = valueStart; i < valueEnd; i++) {
-    if (FIELD_VALUE_BYTE[bytes[i]!] === 0) {
-      const byte = bytes[i]!;
-      if (byte === CR) {
-        throw new Http1Error("BARE_CR", "field value contains a bare CR");
-      }
-      throw new Http1Error(
-        "INVALID_HEADER",
-        `field value contains the control byte 0x${byte.toString(16).padStart(2, "0")}`,
-      );
-    }
-  }
+  const valueEnd = trimEnd(bytes, valueStart, end);
+  checkValueBytes(bytes, valueStart, valueEnd);
   let name: string;
   let value: string;
   if (text !== undefined) {
@@ -231,4 +231,42 @@ function parseFieldLine(
     value = line.slice(valueStart - start);
   }
   return [name, value];
+}
+
+/**
+ * The value of a field followed by the continuation line `bytes[start, end)`:
+ * the obs-fold (OWS CRLF RWS) becomes one SP, as Go and h11 do. A line of
+ * only whitespace adds nothing.
+ */
+function unfoldedValue(value: string, bytes: Uint8Array, start: number, end: number): string {
+  let from = start;
+  while (from < end && (bytes[from] === SP || bytes[from] === HTAB)) from++;
+  const to = trimEnd(bytes, from, end);
+  checkValueBytes(bytes, from, to);
+  if (from === to) return value;
+  const more = decodeLatin1(bytes, from, to);
+  return value.length === 0 ? more : `${value} ${more}`;
+}
+
+/** The end of `bytes[start, end)` without trailing SP and HTAB. */
+function trimEnd(bytes: Uint8Array, start: number, end: number): number {
+  let to = end;
+  while (to > start && (bytes[to - 1] === SP || bytes[to - 1] === HTAB)) to--;
+  return to;
+}
+
+/** Fails unless every byte of `bytes[start, end)` may appear in a field value. */
+function checkValueBytes(bytes: Uint8Array, start: number, end: number): void {
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i]!;
+    if (FIELD_VALUE_BYTE[byte] === 0) {
+      if (byte === CR) {
+        throw new Http1Error("BARE_CR", "field value contains a bare CR");
+      }
+      throw new Http1Error(
+        "INVALID_HEADER",
+        `field value contains the control byte 0x${byte.toString(16).padStart(2, "0")}`,
+      );
+    }
+  }
 }

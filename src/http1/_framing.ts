@@ -152,12 +152,32 @@ const KNOWN_CODINGS = new Set([
   "x-gzip",
 ]);
 
-/** The framing of a request body (RFC 9112 section 6.3 items 3-6). */
+/**
+ * The framing of a request body (RFC 9112 section 6.3 items 3-6), for
+ * `method` as sent (methods are case-sensitive).
+ *
+ * A CONNECT request has no content (RFC 9110 section 9.3.6): what follows its
+ * head is tunnel data. One that declares content (Content-Length above 0, or
+ * Transfer-Encoding) is INVALID_FRAMING, because peers frame it differently:
+ * llhttp ignores the fields and starts the tunnel, Go and h11 read a body and
+ * then another request. Either reading of such bytes could be a smuggled
+ * request to a peer that chose the other one.
+ */
 export function requestFraming(
   facts: FieldFacts,
+  method: string,
   minorVersion: 0 | 1,
 ): BodyFraming {
   const codings = facts.transferCodings;
+  if (method === "CONNECT") {
+    if (codings !== undefined || facts.contentLength > 0) {
+      throw new Http1Error(
+        "INVALID_FRAMING",
+        "CONNECT request with content (RFC 9110 section 9.3.6)",
+      );
+    }
+    return "none";
+  }
   if (codings === undefined) return facts.contentLength === -1 ? "none" : "length";
   if (facts.contentLength !== -1) {
     throw new Http1Error(

@@ -56,6 +56,31 @@ export function lineContentEnd(
   return lf;
 }
 
+/**
+ * Most bytes of empty lines skipped before one start line. RFC 9112 section
+ * 2.2 asks a server to ignore at least one empty line before a request line
+ * (old clients add CRLF after a POST body), and servers such as aiohttp send
+ * one after an interim response. llhttp skips any number, Go's server at most
+ * 4 bytes after a POST; 8 (four CRLFs) covers both, and a peer sending only
+ * line ends gets an error instead of an endless read.
+ */
+export const MAX_EMPTY_LINE_BYTES = 8;
+
+/**
+ * Adds an empty line of `length` bytes to the `skipped` bytes seen before the
+ * current start line; fails with BAD_SYNTAX past {@linkcode MAX_EMPTY_LINE_BYTES}.
+ */
+export function skipEmptyLine(skipped: number, length: number, what: string): number {
+  const total = skipped + length;
+  if (total > MAX_EMPTY_LINE_BYTES) {
+    throw new Http1Error(
+      "BAD_SYNTAX",
+      `more than ${MAX_EMPTY_LINE_BYTES} bytes of empty lines before a ${what}`,
+    );
+  }
+  return total;
+}
+
 function tooLong(code: Http1ErrorCode, what: string, max: number): Http1Error {
   return new Http1Error(code, `${what} exceeds ${max} bytes`);
 }

@@ -10,7 +10,7 @@ import { BodyDecoder } from "./_body_decoder.ts";
 import { FieldSectionReader } from "./_field_section.ts";
 import { readFieldFacts, requestFraming } from "./_framing.ts";
 import { isTargetFormAllowed, isValidHost } from "./_host.ts";
-import { findLineEnd, lineContentEnd } from "./_lines.ts";
+import { findLineEnd, lineContentEnd, skipEmptyLine } from "./_lines.ts";
 import { resolveLimits } from "./_options.ts";
 import { parseRequestLine, type RequestLine } from "./_start_line.ts";
 import { Http1Error } from "./errors.ts";
@@ -48,9 +48,10 @@ type State = 0 | 1 | 2;
  *
  * Strict by default (RFC 9110, RFC 9112): Content-Length with
  * Transfer-Encoding, differing Content-Lengths, obs-fold, bare CR, bare LF,
- * control bytes in values and a missing or repeated Host on HTTP/1.1 are
- * rejected with an {@linkcode Http1Error} whose `status` is the answer to
- * send. After an error the parser is dead: `next()` throws the same error.
+ * control bytes in values, a missing or repeated Host on HTTP/1.1 and a
+ * CONNECT declaring content are rejected with an {@linkcode Http1Error} whose
+ * `status` is the answer to send. Up to 8 bytes of empty lines before a
+ * request line are skipped. After an error the parser is dead: `next()` throws the same error.
  *
  * @example Parsing a request with a body
  * ```ts
@@ -75,6 +76,8 @@ export class RequestParser {
   readonly #body: BodyDecoder;
   #state: State = START_LINE;
   #line: RequestLine | undefined;
+  // Bytes of empty lines skipped before the current request line.
+  #emptyLineBytes = 0;
   #eof = false;
   #error: Http1Error | undefined;
 
@@ -91,9 +94,11 @@ export class RequestParser {
       this.#limits.maxHeaderBytes,
       this.#limits.maxHeaderCount,
       this.#allowBareLf,
+      // RFC 9112 section 5.2: a server may reject obs-fold in a request.
+      false,
       "header section",
     );
-    this.#body = new BodyDecoder(this.#limits, this.#allowBareLf);
+    this.#body = new BodyDecoder(this.#limits, this.#allowBareLf, false);
   }
 
   /** The number of bytes held but not yet consumed by `next()`. */
@@ -175,6 +180,11 @@ export class RequestParser {
         const end = lineContentEnd(queue, lf, this.#allowBareLf);
         if (end === start) {
           // RFC 9112 section 2.2: empty lines before a request line are ignored.
+          this.#emptyLineBytes = skipEmptyLine(
+            this.#emptyLineBytes,
+            lf + 1 - start,
+            "request line",
+          );
           queue.consume(lf + 1 - start);
           continue;
         }
@@ -186,6 +196,7 @@ export class RequestParser {
           );
         }
         this.#line = line;
+        this.#emptyLineBytes = 0;
         queue.consume(lf + 1 - start);
         this.#fields.reset();
         this.#state = HEADERS;
@@ -223,7 +234,7 @@ export class RequestParser {
     if (facts.host !== undefined && !isValidHost(facts.host)) {
       throw new Http1Error("INVALID_HOST", 'Host is not uri-host [ ":" port ]');
     }
-    const framing = requestFraming(facts, minorVersion);
+    const framing = requestFraming(facts, line.method, minorVersion);
     if (framing === "length" && facts.contentLength > this.#limits.maxBodyBytes) {
       throw new Http1Error(
         "BODY_TOO_LARGE",

@@ -9,7 +9,7 @@ import { ByteQueue } from "./_byte_queue.ts";
 import { BodyDecoder } from "./_body_decoder.ts";
 import { FieldSectionReader } from "./_field_section.ts";
 import { checkNoBodyFraming, readFieldFacts, responseFraming } from "./_framing.ts";
-import { findLineEnd, lineContentEnd } from "./_lines.ts";
+import { findLineEnd, lineContentEnd, skipEmptyLine } from "./_lines.ts";
 import { resolveLimits } from "./_options.ts";
 import { parseStatusLine, type StatusLine } from "./_start_line.ts";
 import { Http1Error } from "./errors.ts";
@@ -72,7 +72,10 @@ type State = 0 | 1 | 2 | 3;
  * the connection (`takeRemaining()` returns the bytes after it). A response
  * with neither Content-Length nor chunked coding is read until `finish()`.
  * Content-Length together with Transfer-Encoding is rejected (INVALID_FRAMING)
- * by default. After an error the parser is dead: `next()` throws it again.
+ * by default. Empty lines before a status line are skipped (at most
+ * `MAX_EMPTY_LINE_BYTES`, 8 bytes, before each) and an obs-fold is replaced
+ * with SP (RFC 9112 section 5.2). After an error the parser is dead: `next()`
+ * throws it again.
  *
  * @example Reading a 103 Early Hints before the final response
  * ```ts
@@ -103,6 +106,8 @@ export class ResponseParser {
   #state: State = STATUS_LINE;
   #line: StatusLine | undefined;
   #informational = 0;
+  // Bytes of empty lines skipped before the current status line.
+  #emptyLineBytes = 0;
   // The current final response ends HTTP on the connection (101, 2xx to CONNECT).
   #switching = false;
   #eof = false;
@@ -122,9 +127,11 @@ export class ResponseParser {
       this.#limits.maxHeaderBytes,
       this.#limits.maxHeaderCount,
       this.#allowBareLf,
+      // RFC 9112 section 5.2: a user agent replaces obs-fold with SP.
+      true,
       "header section",
     );
-    this.#body = new BodyDecoder(this.#limits, this.#allowBareLf);
+    this.#body = new BodyDecoder(this.#limits, this.#allowBareLf, true);
   }
 
   /** The number of bytes held but not yet consumed by `next()`. */
@@ -210,25 +217,39 @@ export class ResponseParser {
       }
       case SWITCHED:
         return undefined;
-      case STATUS_LINE: {
-        if (queue.size === 0) {
-          // EOF after an interim response is still mid-exchange.
-          return this.#informational > 0 ? this.#needMore() : undefined;
+      case STATUS_LINE:
+        for (;;) {
+          if (queue.size === 0) {
+            // EOF after an interim response is still mid-exchange.
+            return this.#informational > 0 ? this.#needMore() : undefined;
+          }
+          const lf = findLineEnd(
+            queue,
+            this.#limits.maxStartLineBytes,
+            "HEADERS_TOO_LARGE",
+            "status line",
+          );
+          if (lf === -1) return this.#needMore();
+          const start = queue.start;
+          const end = lineContentEnd(queue, lf, this.#allowBareLf);
+          if (end === start) {
+            // An empty line before a status line (aiohttp sends one after a
+            // 100) is skipped, as before a request line; llhttp does too.
+            this.#emptyLineBytes = skipEmptyLine(
+              this.#emptyLineBytes,
+              lf + 1 - start,
+              "status line",
+            );
+            queue.consume(lf + 1 - start);
+            continue;
+          }
+          this.#line = parseStatusLine(queue.bytes, start, end);
+          this.#emptyLineBytes = 0;
+          queue.consume(lf + 1 - start);
+          this.#fields.reset();
+          this.#state = HEADERS;
+          break;
         }
-        const lf = findLineEnd(
-          queue,
-          this.#limits.maxStartLineBytes,
-          "HEADERS_TOO_LARGE",
-          "status line",
-        );
-        if (lf === -1) return this.#needMore();
-        const start = queue.start;
-        const end = lineContentEnd(queue, lf, this.#allowBareLf);
-        this.#line = parseStatusLine(queue.bytes, start, end);
-        queue.consume(lf + 1 - start);
-        this.#fields.reset();
-        this.#state = HEADERS;
-      }
     }
     if (!this.#fields.read(queue)) return this.#needMore();
     const line = this.#line as StatusLine;

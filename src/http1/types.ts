@@ -122,7 +122,12 @@ export interface ParserLimits {
    * (HEADERS_TOO_LARGE, 431).
    */
   maxHeaderBytes: number;
-  /** Most header fields in one section (HEADERS_TOO_LARGE, 431). Default 200. */
+  /**
+   * Most header fields in one section (HEADERS_TOO_LARGE, 431). Default 2000,
+   * node:http's `maxHeadersCount` (Go and h11 count none): `maxHeaderBytes`
+   * is the real guard, this one bounds the objects a section of tiny fields
+   * would cost.
+   */
   maxHeaderCount: number;
   /** Longest chunk-size line including extensions, in bytes, without CRLF (INVALID_CHUNK). Default 4096. */
   maxChunkLineBytes: number;
@@ -136,7 +141,7 @@ export interface ParserLimits {
 export const DEFAULT_LIMITS: Readonly<ParserLimits> = Object.freeze({
   maxStartLineBytes: 8192,
   maxHeaderBytes: 65536,
-  maxHeaderCount: 200,
+  maxHeaderCount: 2000,
   maxChunkLineBytes: 4096,
   maxInformational: 100,
   maxBodyBytes: Infinity,
