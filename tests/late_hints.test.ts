@@ -135,6 +135,14 @@ for (const { api, server } of VARIANTS) {
           Array(disconnect.length - firstClosed).fill(CLOSED),
         );
 
+        // The preload() middleware hints for a client already gone; the route still runs.
+        const gone = net.connect(port, "127.0.0.1");
+        gone.on("error", () => {});
+        gone.write("GET /preload-after-disconnect HTTP/1.1\r\nHost: x\r\n\r\n");
+        await program.waitForLine(/^waiting preload-after-disconnect$/, 10_000);
+        gone.destroy();
+        await program.waitForLine(/^route preload-after-disconnect ran$/, 10_000);
+
         // 4. The server closes under a request whose timer is still running.
         const inFlight = await openUntil(
           port,

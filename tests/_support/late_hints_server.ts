@@ -14,6 +14,8 @@
  *
  * Prints `listening PORT`, then one `result NAME JSON` line per route once
  * its timer has stopped, with every result the timer's calls returned.
+ * `/preload-after-disconnect` runs the `preload()` middleware once its client
+ * has left and prints when its route ran.
  * `GET /quit` closes the server (aborting `/until-close`); the process then
  * ends on its own, with exit code 0 unless something threw.
  *
@@ -23,7 +25,7 @@
 import http from "node:http";
 import process from "node:process";
 import { Hono } from "hono";
-import { hint, type InformationalResult, sendInformational, serve } from "../../server.ts";
+import { hint, type InformationalResult, preload, sendInformational, serve } from "../../server.ts";
 
 const TICK_MS = 5;
 /** Calls made by the timer once the scenario's moment has passed. */
@@ -146,6 +148,22 @@ const LINK = { link: "</progress.css>; rel=preload; as=style" };
 let quit: () => void = () => {};
 
 const app = new Hono();
+// preload() (earlyHints() inside) hinting for a client that already left:
+// the hint says "closed" inside the middleware, which must neither throw
+// nor keep the route from running.
+app.get(
+  "/preload-after-disconnect",
+  async (c, next) => {
+    console.log("waiting preload-after-disconnect");
+    await aborted(c.req.raw.signal);
+    await next();
+  },
+  preload(["/app.css"]),
+  (c) => {
+    console.log("route preload-after-disconnect ran");
+    return c.text("too late");
+  },
+);
 app.all("*", (c) => {
   c.header("x-progress", "working");
   // hint(c) with the context's fields, Go's w.WriteHeader(103) after Header().Set.
