@@ -297,7 +297,9 @@ export async function checkTree(root: string): Promise<Finding[]> {
   }
   findings.push(...await checkRuntimeLoad(root, runtimeFiles));
   const everything = ["src", "tests", "scripts", "examples"].flatMap((dir) => listTs(root, dir))
-    .concat(["mod.ts", "server.ts", "client.ts"].filter((f) => existsSync(join(root, f))));
+    .concat(
+      ["mod.ts", "server.ts", "client.ts", "hono.ts"].filter((f) => existsSync(join(root, f))),
+    );
   for (const file of everything) {
     findings.push(...checkNode20Baseline(file, readFileSync(join(root, file), "utf8")));
   }

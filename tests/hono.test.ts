@@ -11,7 +11,8 @@ import { spawn } from "node:child_process";
 import http from "node:http";
 import { Hono } from "hono";
 import { fetch } from "../client.ts";
-import { earlyHints, hint, preload, preloadLinks } from "../server.ts";
+import { earlyHints, hint, preload, preloadLinks, serve } from "../server.ts";
+import * as honoEntry from "../hono.ts";
 import { forgetWarnings } from "../src/server/warn_once.ts";
 import { goSkipReason, runGoClient } from "./_support/go.ts";
 import { rawRequest, statusLines } from "./_support/server_raw.ts";
@@ -20,6 +21,7 @@ import { SEED_OUTPUT_LINES } from "./_support/seed.ts";
 import { arrivalTimes, busyFor } from "./_support/arrival_times.ts";
 
 const SEED_LINES = SEED_OUTPUT_LINES;
+const LOOPBACK = { hostname: "127.0.0.1", port: 0 } as const;
 
 /** The seed's Go handler, line for line, as a Hono app. */
 function seedApp(delayMs: number): Hono {
@@ -350,4 +352,46 @@ test("earlyHints() middleware flushes its hint before a route that renders synch
       `the hint arrived ${times.final - times.hint} ms before the page`,
     );
   });
+});
+
+test("@interim/http/hono exports the same helpers as @interim/http/server", () => {
+  assert.deepEqual(Object.keys(honoEntry).sort(), [
+    "earlyHints",
+    "hint",
+    "preload",
+    "preloadLinks",
+  ]);
+  assert.equal(honoEntry.hint, hint);
+  assert.equal(honoEntry.earlyHints, earlyHints);
+  assert.equal(honoEntry.preload, preload);
+  assert.equal(honoEntry.preloadLinks, preloadLinks);
+});
+
+test("a Hono app served as serve(app) and as serve({ fetch: app.fetch }) sends hints from the hono entry", async () => {
+  const app = new Hono();
+  app.use("/page", honoEntry.preload(["/app.css"]));
+  app.get("/page", (c) => {
+    c.header("x-pod-name", "daemon-0");
+    honoEntry.hint(c);
+    return c.text("page");
+  });
+  for (
+    const start of [() => serve(app, LOOPBACK), () => serve({ fetch: app.fetch, ...LOOPBACK })]
+  ) {
+    const server = await start();
+    try {
+      const seen: string[] = [];
+      const response = await fetch(new URL("/page", server.url), {
+        onInformational: (info) =>
+          seen.push([...info.headers].map(([n, v]) => `${n}: ${v}`).join("; ")),
+      });
+      assert.deepEqual(seen, [
+        "link: </app.css>; rel=preload; as=style",
+        "x-pod-name: daemon-0",
+      ]);
+      assert.equal(await response.text(), "page");
+    } finally {
+      await server.close();
+    }
+  }
 });
