@@ -508,13 +508,17 @@ export class Connection implements SocketHandlers {
     let chunks: Uint8Array[] | undefined;
     let first: Uint8Array | undefined;
     let ended = false;
+    // A body that fails to parse after a valid head (a chunk size that
+    // overflows) fails the body, not the fetch, as in Go's client and the
+    // fetch of Node, Deno and Bun.
+    let bodyError: unknown;
     for (;;) {
       let event;
       try {
         event = parser.next();
       } catch (error) {
-        this.#fail(exchange, this.#readError(exchange, error));
-        return;
+        bodyError = this.#readError(exchange, error);
+        break;
       }
       if (event === undefined) break;
       if (event.kind === "data") {
@@ -539,7 +543,8 @@ export class Connection implements SocketHandlers {
       // A 205 may still announce a body nobody will read: it is drained so
       // the socket can be reused, within bodyTimeout like any body.
       exchange.resolve({ head, body: null, informational });
-      this.#watchBody(exchange);
+      if (bodyError !== undefined) this.#fail(exchange, bodyError);
+      else this.#watchBody(exchange);
       return;
     }
     const source = new BodySource(
@@ -567,8 +572,9 @@ export class Connection implements SocketHandlers {
       },
     );
     exchange.body = source;
-    this.#watchBody(exchange);
     exchange.resolve({ head, body: source.stream, informational });
+    if (bodyError !== undefined) this.#fail(exchange, bodyError);
+    else this.#watchBody(exchange);
   }
 
   // --- ending --------------------------------------------------------------
