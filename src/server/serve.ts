@@ -86,13 +86,19 @@ export function serve(handler: ServeHandler, options?: ServeOptions): Promise<Se
  * @throws {SocketError} When the address cannot be bound.
  *
  * @example The @hono/node-server shape
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Hono } from "hono";
  * import { serve } from "@interim/http/server";
+ * import { fetch } from "@interim/http/client";
  *
  * const app = new Hono().get("/", (c) => c.text("hello"));
  * const server = await serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 });
- * await server.shutdown();
+ * try {
+ *   assert.equal(await (await fetch(server.url)).text(), "hello");
+ * } finally {
+ *   await server.close();
+ * }
  * ```
  */
 export function serve(init: ServeFetchInit | ServeHandlerInit): Promise<Server>;
@@ -109,13 +115,19 @@ export function serve(init: ServeFetchInit | ServeHandlerInit): Promise<Server>;
  * @throws {SocketError} When the address cannot be bound.
  *
  * @example Serving a Hono app object
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Hono } from "hono";
  * import { serve } from "@interim/http/server";
+ * import { fetch } from "@interim/http/client";
  *
  * const app = new Hono().get("/", (c) => c.text("hello"));
  * const server = await serve(app, { hostname: "127.0.0.1", port: 0 });
- * await server.shutdown();
+ * try {
+ *   assert.equal(await (await fetch(server.url)).text(), "hello");
+ * } finally {
+ *   await server.close();
+ * }
  * ```
  */
 export function serve(app: FetchApp, options?: ServeOptions): Promise<Server>;
@@ -130,11 +142,17 @@ export function serve(app: FetchApp, options?: ServeOptions): Promise<Server>;
  * @throws {SocketError} When the address cannot be bound.
  *
  * @example Options first, as with Deno.serve
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { serve } from "@interim/http/server";
+ * import { fetch } from "@interim/http/client";
  *
  * const server = await serve({ hostname: "127.0.0.1", port: 0 }, () => new Response("hi"));
- * await server.shutdown();
+ * try {
+ *   assert.equal(await (await fetch(server.url)).text(), "hi");
+ * } finally {
+ *   await server.close();
+ * }
  * ```
  */
 export function serve(options: ServeOptions, handler: ServeHandler): Promise<Server>;
