@@ -42,6 +42,40 @@ import { checkTargets } from "./bench/targets.ts";
 const SECTIONS = ["server", "client", "latency", "engine"] as const;
 type Section = typeof SECTIONS[number];
 
+const HELP = `usage: npm run bench -- [options]
+
+Measures our server, client and engine against node:http, the runtimes'
+native servers and global fetch, and Go (full mode: about ten minutes).
+
+  --quick                 under two minutes; writes .build/bench/ unless --out
+  --runtime=LIST          some of ${RUNTIMES.join(",")} (default: all)
+  --only=LIST             some of ${SECTIONS.join(",")} (default: all)
+  --out=DIR               where to write benchmarks.{md,json,svg}
+                          (default: docs/, or .build/bench/ with --quick)
+  --render=DIR            re-render DIR/benchmarks.{md,svg} from its
+                          benchmarks.json and scripts/bench/analysis.md; measures nothing
+  -h, --help              print this help and exit
+
+Exit codes: 0 done, 2 bad arguments.
+`;
+
+/** Options with a value (`--name=value`) and flags, as the command line may give them. */
+const VALUE_OPTIONS = ["runtime", "only", "out", "render"];
+const FLAGS = ["--quick", "--help", "-h"];
+
+// Before anything is measured: help, and a typo must not start a ten-minute
+// run that rewrites docs/benchmarks.*.
+for (const arg of process.argv.slice(2)) {
+  const name = /^--([a-z]+)=/.exec(arg)?.[1];
+  if (FLAGS.includes(arg) || (name !== undefined && VALUE_OPTIONS.includes(name))) continue;
+  console.error(`bench: unknown argument "${arg}" (see npm run bench -- --help)`);
+  process.exit(2);
+}
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+
 /**
  * A `--name=value` argument; with `npmConfig`, also `npm run bench
  * --name=value` without the `--` separator, which npm turns into the
