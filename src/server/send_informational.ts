@@ -129,9 +129,16 @@ export function sendInformational(
  * @param reason Why the interim response was not sent.
  * @param status Its status.
  *
- * @example
- * ```ts ignore
- * warnIfLate("finished", 103); // prints the first time only
+ * @example One warning, however many late calls
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { warnIfLate } from "./send_informational.ts";
+ * const printed: unknown[] = [];
+ * console.warn = (message: unknown) => printed.push(message);
+ * warnIfLate("finished", 103);
+ * warnIfLate("final-response-started", 103);
+ * warnIfLate("closed", 103); // a client that left is not a mistake
+ * assert.equal(printed.length, 1);
  * ```
  */
 export function warnIfLate(reason: InformationalSkipReason, status: number): void {
