@@ -15,6 +15,7 @@ import { goSkipReason, runGoClient } from "./_support/go.ts";
 import { rawConnect, rawRequest, statusLines } from "./_support/server_raw.ts";
 import { delay, within, withServer } from "./_support/server_util.ts";
 import { SEED_OUTPUT } from "./_support/seed.ts";
+import { writeInformationTakesLists } from "../src/runtime/write_information.ts";
 
 const NODE_HTTP = { adapter: "node-http" } as const;
 
@@ -52,6 +53,109 @@ test("node-http: interim responses without link, 102 and several 103s arrive in 
       ]);
     },
   );
+});
+
+/**
+ * The two ways the backend writes a 1xx: the public `writeInformation`
+ * (Node 24.19+, 26.2+, Bun), and the raw path kept for the others (Node 22,
+ * Deno), which the test forces where `writeInformation` exists by hiding it.
+ */
+const INFORMATION_PATHS = ["writeInformation", "raw path"] as const;
+const RUNTIME_NAME = "Deno" in globalThis
+  ? "Deno"
+  : "Bun" in globalThis
+  ? "Bun"
+  : `Node ${process.versions.node}`;
+const USES_WRITE_INFORMATION =
+  typeof http.ServerResponse.prototype.writeInformation === "function" &&
+  writeInformationTakesLists();
+
+for (const path of INFORMATION_PATHS) {
+  const skip = path === "writeInformation" && !USES_WRITE_INFORMATION
+    ? `${RUNTIME_NAME} has no ServerResponse.writeInformation that takes a field list`
+    : undefined;
+  test(
+    `node-http: any 1xx with any fields reaches the client in order before its final response, pipelined [${path}]`,
+    { skip },
+    async () => {
+      const prototype = http.ServerResponse.prototype;
+      const own = Object.getOwnPropertyDescriptor(prototype, "writeInformation");
+      const written: number[] = [];
+      if (path === "raw path") {
+        Object.defineProperty(prototype, "writeInformation", {
+          configurable: true,
+          writable: true,
+          value: undefined,
+        });
+      } else {
+        const original = prototype.writeInformation;
+        // Counts, then writes as the runtime does.
+        prototype.writeInformation = function (
+          this: http.ServerResponse,
+          ...args: Parameters<typeof original>
+        ) {
+          written.push(args[0]);
+          return original.apply(this, args);
+        } as typeof original;
+      }
+      try {
+        await withServer(
+          async (request) => {
+            const which = new URL(request.url).pathname;
+            sendInformational(request, 110, [["x-a", "1"], ["x-a", "2"], ["x-b", "caf\u00e9"]]);
+            await delay(5);
+            sendInformational(request, 103, { "x-hint": which });
+            sendInformational(request, 102);
+            await delay(5);
+            sendInformational(request, 199);
+            return new Response(`final ${which}`);
+          },
+          NODE_HTTP,
+          async (_server, port) => {
+            const { text } = await rawRequest(
+              port,
+              "GET /one HTTP/1.1\r\nHost: x\r\n\r\n" +
+                "GET /two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+              { until: (received) => received.endsWith("final /two") },
+            );
+            const heads = [
+              ...text.matchAll(/HTTP\/1\.1 (\d{3})[^\r\n]*\r\n((?:[^\r\n]+\r\n)*)\r\n/g),
+            ]
+              .map(([, status, fields]) =>
+                status!.startsWith("1")
+                  ? `${status} ${fields!.trimEnd().split("\r\n").join(" | ")}`
+                  : status
+              );
+            const interim = (which: string) => [
+              "110 x-a: 1 | x-a: 2 | x-b: caf\u00e9",
+              `103 x-hint: ${which}`,
+              "102 ",
+              "199 ",
+            ];
+            assert.deepEqual(heads, [...interim("/one"), "200", ...interim("/two"), "200"]);
+            assert.match(text, /final \/one[^]*final \/two$/);
+          },
+        );
+      } finally {
+        if (own !== undefined) Object.defineProperty(prototype, "writeInformation", own);
+        else delete (prototype as { writeInformation?: unknown }).writeInformation;
+      }
+      // The two requests are handled at once; node:http queues the second's output.
+      assert.deepEqual(
+        written.sort((a, b) => a - b),
+        path === "writeInformation" ? [102, 102, 103, 103, 110, 110, 199, 199] : [],
+      );
+    },
+  );
+}
+
+test("node-http: writeInformation is used exactly on Node 24.19+, 26.2+ and Bun", () => {
+  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+  const expected = "Deno" in globalThis
+    ? false // Deno 2.9's reads only an object's keys: a field list goes out as "0: x-a"
+    : "Bun" in globalThis || (major === 24 && minor >= 19) || (major === 26 && minor >= 2) ||
+      major > 26;
+  assert.equal(USES_WRITE_INFORMATION, expected, RUNTIME_NAME);
 });
 
 const goSkip = await goSkipReason();

@@ -4,14 +4,15 @@
  * `IncomingMessage` to a web `Request` and a web `Response` back to
  * `ServerResponse`.
  *
- * Interim responses: `ServerResponse.writeEarlyHints()` sends a 103 only when
- * the hints include `link` (Node 20, Deno 2.9 and Bun 1.4 alike), so every
- * interim response is written as encoded bytes through the response's own
- * raw-output path (`_writeRaw`, which is what `writeEarlyHints` uses inside):
- * it keeps the bytes in order with the response even when requests are
- * pipelined, and it works on all three runtimes' `node:http`. Where it is
- * missing, `writeEarlyHints` (103 with `link`), `writeContinue` (100) and
- * `writeProcessing` (102) are used, and other cases report `"unsupported"`.
+ * Interim responses (src/server/server_response_interim.ts): the public
+ * `ServerResponse.writeInformation()` (Node 24.19+, 26.2+, Bun) where it takes
+ * a field list; elsewhere (Node 22, Deno) `writeEarlyHints()` sends a 103 only
+ * when the hints include `link`, so the response's own raw-output path
+ * (`_writeRaw`, which `writeEarlyHints` uses inside) carries the encoded
+ * bytes. Both keep them in order with the response even when requests are
+ * pipelined. Where neither exists, `writeEarlyHints` (103 with `link`),
+ * `writeContinue` (100) and `writeProcessing` (102) are used, and other cases
+ * report `"unsupported"`.
  *
  * This backend delegates parsing, limits and timeouts to `node:http`:
  * `maxHeaderBytes` becomes `maxHeaderSize`, `headersTimeout` and

@@ -4,14 +4,16 @@
  * and by Hono's `hint()` under `@hono/node-server`, which hands the
  * `ServerResponse` to handlers as `c.env.outgoing`.
  *
- * `writeEarlyHints()` sends a 103 only when the hints include `link` (Node
- * 20, Deno 2.9, Bun 1.4), so the bytes are encoded by our engine and written
- * through the response's raw-output path `_writeRaw` (what
- * `writeEarlyHints` uses inside), which keeps them in order with the
- * response, pipelining included, on all three runtimes. Without it, the
- * public `writeContinue` (100), `writeProcessing` (102) and
- * `writeEarlyHints` (103 with `link`) are used; anything else reports
- * `"unsupported"`. This module is browser compatible.
+ * The public `writeInformation(status, headers)` (Node 24.19+, 26.2+, Bun
+ * 1.4) sends any 1xx with any fields, in order with the response, pipelining
+ * included; it is used wherever it exists and takes a field list (not on
+ * Deno, see src/runtime/write_information.ts). Elsewhere (Node 22, Deno),
+ * `writeEarlyHints()` sends a 103 only when the hints include `link`, so the
+ * bytes are encoded by our engine and written through the response's
+ * raw-output path `_writeRaw` (what `writeEarlyHints` uses inside), with the
+ * same ordering. Without either, the public `writeContinue` (100),
+ * `writeProcessing` (102) and `writeEarlyHints` (103 with `link`) are used;
+ * anything else reports `"unsupported"`. This module is browser compatible.
  *
  * @module
  */
@@ -20,6 +22,7 @@ import { encodeInformational } from "../http1/serialize.ts";
 import type { HeaderList } from "../http1/types.ts";
 import { CLOSED, HTTP10, SENT, UNSUPPORTED } from "./informational_results.ts";
 import type { InformationalResult } from "./types.ts";
+import { writeInformationTakesLists } from "../runtime/write_information.ts";
 
 /** The parts of `http.ServerResponse` used here. */
 export interface ServerResponseLike {
@@ -46,6 +49,8 @@ export interface IncomingMessageLike {
 }
 
 type RawWriter = (data: string | Uint8Array, encoding?: string) => boolean;
+/** `ServerResponse.writeInformation`, given a flat list: name, value, name, value ... */
+type InformationWriter = (status: number, headers: readonly string[]) => unknown;
 
 /**
  * Reports whether `value` looks like a `node:http` `ServerResponse`.
@@ -55,8 +60,9 @@ type RawWriter = (data: string | Uint8Array, encoding?: string) => boolean;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isServerResponseLike } from "./server_response_interim.ts";
- * console.assert(!isServerResponseLike({}));
+ * assert.equal(isServerResponseLike({}), false);
  * ```
  */
 export function isServerResponseLike(value: unknown): value is ServerResponseLike {
@@ -98,6 +104,12 @@ export function writeInterimToServerResponse(
     return HTTP10;
   }
   if (outgoing.destroyed) return CLOSED;
+  const writeInformation = (outgoing as unknown as { writeInformation?: InformationWriter })
+    .writeInformation;
+  if (typeof writeInformation === "function" && writeInformationTakesLists()) {
+    writeInformation.call(outgoing, status, flatFieldList(headers));
+    return SENT;
+  }
   const writeRaw = (outgoing as unknown as { _writeRaw?: RawWriter })._writeRaw;
   if (typeof writeRaw === "function") {
     writeRaw.call(outgoing, encodeInformational(status, headers));
@@ -122,4 +134,15 @@ export function writeInterimToServerResponse(
     outgoing.writeEarlyHints(hints);
   } else return UNSUPPORTED;
   return SENT;
+}
+
+/** The fields as `writeInformation` and `writeHead` take a raw list. */
+function flatFieldList(headers: HeaderList): string[] {
+  const list = new Array<string>(headers.length * 2);
+  for (let i = 0; i < headers.length; i++) {
+    const field = headers[i]!;
+    list[2 * i] = field[0];
+    list[2 * i + 1] = field[1];
+  }
+  return list;
 }
