@@ -108,7 +108,7 @@ export function sendInformational(
   if (target === undefined) {
     warnOnce(
       "unsupported",
-      "interim: this request is not served by interim' serve(), which is the only " +
+      "interim: this request is not served by @interim/http's serve(), which is the only " +
         "server that can send interim (1xx) responses here; the hint was skipped and the " +
         "request goes on normally.",
     );
