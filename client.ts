@@ -13,45 +13,73 @@
  * `Expect: 100-continue`, streaming bodies and `AbortSignal` everywhere.
  *
  * @example Print the pod that handles a request while waiting for its answer
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { fetch } from "@interim/http/client";
+ * import { sendInformational, serve } from "@interim/http/server";
  *
- * const response = await fetch("http://daemon.local:8080/work", {
- *   method: "POST",
- *   onInformational({ status, headers }) {
- *     if (status !== 103) return;
- *     const pod = headers.get("x-pod-name");
- *     const namespace = headers.get("x-pod-namespace");
- *     console.log(`kubectl logs -n ${namespace} ${pod} -f`);
- *   },
- * });
- * console.log(response.status, await response.text());
- * ```
- *
- * @example A pool over a unix socket, with a cluster CA, closed at scope exit
- * ```ts ignore
- * import { Client } from "@interim/http/client";
- *
- * await using client = new Client({
- *   socketPath: "/var/run/daemon/http.sock",
- *   tls: { ca: await Deno.readTextFile("/etc/cluster/ca.pem") },
- *   headersTimeout: 600_000,
- * });
- * const response = await client.fetch("https://daemon/work");
- * for (const hint of response.informational) console.log(hint.status, [...hint.headers]);
- * ```
- *
- * @example Telling failures apart
- * ```ts ignore
- * import { fetch, FetchError } from "@interim/http/client";
- *
+ * // A stand-in for the daemon: a 103 naming its pod, then the answer.
+ * const daemon = await serve((request) => {
+ *   sendInformational(request, 103, { "x-pod-name": "daemon-0", "x-pod-namespace": "default" });
+ *   return new Response("done");
+ * }, { hostname: "127.0.0.1", port: 0 });
  * try {
- *   await fetch("http://127.0.0.1:1/");
- * } catch (error) {
- *   if (error instanceof FetchError && error.code === "CONNECTION_REFUSED") console.log("nobody there");
+ *   const lines: string[] = [];
+ *   const response = await fetch(new URL("/work", daemon.url), {
+ *     method: "POST",
+ *     onInformational({ status, headers }) {
+ *       if (status !== 103) return;
+ *       const pod = headers.get("x-pod-name");
+ *       const namespace = headers.get("x-pod-namespace");
+ *       lines.push(`kubectl logs -n ${namespace} ${pod} -f`);
+ *     },
+ *   });
+ *   assert.deepEqual(lines, ["kubectl logs -n default daemon-0 -f"]);
+ *   assert.equal(await response.text(), "done");
+ * } finally {
+ *   await daemon.shutdown();
  * }
  * ```
  *
+ * @example A pool over a unix socket, closed at scope exit
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync, rmSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import path from "node:path";
+ * import { Client } from "@interim/http/client";
+ * import { sendInformational, serve } from "@interim/http/server";
+ *
+ * const directory = mkdtempSync(path.join(tmpdir(), "daemon-"));
+ * const socketPath = path.join(directory, "http.sock"); // in a pod: /var/run/daemon/http.sock
+ * const daemon = await serve((request) => {
+ *   sendInformational(request, 103, { "x-pod-name": "daemon-0" });
+ *   return new Response("done");
+ * }, { path: socketPath });
+ * try {
+ *   // Add tls: { ca } for a daemon that speaks HTTPS on the socket.
+ *   await using client = new Client({ socketPath, headersTimeout: 600_000 });
+ *   const response = await client.fetch("http://daemon/work"); // the host names no address here
+ *   assert.deepEqual(response.informational.map((hint) => hint.status), [103]);
+ *   assert.equal(await response.text(), "done");
+ * } finally {
+ *   await daemon.shutdown();
+ *   rmSync(directory, { recursive: true, force: true });
+ * }
+ * ```
+ *
+ * @example Telling failures apart
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fetch, FetchError } from "@interim/http/client";
+ *
+ * // Port 1 on the loopback: nobody listens there.
+ * await assert.rejects(fetch("http://127.0.0.1:1/"), (error) => {
+ *   assert.ok(error instanceof FetchError);
+ *   assert.equal(error.code, "CONNECTION_REFUSED");
+ *   return true;
+ * });
+ * ```
  * @module
  */
 

@@ -8,15 +8,28 @@
  * only one.
  *
  * @example Print each interim response, then the final one
- * ```ts ignore
- * import { fetch } from "@interim/http";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fetch, sendInformational, serve } from "@interim/http";
  *
- * const response = await fetch("http://127.0.0.1:8080/", {
- *   onInformational(info) {
- *     console.log(info.status, info.headers.get("x-pod-name"));
- *   },
- * });
- * console.log(response.status);
+ * const server = await serve((request) => {
+ *   sendInformational(request, 103, { "x-pod-name": "daemon-0" });
+ *   return new Response("done");
+ * }, { hostname: "127.0.0.1", port: 0 });
+ * try {
+ *   const seen: string[] = [];
+ *   const response = await fetch(server.url, {
+ *     onInformational(info) {
+ *       console.log(info.status, info.headers.get("x-pod-name"));
+ *       seen.push(`${info.status} ${info.headers.get("x-pod-name")}`);
+ *     },
+ *   });
+ *   assert.deepEqual(seen, ["103 daemon-0"]);
+ *   assert.equal(response.status, 200);
+ *   assert.equal(await response.text(), "done");
+ * } finally {
+ *   await server.shutdown();
+ * }
  * ```
  *
  * @module

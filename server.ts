@@ -11,32 +11,49 @@
  *   `earlyHints()` and `preload()` are middleware.
  *
  * @example A Hono app that tells the client which pod handles it, then answers
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Hono } from "hono";
  * import { hint, serve } from "@interim/http/server";
+ * import { fetch } from "@interim/http/client";
  *
  * const app = new Hono();
  * app.post("/work", async (c) => {
  *   c.header("x-pod-name", "daemon-0");
  *   c.header("x-pod-namespace", "default");
  *   hint(c); // HTTP/1.1 103 Early Hints, flushed now
- *   await new Promise((resolve) => setTimeout(resolve, 2000));
+ *   await new Promise((resolve) => setTimeout(resolve, 200)); // the work
  *   return c.text("done"); // still carries x-pod-name and x-pod-namespace
  * });
- * const server = await serve(app.fetch, { port: 8080 });
+ * const server = await serve(app.fetch, { hostname: "127.0.0.1", port: 0 }); // or port: 8080
+ * try {
+ *   const response = await fetch(new URL("/work", server.url), { method: "POST" });
+ *   assert.equal(response.informational[0]?.headers.get("x-pod-name"), "daemon-0");
+ *   assert.equal(response.headers.get("x-pod-namespace"), "default");
+ *   assert.equal(await response.text(), "done");
+ * } finally {
+ *   await server.shutdown();
+ * }
  * ```
  *
  * @example Any fetch handler, any interim status
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { sendInformational, serve } from "@interim/http/server";
+ * import { fetch } from "@interim/http/client";
  *
  * const server = await serve((request) => {
  *   sendInformational(request, 103, { link: ["</a.css>; rel=preload; as=style"] });
  *   sendInformational(request, 102);
  *   return new Response("ok");
  * }, { hostname: "127.0.0.1", port: 0 });
- * console.log(server.url);
- * await server.shutdown();
+ * try {
+ *   const response = await fetch(server.url);
+ *   assert.deepEqual(response.informational.map((info) => info.status), [103, 102]);
+ *   assert.equal(await response.text(), "ok");
+ * } finally {
+ *   await server.shutdown();
+ * }
  * ```
  *
  * @module

@@ -30,7 +30,10 @@ function listFiles(directory: string, suffix: string): string[] {
 }
 
 const MARKDOWN = ["README.md", ...listFiles("docs", ".md")];
-const SOURCES = ["mod.ts", "server.ts", "client.ts", ...listFiles("src", ".ts")];
+// The entry points deno.json exports (mod.ts, server.ts, ...), then src/.
+const ENTRY_POINTS = [...new Set(PACKAGE.entries.values())]
+  .map((file) => path.relative(REPO_ROOT, file).replaceAll("\\", "/"));
+const SOURCES = [...ENTRY_POINTS, ...listFiles("src", ".ts")];
 const BLOCKS: DocBlock[] = [
   ...MARKDOWN.flatMap((file) =>
     markdownBlocks(file, readFileSync(path.join(REPO_ROOT, file), "utf8"))
@@ -47,6 +50,13 @@ function nameOf(block: DocBlock): string {
 
 /** Runs a TypeScript block on the current runtime from a scratch file. */
 async function runTsBlock(block: DocBlock): Promise<void> {
+  // console.assert only prints: an example checked with it can never fail.
+  assert.doesNotMatch(block.code, /console\.assert/, `${nameOf(block)}: use node:assert/strict`);
+  assert.match(
+    block.code,
+    /from "node:assert\/strict"/,
+    `${nameOf(block)}: an example asserts what it shows, with node:assert/strict`,
+  );
   const code = rewriteSpecifiers(
     block.code,
     path.join(REPO_ROOT, block.file),
@@ -157,7 +167,7 @@ test(
     const unexplained = NOT_RUN.filter((block) => block.noRun === "").map(nameOf);
     assert.deepEqual(unexplained, [], "a no-run block must say why in its info string");
     // The extractor must keep finding the snippets users copy first.
-    for (const file of ["README.md", "mod.ts", "server.ts", "client.ts"]) {
+    for (const file of ["README.md", ...ENTRY_POINTS]) {
       assert.ok(
         TO_RUN.some((block) => block.file === file && block.kind === "ts"),
         `${file} has a TypeScript example that runs`,
@@ -170,6 +180,8 @@ for (const block of CODE) {
   const name = nameOf(block);
   if (block.noRun !== undefined) {
     test(name, { skip: `no-run: ${block.noRun || "(no reason given)"}` }, () => {});
+  } else if (block.runtimes !== undefined && !block.runtimes.includes(CURRENT_RUNTIME)) {
+    test(name, { skip: `runs on ${block.runtimes.join(", ")} only` }, () => {});
   } else if (block.kind === "ts") {
     test(name, { timeout: BLOCK_TIMEOUT_MS + 10_000 }, () => runTsBlock(block));
   } else if (block.safeToRun) {

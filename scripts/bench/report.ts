@@ -202,7 +202,11 @@ export function renderMarkdown(results: BenchResults, analysis: string): string 
   out.push("");
   out.push("Loopback only (127.0.0.1). Commands:");
   out.push("");
-  out.push("```sh");
+  out.push("```sh run");
+  out.push("npm run bench -- --help       # the options; measures nothing");
+  out.push("```");
+  out.push("");
+  out.push("```sh no-run: measures for minutes");
   out.push("npm run bench                 # full mode, writes docs/benchmarks.{md,json,svg}");
   out.push("npm run bench -- --quick      # under two minutes, writes .build/bench/");
   out.push("npm run bench -- --quick --runtime=bun,node --only=server,latency");

@@ -8,7 +8,8 @@
  * cluster, a fixed port, ten minutes); the reason is required, because the
  * test lists every such block with it. Deno's `ignore` attribute alone does
  * not exempt a block. A shell block runs only when its fence says `run`
- * (`sh run`): shell can install or delete things.
+ * (`sh run`): shell can install or delete things. `runtimes=deno` limits a
+ * block to the runtimes it names.
  *
  * @module
  */
@@ -30,6 +31,8 @@ export interface DocBlock {
   readonly noRun: string | undefined;
   /** Whether the fence says `run`: a shell block runs only when marked so. */
   readonly safeToRun: boolean;
+  /** The runtimes it claims (`runtimes=deno,bun`), or `undefined` for all of them. */
+  readonly runtimes: readonly string[] | undefined;
   /** The block's text, without the fences (and without JSDoc's leading ` * `). */
   readonly code: string;
 }
@@ -81,6 +84,8 @@ function fencedBlocks(
         kind: kindOf(lang),
         noRun: noRunReason(rest.join(" ")),
         safeToRun: rest[0] === "run",
+        runtimes: rest.find((word) => word.startsWith("runtimes="))?.slice("runtimes=".length)
+          .split(","),
         code: open.body.join("\n") + "\n",
       });
       open = undefined;
