@@ -3,7 +3,9 @@
  * copy of the package in a temporary directory, `npm pack` it, install the
  * tarball into an empty temporary project with no network, then
  * - import every `exports` entry with plain `node` (no TypeScript loader),
- * - run every `bin` command with `--help`,
+ *   under every Node of the test matrix (22, 24, 26: the `node22`,
+ *   `node24` and `node26` devDependencies),
+ * - run every `bin` command with `--help` under each of them,
  * - type-check a strict consumer that imports every entry against the
  *   shipped `.d.ts` files: without hono (the optional peer) with
  *   `skipLibCheck: true`, and with hono with `skipLibCheck: false` (without
@@ -32,6 +34,8 @@ import { fileURLToPath } from "node:url";
 import { runCommand, type RunResult } from "./_run.ts";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
+/** The Node versions the package supports and the tests run on (package.json engines: >=22). */
+const NODE_VERSIONS = ["node22", "node24", "node26"] as const;
 const keep = process.argv.includes("--keep");
 
 interface Manifest {
@@ -132,28 +136,36 @@ for (const specifier of specifiers) {
 process.exitCode = failed === 0 ? 0 : 1;
 `,
   );
-  const node = await runCommand(process.execPath, ["import_all.mjs"], {
-    cwd: consumer,
-    timeoutMs: 60_000,
-    output: "pipe",
-  });
-  process.stdout.write(node.output);
-  if (node.code !== 0) problems.push("plain node could not import every entry point");
-
-  // Each command runs from node_modules/.bin with plain Node: `--help` exits 0.
-  for (const command of Object.keys(manifest.bin ?? {})) {
-    const bin = await runCommand(join(consumer, "node_modules", ".bin", command), ["--help"], {
+  for (const version of NODE_VERSIONS) {
+    const nodeBin = join(ROOT, "node_modules", version, "bin", "node");
+    if (!existsSync(nodeBin)) {
+      problems.push(`${nodeBin} is missing: run npm ci`);
+      continue;
+    }
+    const node = await runCommand(nodeBin, ["import_all.mjs"], {
       cwd: consumer,
       timeoutMs: 60_000,
       output: "pipe",
     });
-    if (bin.code !== 0) {
-      process.stdout.write(bin.output);
-      problems.push(
-        `the installed ${command} command failed: ${command} --help exited ${bin.code}`,
+    console.log(`  ${version}:`);
+    process.stdout.write(node.output);
+    if (node.code !== 0) problems.push(`plain ${version} could not import every entry point`);
+
+    // Each command, as installed in node_modules/.bin, with plain Node: `--help` exits 0.
+    for (const command of Object.keys(manifest.bin ?? {})) {
+      const bin = await runCommand(
+        nodeBin,
+        [join(consumer, "node_modules", ".bin", command), "--help"],
+        { cwd: consumer, timeoutMs: 60_000, output: "pipe" },
       );
-    } else {
-      console.log(`  bin: ${command} --help exits 0`);
+      if (bin.code !== 0) {
+        process.stdout.write(bin.output);
+        problems.push(
+          `the installed ${command} command failed on ${version}: --help exited ${bin.code}`,
+        );
+      } else {
+        console.log(`  bin: ${command} --help exits 0 on ${version}`);
+      }
     }
   }
 
