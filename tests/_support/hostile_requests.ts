@@ -65,7 +65,7 @@ function manyFields(count: number): string {
 
 /**
  * The corpus. Statuses are those of RFC 9112's strict reading with this
- * library's default limits (8 KiB request line, 64 KiB header section, 200
+ * library's default limits (8 KiB request line, 64 KiB header section, 2000
  * fields).
  */
 export const HOSTILE_REQUESTS: readonly HostileRequest[] = withFindings([
@@ -429,9 +429,9 @@ export const HOSTILE_REQUESTS: readonly HostileRequest[] = withFindings([
     rfc: "RFC 6585 5",
   },
   {
-    name: "201 fields (one over the limit)",
+    name: "2001 fields (one over the limit)",
     kind: "oversize",
-    bytes: `GET / HTTP/1.1\r\n${HOST}${manyFields(200)}\r\n`,
+    bytes: `GET / HTTP/1.1\r\n${HOST}${manyFields(2000)}\r\n`,
     statuses: [431],
     rfc: "RFC 6585 5",
   },
@@ -443,9 +443,9 @@ export const HOSTILE_REQUESTS: readonly HostileRequest[] = withFindings([
     rfc: "RFC 6585 5",
   },
   {
-    name: "199 fields (within the limit)",
+    name: "2000 fields (within the limit)",
     kind: "oversize",
-    bytes: `GET / HTTP/1.1\r\n${HOST}${manyFields(198)}Connection: close\r\n\r\n`,
+    bytes: `GET / HTTP/1.1\r\n${HOST}${manyFields(1998)}Connection: close\r\n\r\n`,
     statuses: [200],
     rfc: "limits in docs/architecture.md",
   },

@@ -186,12 +186,12 @@ export const HOSTILE_RESPONSES: readonly HostileResponse[] = [
     rfc: "RFC 9110 5.5",
   },
   {
-    name: "103 with obs-fold",
+    name: "103 with whitespace before its first field",
     kind: "interim",
-    reply: "HTTP/1.1 103 Early Hints\r\nlink: </a>\r\n ; rel=preload\r\n\r\n",
+    reply: "HTTP/1.1 103 Early Hints\r\n ; rel=preload\r\nlink: </a>\r\n\r\n",
     close: false,
     expect: ["OBS_FOLD"],
-    rfc: "RFC 9112 5.2 (a user agent MUST replace obs-fold or reject; we reject)",
+    rfc: "RFC 9112 2.2 (whitespace before the first field: reject or ignore the line; we reject)",
   },
   {
     name: "HTTP/1.0 103 then 200",
