@@ -111,9 +111,10 @@ const VALUED: Record<string, Valued> = {
  *
  * @example Parsing a POST with a header
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseArgs } from "./args.ts";
  * const options = parseArgs(["-H", "accept: text/html", "-d", "a=1", "http://localhost:8080/"]);
- * console.assert(options.method === "POST" && options.headers[0]![0] === "accept");
+ * assert.ok(options.method === "POST" && options.headers[0]![0] === "accept");
  * ```
  */
 export function parseArgs(argv: readonly string[]): CliOptions {

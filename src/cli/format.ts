@@ -59,8 +59,9 @@ const OFFSET_WIDTH = 12;
  *
  * @example Formatting an offset
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatOffset } from "./format.ts";
- * console.assert(formatOffset(12.34).trimEnd() === "+12.3ms");
+ * assert.equal(formatOffset(12.34).trimEnd(), "+12.3ms");
  * ```
  */
 export function formatOffset(elapsedMs: number): string {
@@ -76,9 +77,10 @@ export function formatOffset(elapsedMs: number): string {
  *
  * @example Formatting a 103
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatHead } from "./format.ts";
  * const text = formatHead({ status: 103, statusText: "Early Hints", headers: [["x", "1"]], elapsedMs: 1 });
- * console.assert(text === "+1.0ms      103 Early Hints\n              x: 1\n");
+ * assert.equal(text, "+1.0ms      103 Early Hints\n              x: 1\n");
  * ```
  */
 export function formatHead(head: ObservedHead): string {
@@ -98,8 +100,9 @@ export function formatHead(head: ObservedHead): string {
  *
  * @example Formatting the end line
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatEnd } from "./format.ts";
- * console.assert(formatEnd(5, 4).endsWith("end of body (4 bytes)\n"));
+ * assert.ok(formatEnd(5, 4).endsWith("end of body (4 bytes)\n"));
  * ```
  */
 export function formatEnd(elapsedMs: number, bodyBytes: number): string {
@@ -115,12 +118,13 @@ export function formatEnd(elapsedMs: number, bodyBytes: number): string {
  *
  * @example Rendering a failed exchange
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatJson } from "./format.ts";
  * const text = formatJson({
  *   url: "http://127.0.0.1:1/", method: "GET", informational: [], final: null,
  *   bodyBytes: null, elapsedMs: 1, error: { name: "TypeError", message: "refused" },
  * });
- * console.assert(JSON.parse(text).final === null);
+ * assert.equal(JSON.parse(text).final, null);
  * ```
  */
 export function formatJson(exchange: ObservedExchange): string {

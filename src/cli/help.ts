@@ -10,8 +10,9 @@
  *
  * @example Checking that every option is documented
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HELP } from "./help.ts";
- * console.assert(HELP.includes("--unix-socket"));
+ * assert.ok(HELP.includes("--unix-socket"));
  * ```
  */
 export const HELP = `interim: request a URL and show every interim (1xx) response as it arrives

@@ -53,17 +53,6 @@ export interface CliRequest {
  * @param request What to send and where to report.
  * @returns Resolves after the body ended; rejects on any failure, with
  * `TimeoutError` when `maxTimeMs` ran out.
- *
- * @example Requesting a local server
- * ```ts ignore
- * import { sendRequest } from "./request.ts";
- * await sendRequest({
- *   url: "http://127.0.0.1:8080/", method: "GET", headers: [], insecure: false,
- *   onInformational: (head) => console.log(head.status),
- *   onFinal: (head) => console.log(head.status),
- *   onBody: () => {},
- * });
- * ```
  */
 export async function sendRequest(request: CliRequest): Promise<void> {
   const client = new Client({

@@ -41,6 +41,7 @@ export const EXIT_HTTP_ERROR = 22;
  *
  * @example Printing the version through a recording host
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runCli } from "./run.ts";
  * let out = "";
  * const code = await runCli({
@@ -50,7 +51,7 @@ export const EXIT_HTTP_ERROR = 22;
  *   readFile: () => Promise.reject(new Error("unused")),
  *   readStdin: () => Promise.reject(new Error("unused")),
  * });
- * console.assert(code === 0 && out.startsWith("interim "));
+ * assert.ok(code === 0 && out.startsWith("interim "));
  * ```
  */
 export async function runCli(host: CliHost): Promise<number> {

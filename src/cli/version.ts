@@ -14,8 +14,9 @@
  *
  * @example Printing the version
  * ```ts
+ * import assert from "node:assert/strict";
  * import { VERSION } from "./version.ts";
- * console.assert(/^\d+\.\d+\.\d+/.test(VERSION));
+ * assert.ok(/^\d+\.\d+\.\d+/.test(VERSION));
  * ```
  */
 export const VERSION = "0.1.0";

@@ -26,13 +26,14 @@ const subscriptions = new WeakMap<AbortSignal, Subscription>();
  *
  * @example Watching a signal for the length of an operation
  * ```ts
+ * import assert from "node:assert/strict";
  * import { onAbort } from "./abort.ts";
  * const controller = new AbortController();
  * let aborted = false;
  * const stop = onAbort(controller.signal, () => aborted = true);
  * controller.abort();
  * stop();
- * console.assert(aborted);
+ * assert.ok(aborted);
  * ```
  */
 export function onAbort(signal: AbortSignal, callback: () => void): () => void {

@@ -47,8 +47,9 @@ export interface ClientDefaults {
  *
  * @example Reading a default
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CLIENT_DEFAULTS } from "./client.ts";
- * console.assert(CLIENT_DEFAULTS.maxInformational === 100);
+ * assert.equal(CLIENT_DEFAULTS.maxInformational, 100);
  * ```
  */
 export const CLIENT_DEFAULTS: ClientDefaults = Object.freeze({
@@ -72,15 +73,28 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"])
  * process exit while its sockets are idle.
  *
  * @example Seeing 103 Early Hints before the final response
- * ```ts ignore
- * import { Client } from "../../client.ts";
- * await using client = new Client({ connectTimeout: 2_000 });
- * const response = await client.fetch("http://127.0.0.1:8080/", {
- *   onInformational(info) {
- *     console.log(info.status, info.headers.get("x-pod-name"));
- *   },
- * });
- * console.log(response.status, await response.text());
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Client } from "@interim/http/client";
+ * import { sendInformational, serve } from "@interim/http/server";
+ *
+ * const server = await serve((request) => {
+ *   sendInformational(request, 103, { "x-pod-name": "daemon-0" });
+ *   return new Response("done");
+ * }, { hostname: "127.0.0.1", port: 0 });
+ * try {
+ *   await using client = new Client({ connectTimeout: 2_000 });
+ *   const pods: (string | null)[] = [];
+ *   const response = await client.fetch(server.url, {
+ *     onInformational(info) {
+ *       pods.push(info.headers.get("x-pod-name"));
+ *     },
+ *   });
+ *   assert.deepEqual(pods, ["daemon-0"]);
+ *   assert.equal(await response.text(), "done");
+ * } finally {
+ *   await server.shutdown();
+ * }
  * ```
  */
 export class Client {
@@ -138,12 +152,27 @@ export class Client {
    * the signal's reason when aborted, or what `onInformational` threw.
    *
    * @example A POST that waits for 100 Continue
-   * ```ts ignore
-   * const response = await client.fetch("http://127.0.0.1:8080/upload", {
-   *   method: "POST",
-   *   headers: { expect: "100-continue" },
-   *   body: new Uint8Array(1 << 20),
-   * });
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Client } from "@interim/http/client";
+   * import { serve } from "@interim/http/server";
+   *
+   * const server = await serve(async (request) => {
+   *   const body = await request.arrayBuffer(); // reading it sends 100 Continue
+   *   return new Response(String(body.byteLength));
+   * }, { hostname: "127.0.0.1", port: 0 });
+   * try {
+   *   await using client = new Client();
+   *   const response = await client.fetch(new URL("/upload", server.url), {
+   *     method: "POST",
+   *     headers: { expect: "100-continue" },
+   *     body: new Uint8Array(1 << 20),
+   *   });
+   *   assert.deepEqual(response.informational.map((info) => info.status), [100]);
+   *   assert.equal(await response.text(), String(1 << 20));
+   * } finally {
+   *   await server.shutdown();
+   * }
    * ```
    */
   async fetch(input: string | URL | Request, init?: FetchInit): Promise<FetchResponse> {

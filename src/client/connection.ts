@@ -133,15 +133,6 @@ class Exchange {
 /**
  * A client connection. Create it with {@linkcode Connection.open}, run one
  * {@linkcode Connection.exchange} at a time.
- *
- * @example Sending one request on a fresh connection
- * ```ts ignore
- * import { Connection } from "./connection.ts";
- * import { defaultAdapter } from "../runtime/select.ts";
- * const owner = { release() {}, closed() {} };
- * const connection = await Connection.open(await defaultAdapter(), { hostname: "127.0.0.1", port: 8080 }, {}, owner);
- * const response = await connection.exchange({ method: "GET", head: bytes, body: null, ... });
- * ```
  */
 export class Connection implements SocketHandlers {
   #socket: Socket | undefined;

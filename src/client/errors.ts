@@ -61,9 +61,10 @@ export type FetchErrorCode = ClientErrorCode | Http1ErrorCode;
  *
  * @example Branching on the code of a refused connection
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FetchError } from "./errors.ts";
  * const error = new FetchError("CONNECTION_REFUSED", "connect to 127.0.0.1:1 refused");
- * console.assert(error instanceof TypeError && error.code === "CONNECTION_REFUSED");
+ * assert.ok(error instanceof TypeError && error.code === "CONNECTION_REFUSED");
  * ```
  */
 export class FetchError extends TypeError {

@@ -25,14 +25,27 @@ let defaultClient: Client | undefined;
  * the signal's reason when aborted, or what `onInformational` threw.
  *
  * @example Print the pod name from a 103 while waiting
- * ```ts ignore
- * import { fetch } from "../../client.ts";
- * const response = await fetch("http://127.0.0.1:8080/pod", {
- *   onInformational({ status, headers }) {
- *     if (status === 103) console.log("kubectl logs", headers.get("x-pod-name"));
- *   },
- * });
- * console.log(response.status, response.informational.length);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fetch } from "@interim/http/client";
+ * import { sendInformational, serve } from "@interim/http/server";
+ *
+ * const server = await serve((request) => {
+ *   sendInformational(request, 103, { "x-pod-name": "daemon-0" });
+ *   return new Response("done");
+ * }, { hostname: "127.0.0.1", port: 0 });
+ * try {
+ *   const response = await fetch(new URL("/pod", server.url), {
+ *     onInformational({ status, headers }) {
+ *       if (status === 103) console.log("kubectl logs", headers.get("x-pod-name"));
+ *     },
+ *   });
+ *   assert.equal(response.status, 200);
+ *   assert.equal(response.informational.length, 1);
+ *   assert.equal(await response.text(), "done");
+ * } finally {
+ *   await server.shutdown();
+ * }
  * ```
  */
 export function fetch(

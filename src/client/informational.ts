@@ -15,12 +15,13 @@ import type { InformationalResponse } from "./types.ts";
  *
  * @example Reading a hint's fields
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Informational } from "./informational.ts";
  * const info = new Informational({
  *   kind: "informational", status: 103, reason: "Early Hints",
  *   headers: [["x-pod-name", "daemon-0"]],
  * });
- * console.assert(info.headers.get("x-pod-name") === "daemon-0");
+ * assert.equal(info.headers.get("x-pod-name"), "daemon-0");
  * ```
  */
 export class Informational implements InformationalResponse {

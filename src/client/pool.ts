@@ -43,12 +43,6 @@ interface Waiter {
 
 /**
  * The connection pool of one origin.
- *
- * @example Borrowing a connection
- * ```ts ignore
- * const connection = await pool.acquire(signal);
- * const response = await connection.exchange(request); // released by the connection itself
- * ```
  */
 export class OriginPool implements ConnectionOwner {
   readonly #options: OriginPoolOptions;

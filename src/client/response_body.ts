@@ -24,13 +24,14 @@ const HIGH_WATER_MARK = 64 * 1024;
  *
  * @example Feeding a body and reading it back
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BodySource } from "./response_body.ts";
  * const source = new BodySource([new TextEncoder().encode("he")], {
  *   pause() {}, resume() {}, cancel() {},
  * });
  * source.push(new TextEncoder().encode("llo"));
  * source.close();
- * console.assert(await new Response(source.stream).text() === "hello");
+ * assert.equal(await new Response(source.stream).text(), "hello");
  * ```
  */
 export class BodySource {

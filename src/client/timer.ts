@@ -19,8 +19,9 @@ const MAX_DELAY_MS = 2_147_483_647;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { startTimer } from "./timer.ts";
- * console.assert(startTimer(Infinity, () => {}) === undefined);
+ * assert.equal(startTimer(Infinity, () => {}), undefined);
  * clearTimeout(startTimer(10, () => {}));
  * ```
  */

@@ -86,9 +86,10 @@ const STATUS_BY_CODE: Record<Http1ErrorCode, number> = {
  *
  * @example Reading the code and status of a parse failure
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Http1Error } from "./errors.ts";
  * const error = new Http1Error("URI_TOO_LONG", "request line exceeds 8192 bytes");
- * console.assert(error.code === "URI_TOO_LONG" && error.status === 414);
+ * assert.ok(error.code === "URI_TOO_LONG" && error.status === 414);
  * ```
  */
 export class Http1Error extends Error {

@@ -20,15 +20,16 @@
  *
  * @example A 103 Early Hints round trip
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeInformational, encodeResponseHead, ResponseParser } from "./mod.ts";
  * const parser = new ResponseParser();
  * parser.expect("GET");
  * parser.push(encodeInformational(103, [["x-pod-name", "worker-1"]]));
  * parser.push(encodeResponseHead(204, undefined, []));
  * const hint = parser.next();
- * console.assert(hint?.kind === "informational" && hint.headers[0]?.[1] === "worker-1");
- * console.assert(parser.next()?.kind === "response");
- * console.assert(parser.next()?.kind === "end");
+ * assert.ok(hint?.kind === "informational" && hint.headers[0]?.[1] === "worker-1");
+ * assert.ok(parser.next()?.kind === "response");
+ * assert.ok(parser.next()?.kind === "end");
  * ```
  *
  * @module

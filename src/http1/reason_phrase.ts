@@ -78,9 +78,10 @@ const REASONS: Readonly<Record<number, string>> = {
  *
  * @example Looking up reason phrases
  * ```ts
+ * import assert from "node:assert/strict";
  * import { reasonPhrase } from "./reason_phrase.ts";
- * console.assert(reasonPhrase(103) === "Early Hints");
- * console.assert(reasonPhrase(299) === "");
+ * assert.equal(reasonPhrase(103), "Early Hints");
+ * assert.equal(reasonPhrase(299), "");
  * ```
  */
 export function reasonPhrase(status: number): string {

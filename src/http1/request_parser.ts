@@ -21,10 +21,11 @@ import type { ParserLimits, RequestEvent, RequestHead } from "./types.ts";
  *
  * @example Tighter limits and tolerance for bare LF
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RequestParser } from "./request_parser.ts";
  * const parser = new RequestParser({ maxHeaderBytes: 16_384, allowBareLf: true });
  * parser.push(new TextEncoder().encode("GET / HTTP/1.1\nHost: a\n\n"));
- * console.assert(parser.next()?.kind === "request");
+ * assert.ok(parser.next()?.kind === "request");
  * ```
  */
 export interface RequestParserOptions extends Partial<ParserLimits> {
@@ -55,17 +56,18 @@ type State = 0 | 1 | 2;
  *
  * @example Parsing a request with a body
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RequestParser } from "./request_parser.ts";
  * const parser = new RequestParser();
  * parser.push(new TextEncoder().encode(
  *   "POST /upload HTTP/1.1\r\nHost: example.com\r\nContent-Length: 5\r\n\r\nhello",
  * ));
  * const head = parser.next();
- * console.assert(head?.kind === "request" && head.method === "POST");
+ * assert.ok(head?.kind === "request" && head.method === "POST");
  * const data = parser.next();
- * console.assert(data?.kind === "data" && data.data.length === 5);
- * console.assert(parser.next()?.kind === "end");
- * console.assert(parser.next() === undefined); // needs more bytes
+ * assert.ok(data?.kind === "data" && data.data.length === 5);
+ * assert.ok(parser.next()?.kind === "end");
+ * assert.equal(parser.next(), undefined); // needs more bytes
  * ```
  */
 export class RequestParser {

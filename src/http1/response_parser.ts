@@ -27,6 +27,7 @@ import type {
  *
  * @example Accepting at most 5 interim responses, like Go's older clients
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ResponseParser } from "./response_parser.ts";
  * const parser = new ResponseParser({ maxInformational: 5 });
  * parser.expect("GET");
@@ -37,7 +38,7 @@ import type {
  * } catch (error) {
  *   code = (error as { code: string }).code;
  * }
- * console.assert(code === "TOO_MANY_INFORMATIONAL");
+ * assert.equal(code, "TOO_MANY_INFORMATIONAL");
  * ```
  */
 export interface ResponseParserOptions extends Partial<ParserLimits> {
@@ -79,6 +80,7 @@ type State = 0 | 1 | 2 | 3;
  *
  * @example Reading a 103 Early Hints before the final response
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ResponseParser } from "./response_parser.ts";
  * const parser = new ResponseParser();
  * parser.expect("GET");
@@ -87,11 +89,11 @@ type State = 0 | 1 | 2 | 3;
  *     "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
  * ));
  * const hint = parser.next();
- * console.assert(hint?.kind === "informational" && hint.status === 103);
+ * assert.ok(hint?.kind === "informational" && hint.status === 103);
  * const head = parser.next();
- * console.assert(head?.kind === "response" && head.status === 200);
- * console.assert(parser.next()?.kind === "data");
- * console.assert(parser.next()?.kind === "end");
+ * assert.ok(head?.kind === "response" && head.status === 200);
+ * assert.ok(parser.next()?.kind === "data");
+ * assert.ok(parser.next()?.kind === "end");
  * ```
  */
 export class ResponseParser {

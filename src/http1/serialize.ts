@@ -28,10 +28,12 @@ const encoder = new TextEncoder();
  *
  * @example Writing a GET request
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeRequestHead } from "./serialize.ts";
  * const bytes = encodeRequestHead("GET", "/", [["host", "example.com"]]);
- * console.assert(
- *   new TextDecoder().decode(bytes) === "GET / HTTP/1.1\r\nhost: example.com\r\n\r\n",
+ * assert.equal(
+ *   new TextDecoder().decode(bytes),
+ *   "GET / HTTP/1.1\r\nhost: example.com\r\n\r\n",
  * );
  * ```
  */
@@ -63,11 +65,12 @@ export function encodeRequestHead(
  *
  * @example Writing 103 Early Hints
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeInformational } from "./serialize.ts";
  * const bytes = encodeInformational(103, [["x-pod-name", "worker-1"]]);
- * console.assert(
- *   new TextDecoder().decode(bytes) ===
- *     "HTTP/1.1 103 Early Hints\r\nx-pod-name: worker-1\r\n\r\n",
+ * assert.equal(
+ *   new TextDecoder().decode(bytes),
+ *   "HTTP/1.1 103 Early Hints\r\nx-pod-name: worker-1\r\n\r\n",
  * );
  * ```
  */
@@ -92,9 +95,10 @@ export function encodeInformational(
  *
  * @example An ASCII head comes back as text
  * ```ts
+ * import assert from "node:assert/strict";
  * import { serializeInformational } from "./serialize.ts";
  * const head = serializeInformational(103, [["link", "</a.css>; rel=preload"]]);
- * console.assert(head === "HTTP/1.1 103 Early Hints\r\nlink: </a.css>; rel=preload\r\n\r\n");
+ * assert.equal(head, "HTTP/1.1 103 Early Hints\r\nlink: </a.css>; rel=preload\r\n\r\n");
  * ```
  */
 export function serializeInformational(
@@ -123,11 +127,12 @@ export function serializeInformational(
  *
  * @example Writing a chunked 200 response
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeResponseHead } from "./serialize.ts";
  * const bytes = encodeResponseHead(200, undefined, [["transfer-encoding", "chunked"]]);
- * console.assert(
- *   new TextDecoder().decode(bytes) ===
- *     "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n",
+ * assert.equal(
+ *   new TextDecoder().decode(bytes),
+ *   "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n",
  * );
  * ```
  */
@@ -159,10 +164,12 @@ export function encodeResponseHead(
  *
  * @example A small text response
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeResponse } from "./serialize.ts";
  * const bytes = encodeResponse(200, undefined, [["content-length", "2"]], "hi");
- * console.assert(
- *   new TextDecoder().decode(bytes) === "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhi",
+ * assert.equal(
+ *   new TextDecoder().decode(bytes),
+ *   "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhi",
  * );
  * ```
  */
@@ -189,9 +196,10 @@ export function encodeResponse(
  *
  * @example A small text response
  * ```ts
+ * import assert from "node:assert/strict";
  * import { serializeResponse } from "./serialize.ts";
  * const wire = serializeResponse(200, undefined, [["content-length", "2"]], "hi");
- * console.assert(wire === "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhi");
+ * assert.equal(wire, "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhi");
  * ```
  */
 export function serializeResponse(
@@ -223,8 +231,9 @@ export function serializeResponse(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toBytes } from "./serialize.ts";
- * console.assert(toBytes("ok").byteLength === 2);
+ * assert.equal(toBytes("ok").byteLength, 2);
  * ```
  */
 export function toBytes(wire: string | Uint8Array): Uint8Array {
@@ -240,8 +249,9 @@ export function toBytes(wire: string | Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { utf8Length } from "./serialize.ts";
- * console.assert(utf8Length("h\u00e9\u{1f600}") === 7);
+ * assert.equal(utf8Length("h\u00e9\u{1f600}"), 7);
  * ```
  */
 export function utf8Length(text: string): number {
@@ -272,9 +282,10 @@ export function utf8Length(text: string): number {
  *
  * @example Framing a chunk
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeChunk } from "./serialize.ts";
  * const framed = encodeChunk(new TextEncoder().encode("hello"));
- * console.assert(new TextDecoder().decode(framed) === "5\r\nhello\r\n");
+ * assert.equal(new TextDecoder().decode(framed), "5\r\nhello\r\n");
  * ```
  */
 export function encodeChunk(data: Uint8Array): Uint8Array {
@@ -298,8 +309,9 @@ export function encodeChunk(data: Uint8Array): Uint8Array {
  *
  * @example Ending a chunked body
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LAST_CHUNK } from "./serialize.ts";
- * console.assert(new TextDecoder().decode(LAST_CHUNK) === "0\r\n\r\n");
+ * assert.equal(new TextDecoder().decode(LAST_CHUNK), "0\r\n\r\n");
  * ```
  */
 export const LAST_CHUNK: Uint8Array = encoder.encode("0\r\n\r\n");
@@ -313,10 +325,12 @@ export const LAST_CHUNK: Uint8Array = encoder.encode("0\r\n\r\n");
  *
  * @example Ending a body with a trailer
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeLastChunk } from "./serialize.ts";
  * const bytes = encodeLastChunk([["server-timing", "total;dur=12"]]);
- * console.assert(
- *   new TextDecoder().decode(bytes) === "0\r\nserver-timing: total;dur=12\r\n\r\n",
+ * assert.equal(
+ *   new TextDecoder().decode(bytes),
+ *   "0\r\nserver-timing: total;dur=12\r\n\r\n",
  * );
  * ```
  */

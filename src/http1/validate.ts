@@ -18,9 +18,10 @@ import { Http1Error } from "./errors.ts";
  *
  * @example Checking names
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isValidHeaderName } from "./validate.ts";
- * console.assert(isValidHeaderName("x-pod-name"));
- * console.assert(!isValidHeaderName("bad name"));
+ * assert.ok(isValidHeaderName("x-pod-name"));
+ * assert.ok(!isValidHeaderName("bad name"));
  * ```
  */
 export function isValidHeaderName(name: string): boolean {
@@ -37,9 +38,10 @@ export function isValidHeaderName(name: string): boolean {
  *
  * @example Checking values
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isValidHeaderValue } from "./validate.ts";
- * console.assert(isValidHeaderValue("</style.css>; rel=preload"));
- * console.assert(!isValidHeaderValue("a\r\nSet-Cookie: x=1"));
+ * assert.ok(isValidHeaderValue("</style.css>; rel=preload"));
+ * assert.ok(!isValidHeaderValue("a\r\nSet-Cookie: x=1"));
  * ```
  */
 export function isValidHeaderValue(value: string): boolean {
@@ -58,6 +60,7 @@ export function isValidHeaderValue(value: string): boolean {
  *
  * @example Rejecting a name with a space
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validateHeaderName } from "./validate.ts";
  * validateHeaderName("link");
  * let code = "";
@@ -66,7 +69,7 @@ export function isValidHeaderValue(value: string): boolean {
  * } catch (error) {
  *   code = (error as { code: string }).code;
  * }
- * console.assert(code === "LOCAL_PROTOCOL_ERROR");
+ * assert.equal(code, "LOCAL_PROTOCOL_ERROR");
  * ```
  */
 export function validateHeaderName(name: string): void {
@@ -89,6 +92,7 @@ export function validateHeaderName(name: string): void {
  *
  * @example Refusing response splitting
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validateHeaderValue } from "./validate.ts";
  * let code = "";
  * try {
@@ -96,7 +100,7 @@ export function validateHeaderName(name: string): void {
  * } catch (error) {
  *   code = (error as { code: string }).code;
  * }
- * console.assert(code === "LOCAL_PROTOCOL_ERROR");
+ * assert.equal(code, "LOCAL_PROTOCOL_ERROR");
  * ```
  */
 export function validateHeaderValue(value: string, name = "header"): void {

@@ -551,13 +551,15 @@ async function removeStaleUnixSocket(path: string): Promise<void> {
  * The adapter for Bun.
  *
  * @example Echo server
- * ```ts
+ * ```ts runtimes=bun
+ * import assert from "node:assert/strict";
  * import { bunAdapter } from "./bun.ts";
  * const listener = await bunAdapter.listen({ hostname: "127.0.0.1", port: 0 }, (socket) => ({
  *   onData: (chunk) => socket.write(chunk),
  *   onEnd: () => socket.end(),
  *   onClose: () => {},
  * }));
+ * assert.ok(listener.address.transport === "tcp" && listener.address.port > 0);
  * await listener.close();
  * ```
  */

@@ -23,13 +23,6 @@ interface ZlibDecoder {
  *
  * @returns A transform from compressed to decoded bytes; malformed input
  * errors both sides with the decoder's error.
- *
- * @example Decoding a Brotli body
- * ```ts ignore
- * import { brotliDecompressionStream } from "./compression.ts";
- * const response = await fetch("https://example.com/", { headers: { "accept-encoding": "br" } });
- * const text = await new Response(response.body!.pipeThrough(brotliDecompressionStream())).text();
- * ```
  */
 export function brotliDecompressionStream(): TransformStream<
   Uint8Array,

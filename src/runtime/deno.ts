@@ -496,13 +496,15 @@ async function removeStaleUnixSocket(path: string): Promise<void> {
  * The adapter for Deno.
  *
  * @example Echo server
- * ```ts
+ * ```ts runtimes=deno
+ * import assert from "node:assert/strict";
  * import { denoAdapter } from "./deno.ts";
  * const listener = await denoAdapter.listen({ hostname: "127.0.0.1", port: 0 }, (socket) => ({
  *   onData: (chunk) => socket.write(chunk),
  *   onEnd: () => socket.end(),
  *   onClose: () => {},
  * }));
+ * assert.ok(listener.address.transport === "tcp" && listener.address.port > 0);
  * await listener.close();
  * ```
  */

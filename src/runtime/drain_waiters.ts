@@ -12,10 +12,11 @@
  *
  * @example Waiting until the queue empties
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DrainWaiters } from "./drain_waiters.ts";
  * const waiters = new DrainWaiters();
  * const drained = waiters.wait();
- * console.assert(waiters.waiting);
+ * assert.ok(waiters.waiting);
  * waiters.release();
  * await drained;
  * ```
@@ -35,11 +36,12 @@ export class DrainWaiters {
    *
    * @example Two callers wait together
    * ```ts
+   * import assert from "node:assert/strict";
    * import { DrainWaiters } from "./drain_waiters.ts";
    * const waiters = new DrainWaiters();
    * const both = Promise.all([waiters.wait(), waiters.wait()]);
    * waiters.release();
-   * await both;
+   * assert.deepEqual(await both, [undefined, undefined]);
    * ```
    */
   wait(): Promise<void> {
@@ -53,10 +55,11 @@ export class DrainWaiters {
    *
    * @example Releasing with nobody waiting does nothing
    * ```ts
+   * import assert from "node:assert/strict";
    * import { DrainWaiters } from "./drain_waiters.ts";
    * const waiters = new DrainWaiters();
    * waiters.release();
-   * console.assert(!waiters.waiting);
+   * assert.ok(!waiters.waiting);
    * ```
    */
   release(): void {

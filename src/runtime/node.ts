@@ -459,12 +459,14 @@ async function removeStaleUnixSocket(
  *
  * @example Echo server and client
  * ```ts
+ * import assert from "node:assert/strict";
  * import { nodeAdapter } from "./node.ts";
  * const listener = await nodeAdapter.listen({ hostname: "127.0.0.1", port: 0 }, (socket) => ({
  *   onData: (chunk) => socket.write(chunk),
  *   onEnd: () => socket.end(),
  *   onClose: () => {},
  * }));
+ * assert.ok(listener.address.transport === "tcp" && listener.address.port > 0);
  * await listener.close();
  * ```
  */

@@ -61,9 +61,19 @@ const HOP_BY_HOP = new Set([
  *
  * @example Through serve()
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { serve } from "@interim/http/server";
- * const server = await serve(() => new Response("hi"), { adapter: "node-http", port: 0 });
- * await server.shutdown();
+ * const server = await serve(() => new Response("hi"), {
+ *   adapter: "node-http",
+ *   hostname: "127.0.0.1",
+ *   port: 0,
+ * });
+ * try {
+ *   assert.equal(server.adapter, "node-http");
+ *   assert.equal(await (await fetch(server.url)).text(), "hi");
+ * } finally {
+ *   await server.shutdown();
+ * }
  * ```
  */
 export async function startNodeHttpServer(settings: BackendSettings): Promise<ServerBackend> {

@@ -28,8 +28,9 @@ const BUN_ADAPTER_MODULE = "./bun.ts";
  *
  * @example Print the runtime
  * ```ts
+ * import assert from "node:assert/strict";
  * import { detectRuntime } from "./select.ts";
- * console.log(detectRuntime()); // "deno" under Deno
+ * assert.ok(["deno", "bun", "node"].includes(detectRuntime())); // "deno" under Deno
  * ```
  */
 export function detectRuntime(): RuntimeName {
@@ -51,9 +52,10 @@ const loaded = new Map<RuntimeName, Promise<RuntimeAdapter>>();
  *
  * @example Use node:net even under Deno or Bun
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadAdapter } from "./select.ts";
  * const adapter = await loadAdapter("node");
- * console.log(adapter.name); // "node"
+ * assert.equal(adapter.name, "node");
  * ```
  */
 export function loadAdapter(name: RuntimeName): Promise<RuntimeAdapter> {
@@ -95,9 +97,10 @@ async function importAdapter(name: RuntimeName): Promise<RuntimeAdapter> {
  *
  * @example Connect with the native adapter
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultAdapter } from "./select.ts";
  * const adapter = await defaultAdapter();
- * console.log(adapter.name);
+ * assert.ok(["deno", "bun", "node"].includes(adapter.name));
  * ```
  */
 export function defaultAdapter(): Promise<RuntimeAdapter> {

@@ -105,9 +105,10 @@ export function toSocketError(error: unknown, context: string): SocketError {
  *
  * @example Read the code of a Deno-style error
  * ```ts
+ * import assert from "node:assert/strict";
  * import { socketErrorCode } from "./socket_error.ts";
  * const raw = Object.assign(new Error("refused"), { name: "ConnectionRefused" });
- * console.log(socketErrorCode(raw)); // "ECONNREFUSED"
+ * assert.equal(socketErrorCode(raw), "ECONNREFUSED");
  * ```
  */
 export function socketErrorCode(error: unknown): SocketErrorCode | string {

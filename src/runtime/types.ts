@@ -20,8 +20,9 @@ export type SocketAddress =
  *
  * @example Respect backpressure
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SOCKET_HIGH_WATER_MARK } from "./types.ts";
- * console.log(SOCKET_HIGH_WATER_MARK); // 65536
+ * assert.equal(SOCKET_HIGH_WATER_MARK, 65536);
  * ```
  */
 export const SOCKET_HIGH_WATER_MARK = 64 * 1024;

@@ -42,8 +42,9 @@ export interface BackendSettings {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { authorityOf } from "./backend.ts";
- * console.assert(authorityOf({ transport: "tcp", hostname: "::1", port: 80 }) === "[::1]:80");
+ * assert.equal(authorityOf({ transport: "tcp", hostname: "::1", port: 80 }), "[::1]:80");
  * ```
  */
 export function authorityOf(addr: SocketAddress): string {

@@ -57,11 +57,6 @@ const DISCARD_LIMIT = 256 * 1024;
 
 /**
  * Serves HTTP/1.1 on one socket.
- *
- * @example Connections are created by the server for each accepted socket
- * ```ts ignore
- * listen(options, (socket) => new Connection(socket, context));
- * ```
  */
 export class Connection implements SocketHandlers, ExchangeHost {
   /** The socket. */

@@ -21,8 +21,9 @@ let cachedValue = "";
  *
  * @example Formatting a known instant
  * ```ts
+ * import assert from "node:assert/strict";
  * import { httpDate } from "./date.ts";
- * console.assert(httpDate(784111777000) === "Sun, 06 Nov 1994 08:49:37 GMT");
+ * assert.equal(httpDate(784111777000), "Sun, 06 Nov 1994 08:49:37 GMT");
  * ```
  */
 export function httpDate(now: number = Date.now()): string {

@@ -17,12 +17,6 @@ import type { ServeHandler, ServeLimits } from "./types.ts";
  * @param settings The handler, options and limits.
  * @param adapter The runtime's sockets.
  * @returns The running server.
- *
- * @example Starting on the current runtime's adapter
- * ```ts ignore
- * const backend = await startEngineServer(settings, await defaultAdapter());
- * await backend.shutdown();
- * ```
  */
 export async function startEngineServer(
   settings: BackendSettings,

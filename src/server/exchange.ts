@@ -82,12 +82,6 @@ class HandlerInfo implements ServeHandlerInfo {
 
 /**
  * The state of one request being served.
- *
- * @example Exchanges are created by the connection loop
- * ```ts ignore
- * const exchange = new Exchange(host, head, "GET", remoteAddr);
- * exchange.run(handler);
- * ```
  */
 export class Exchange implements InterimTarget {
   /** The parsed request head. */

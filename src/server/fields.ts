@@ -34,9 +34,10 @@ const EDGE_WHITESPACE = /^[\t ]+|[\t ]+$/g;
  *
  * @example Arrays become repeated field lines
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toHeaderList } from "./fields.ts";
  * const list = toHeaderList({ Link: ["</a.css>; rel=preload", "</b.js>; rel=preload"] });
- * console.assert(list.length === 2 && list[0]![0] === "link");
+ * assert.ok(list.length === 2 && list[0]![0] === "link");
  * ```
  */
 export function toHeaderList(

@@ -90,9 +90,11 @@ const URI_REFERENCE = /^[!-;=?-~]+$/;
  * value) or one not allowed in a 1xx, whenever the call is made.
  *
  * @example The seed program as a Hono route
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Hono } from "hono";
- * import { hint } from "@interim/http/server";
+ * import { hint, serve } from "@interim/http/server";
+ * import { fetch } from "@interim/http/client";
  *
  * const app = new Hono();
  * app.get("/", async (c) => {
@@ -100,12 +102,22 @@ const URI_REFERENCE = /^[!-;=?-~]+$/;
  *   c.header("aaa", "bbb");
  *   c.header("sss", "ttt");
  *   hint(c); // 103 with xxx, aaa and sss
- *   await new Promise((resolve) => setTimeout(resolve, 2000));
+ *   await new Promise((resolve) => setTimeout(resolve, 100));
  *   c.header("xxx", "zzz");
  *   c.header("ccc", "ddd");
  *   c.header("sss", "uuu", { append: true });
  *   return c.body(null, 200); // xxx: zzz, aaa: bbb, ccc: ddd, sss: ttt, sss: uuu
  * });
+ * const server = await serve(app.fetch, { hostname: "127.0.0.1", port: 0 });
+ * try {
+ *   const response = await fetch(server.url);
+ *   const [hinted] = response.informational;
+ *   assert.deepEqual([...hinted!.headers], [["aaa", "bbb"], ["sss", "ttt"], ["xxx", "yyy"]]);
+ *   assert.equal(response.headers.get("xxx"), "zzz");
+ *   assert.equal(response.headers.get("sss"), "ttt, uuu");
+ * } finally {
+ *   await server.shutdown();
+ * }
  * ```
  */
 export function hint(
@@ -204,11 +216,24 @@ function trackAppends(c: Context, target: InterimTarget): void {
  * @returns The middleware.
  *
  * @example Hinting a stylesheet on every page
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Hono } from "hono";
- * import { earlyHints } from "@interim/http/server";
+ * import { earlyHints, serve } from "@interim/http/server";
+ * import { fetch } from "@interim/http/client";
+ *
  * const app = new Hono();
  * app.use("/pages/*", earlyHints({ link: "</app.css>; rel=preload; as=style" }));
+ * app.get("/pages/home", (c) => c.text("home"));
+ * const server = await serve(app.fetch, { hostname: "127.0.0.1", port: 0 });
+ * try {
+ *   const response = await fetch(new URL("/pages/home", server.url));
+ *   const link = response.informational[0]?.headers.get("link");
+ *   assert.equal(link, "</app.css>; rel=preload; as=style");
+ *   assert.equal(await response.text(), "home");
+ * } finally {
+ *   await server.shutdown();
+ * }
  * ```
  */
 export function earlyHints(
@@ -245,10 +270,11 @@ export interface PreloadResource {
  *
  * @example Two stylesheets and a script
  * ```ts
+ * import assert from "node:assert/strict";
  * import { preloadLinks } from "./hono.ts";
  * const links = preloadLinks(["/app.css", { href: "/app.js", as: "script" }]);
- * console.assert(links[0] === "</app.css>; rel=preload; as=style");
- * console.assert(links[1] === "</app.js>; rel=preload; as=script");
+ * assert.equal(links[0], "</app.css>; rel=preload; as=style");
+ * assert.equal(links[1], "</app.js>; rel=preload; as=script");
  * ```
  */
 export function preloadLinks(
@@ -279,11 +305,24 @@ export function preloadLinks(
  * @throws {TypeError} For an invalid URL.
  *
  * @example Preloading a stylesheet and a font
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Hono } from "hono";
- * import { preload } from "@interim/http/server";
+ * import { preload, serve } from "@interim/http/server";
+ * import { fetch } from "@interim/http/client";
+ *
  * const app = new Hono();
  * app.get("/", preload(["/app.css", "/inter.woff2"]), (c) => c.html("<h1>hi</h1>"));
+ * const server = await serve(app.fetch, { hostname: "127.0.0.1", port: 0 });
+ * try {
+ *   const response = await fetch(server.url);
+ *   const link = response.informational[0]?.headers.get("link") ?? "";
+ *   assert.match(link, /<\/app\.css>; rel=preload; as=style/);
+ *   assert.match(link, /<\/inter\.woff2>; rel=preload; as=font/);
+ *   assert.equal(await response.text(), "<h1>hi</h1>");
+ * } finally {
+ *   await server.shutdown();
+ * }
  * ```
  */
 export function preload(

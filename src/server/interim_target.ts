@@ -45,8 +45,9 @@ export interface InterimTarget {
  *
  * @example An unknown request
  * ```ts
+ * import assert from "node:assert/strict";
  * import { interimTargetOf } from "./interim_target.ts";
- * console.assert(interimTargetOf(new Request("http://localhost/")) === undefined);
+ * assert.equal(interimTargetOf(new Request("http://localhost/")), undefined);
  * ```
  */
 export function interimTargetOf(request: Request): InterimTarget | undefined {

@@ -27,8 +27,9 @@ export const DEFAULT_SERVE_LIMITS: Readonly<ServeLimits> = Object.freeze({
  *
  * @example Overriding one timeout
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveServeLimits } from "./limits.ts";
- * console.assert(resolveServeLimits({ idleTimeout: 100 }).idleTimeout === 100);
+ * assert.equal(resolveServeLimits({ idleTimeout: 100 }).idleTimeout, 100);
  * ```
  */
 export function resolveServeLimits(limits: Partial<ServeLimits> | undefined): ServeLimits {

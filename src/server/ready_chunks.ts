@@ -35,9 +35,10 @@ const MICROTASK_TURNS = 8;
  *
  * @example A string body is ready at once
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readReadyChunks } from "./ready_chunks.ts";
  * const ready = await readReadyChunks(new Response("hi").body!.getReader(), 65536);
- * console.assert(ready.done && ready.size === 2);
+ * assert.ok(ready.done && ready.size === 2);
  * ```
  */
 export async function readReadyChunks(
@@ -82,8 +83,9 @@ export async function readReadyChunks(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkChunk } from "./ready_chunks.ts";
- * console.assert(checkChunk(new Uint8Array(1)).byteLength === 1);
+ * assert.equal(checkChunk(new Uint8Array(1)).byteLength, 1);
  * ```
  */
 export function checkChunk(chunk: unknown): Uint8Array {

@@ -26,11 +26,12 @@ export type RequestBodyState = "open" | "ended" | "cancelled" | "errored";
  *
  * @example Feeding a body by hand
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RequestBody } from "./request_body.ts";
  * const body = new RequestBody({ onPull() {}, onCancel() {} });
  * body.push(new TextEncoder().encode("hi"));
  * body.end();
- * console.assert(await new Response(body.stream).text() === "hi");
+ * assert.equal(await new Response(body.stream).text(), "hi");
  * ```
  */
 export class RequestBody {

@@ -78,10 +78,11 @@ function absoluteHref(target: string): string | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RequestUrls } from "./request_url.ts";
  * const urls = new RequestUrls("http", "localhost");
  * const head = { target: "/a?b", headers: [["host", "Example.COM:80"]] };
- * console.assert(urls.of(head as never) === "http://example.com/a?b");
+ * assert.ok(urls.of(head as never) === "http://example.com/a?b");
  * ```
  */
 export class RequestUrls {

@@ -37,9 +37,10 @@ const DIGITS = /^[0-9]{1,15}$/;
  *
  * @example Framing fields are dropped
  * ```ts
+ * import assert from "node:assert/strict";
  * import { responseFields } from "./response_fields.ts";
  * const out = responseFields(new Headers({ "content-length": "2", connection: "close", a: "b" }), undefined);
- * console.assert(out.declaredLength === 2 && out.fields.length === 1);
+ * assert.ok(out.declaredLength === 2 && out.fields.length === 1);
  * ```
  */
 export function responseFields(

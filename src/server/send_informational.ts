@@ -75,13 +75,23 @@ export const FORBIDDEN_IN_INTERIM: ReadonlySet<string> = new Set([
  * never throws.
  *
  * @example Sending a 103 before the final response
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { sendInformational, serve } from "@interim/http/server";
- * const server = await serve(async (request) => {
- *   sendInformational(request, 103, { link: "</app.css>; rel=preload; as=style" });
+ * import { fetch } from "@interim/http/client";
+ *
+ * const server = await serve((request) => {
+ *   const result = sendInformational(request, 103, { link: "</app.css>; rel=preload; as=style" });
+ *   assert.deepEqual(result, { sent: true });
  *   return new Response("done");
- * }, { port: 0 });
- * await server.shutdown();
+ * }, { hostname: "127.0.0.1", port: 0 });
+ * try {
+ *   const response = await fetch(server.url);
+ *   assert.equal(response.informational[0]?.headers.get("link"), "</app.css>; rel=preload; as=style");
+ *   assert.equal(await response.text(), "done");
+ * } finally {
+ *   await server.shutdown();
+ * }
  * ```
  */
 export function sendInformational(

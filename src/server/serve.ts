@@ -58,9 +58,11 @@ const NODE_DEFAULT: ServeAdapterName = "node";
  * @throws {SocketError} When the address cannot be bound (its `code` is `EADDRINUSE`, `EACCES`...).
  *
  * @example Serving a Hono app with an early hint
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Hono } from "hono";
  * import { hint, serve } from "@interim/http/server";
+ * import { fetch } from "@interim/http/client";
  *
  * const app = new Hono();
  * app.get("/", (c) => {
@@ -69,7 +71,13 @@ const NODE_DEFAULT: ServeAdapterName = "node";
  * });
  * const server = await serve(app.fetch, { hostname: "127.0.0.1", port: 0 });
  * console.log(`listening on ${server.url}`);
- * await server.shutdown();
+ * try {
+ *   const response = await fetch(server.url);
+ *   assert.equal(response.informational[0]?.status, 103);
+ *   assert.equal(await response.text(), "hello");
+ * } finally {
+ *   await server.shutdown();
+ * }
  * ```
  */
 export function serve(handler: ServeHandler, options?: ServeOptions): Promise<Server>;

@@ -80,11 +80,6 @@ export function isServerResponseLike(value: unknown): value is ServerResponseLik
  * @param headers Validated fields.
  * @returns Whether it was sent, and why not.
  * @throws {TypeError} When the final response has begun.
- *
- * @example
- * ```ts ignore
- * writeInterimToServerResponse(res, req, 103, [["link", "</a.css>; rel=preload"]]);
- * ```
  */
 export function writeInterimToServerResponse(
   outgoing: ServerResponseLike,

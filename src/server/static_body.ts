@@ -49,9 +49,10 @@ function findSymbol(object: object, description: string): symbol | undefined {
  *
  * @example A string body stays a string
  * ```ts
+ * import assert from "node:assert/strict";
  * import { staticBodySource } from "./static_body.ts";
  * const source = staticBodySource(new Response("hint"));
- * console.assert(source === undefined || source === "hint");
+ * assert.ok(source === undefined || source === "hint");
  * ```
  */
 export function staticBodySource(response: Response): string | Uint8Array | undefined {

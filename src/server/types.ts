@@ -178,9 +178,24 @@ export type InformationalResult =
  * Options of `sendInformational()`.
  *
  * @example A hint that must leave before synchronous rendering
- * ```ts ignore
- * sendInformational(request, 103, { link: "</app.css>; rel=preload; as=style" }, { flush: true });
- * const html = renderToString(app); // synchronous: the hint is already on the wire
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sendInformational, serve } from "@interim/http/server";
+ * import { fetch } from "@interim/http/client";
+ *
+ * const renderToString = () => "<h1>hi</h1>"; // stands for a synchronous renderer
+ * const server = await serve((request) => {
+ *   sendInformational(request, 103, { link: "</app.css>; rel=preload; as=style" }, { flush: true });
+ *   const html = renderToString(); // synchronous: the hint is already on the wire
+ *   return new Response(html, { headers: { "content-type": "text/html" } });
+ * }, { hostname: "127.0.0.1", port: 0 });
+ * try {
+ *   const response = await fetch(server.url);
+ *   assert.equal(response.informational.length, 1);
+ *   assert.equal(await response.text(), "<h1>hi</h1>");
+ * } finally {
+ *   await server.shutdown();
+ * }
  * ```
  */
 export interface SendInformationalOptions {

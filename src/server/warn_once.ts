@@ -17,9 +17,10 @@ const warned = new Set<string>();
  *
  * @example Warning once
  * ```ts
+ * import assert from "node:assert/strict";
  * import { warnOnce } from "./warn_once.ts";
  * const first = warnOnce("example", "shown once");
- * console.assert(first && !warnOnce("example", "shown once"));
+ * assert.ok(first && !warnOnce("example", "shown once"));
  * ```
  */
 export function warnOnce(key: string, message: string): boolean {
@@ -35,8 +36,11 @@ export function warnOnce(key: string, message: string): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { forgetWarnings, warnOnce } from "./warn_once.ts";
+ * warnOnce("example", "shown once");
  * forgetWarnings();
+ * assert.equal(warnOnce("example", "shown again"), true);
  * ```
  */
 export function forgetWarnings(): void {
