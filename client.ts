@@ -107,4 +107,4 @@ export type {
   SocketHandlers,
 } from "./src/runtime/types.ts";
 export { Http1Error, type Http1ErrorCode } from "./src/http1/errors.ts";
-export { SocketError } from "./src/runtime/socket_error.ts";
+export { SocketError, type TlsFailure } from "./src/runtime/socket_error.ts";

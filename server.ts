@@ -68,7 +68,7 @@ export type {
   PreloadResource,
 } from "./src/server/hono.ts";
 export type { FieldsInit } from "./src/server/fields.ts";
-export { SocketError } from "./src/runtime/socket_error.ts";
+export { SocketError, type TlsFailure } from "./src/runtime/socket_error.ts";
 export { Http1Error, type Http1ErrorCode } from "./src/http1/errors.ts";
 export type {
   FetchApp,

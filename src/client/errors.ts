@@ -12,16 +12,17 @@
  */
 
 import { Http1Error, type Http1ErrorCode } from "../http1/errors.ts";
+import { type TlsFailure, toSocketError } from "../runtime/socket_error.ts";
 
 /** Stable codes of the client's own failures (never reworded once released). */
 export type ClientErrorCode =
   /** The peer refused the connection (nothing listens on that port or socket path). */
   | "CONNECTION_REFUSED"
-  /** Connecting failed for another reason (DNS, unreachable, missing unix socket...); see `cause`. */
+  /** Connecting failed for another reason; `cause` is a `SocketError` whose `code` names it (`ENOTFOUND`, `ENOENT` for a missing unix socket, `ECONNRESET`...). */
   | "CONNECT_FAILED"
-  /** Connecting (TCP plus TLS handshake) took longer than `connectTimeout`. */
+  /** Connecting (TCP plus TLS handshake) took longer than `connectTimeout`, or the operating system gave up (`ETIMEDOUT`). */
   | "CONNECT_TIMEOUT"
-  /** The TLS handshake failed: untrusted or mismatched certificate, rejected client certificate... */
+  /** The TLS handshake failed: untrusted or mismatched certificate, a peer not speaking TLS...; `cause.tlsFailure` says which. */
   | "TLS_FAILURE"
   /** The final response head did not arrive within `headersTimeout` of sending the request. */
   | "HEADERS_TIMEOUT"
@@ -103,13 +104,14 @@ export function fromHttp1Error(error: Http1Error, where: string): FetchError {
 }
 
 /**
- * Names the cause of a failed connect: refused, TLS or other.
+ * Names the cause of a failed connect, from the normalised code the runtime
+ * adapters give (`SocketError.code`, and `tlsFailure` for `ETLS`), so that
+ * the same failure has the same code and message on Deno, Bun and Node. The
+ * runtime's own words stay in `cause` (the `SocketError`, whose `cause` is
+ * the runtime's error).
  *
- * Adapters pass the runtime's own error through; Node and Bun set `code`
- * (`ECONNREFUSED`, `ERR_TLS_CERT_ALTNAME_INVALID`, `DEPTH_ZERO_SELF_SIGNED_CERT`...),
- * Deno sets `name` (`ConnectionRefused`, `InvalidData` for certificates).
- *
- * @param error What `connect` rejected with.
+ * @param error What `connect` rejected with (a `SocketError` from the
+ * adapters; anything else is normalised first).
  * @param target The address, for the message.
  * @param tls Whether TLS was being set up.
  * @returns The client error.
@@ -120,43 +122,59 @@ export function connectError(
   tls: boolean,
 ): FetchError {
   if (error instanceof FetchError) return error;
-  const record = (typeof error === "object" && error !== null ? error : {}) as {
-    code?: unknown;
-    name?: unknown;
-    message?: unknown;
-  };
-  const code = typeof record.code === "string" ? record.code : "";
-  const name = typeof record.name === "string" ? record.name : "";
-  const message = typeof record.message === "string" ? record.message : String(error);
-  if (code === "ECONNREFUSED" || name === "ConnectionRefused") {
-    return new FetchError(
-      "CONNECTION_REFUSED",
-      `connection to ${target} refused`,
-      { cause: error },
-    );
+  const socketError = toSocketError(error, `connect ${target}`);
+  const options = { cause: socketError };
+  switch (socketError.code) {
+    case "ECONNREFUSED":
+      return new FetchError("CONNECTION_REFUSED", `connection to ${target} refused`, options);
+    case "ETLS":
+      return new FetchError(
+        "TLS_FAILURE",
+        `TLS handshake with ${target} failed: ${
+          TLS_FAILURE_TEXT[socketError.tlsFailure ?? "handshake"]
+        }`,
+        options,
+      );
+    case "ETIMEDOUT":
+      return new FetchError(
+        "CONNECT_TIMEOUT",
+        `connecting to ${target} timed out in the operating system`,
+        options,
+      );
   }
-  if (tls && looksLikeTlsFailure(code, name, message)) {
-    return new FetchError(
-      "TLS_FAILURE",
-      `TLS handshake with ${target} failed: ${message}`,
-      { cause: error },
-    );
+  const code = socketError.code;
+  let reason = CONNECT_FAILURE_TEXT[code] ?? code;
+  if (code === "EUNKNOWN") {
+    // Nothing normalised to go by: the runtime's own first line.
+    const cause = socketError.cause;
+    reason = firstLine(cause instanceof Error ? cause.message : socketError.message);
+  } else if (tls && (code === "ECONNRESET" || code === "EPIPE")) {
+    reason += " during the TLS handshake";
   }
-  return new FetchError(
-    "CONNECT_FAILED",
-    `connecting to ${target} failed: ${message}`,
-    { cause: error },
-  );
+  return new FetchError("CONNECT_FAILED", `connecting to ${target} failed: ${reason}`, options);
 }
 
-const TLS_CODE = /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_|HANDSHAKE|ALTNAME|ISSUER|EPROTO/i;
-const TLS_MESSAGE = /certificate|tls|ssl|handshake|peer sent|alert/i;
+const TLS_FAILURE_TEXT: Record<TlsFailure, string> = {
+  "untrusted-certificate":
+    "the server's certificate is not signed by a trusted CA (add its CA with the tls.ca option)",
+  "expired-certificate": "the server's certificate has expired or is not valid yet",
+  "name-mismatch": "the server's certificate does not name the host connected to",
+  "not-tls": "the server did not answer in TLS (is this a plain http: port?)",
+  "handshake": "the server refused or broke off the handshake",
+};
 
-function looksLikeTlsFailure(
-  code: string,
-  name: string,
-  message: string,
-): boolean {
-  return TLS_CODE.test(code) || name === "InvalidData" ||
-    TLS_MESSAGE.test(message);
+const CONNECT_FAILURE_TEXT: Partial<Record<string, string>> = {
+  ENOTFOUND: "the host name did not resolve",
+  ENOENT: "no unix socket at that path",
+  EACCES: "permission denied",
+  ECONNRESET: "the peer closed the connection",
+  EPIPE: "the peer closed the connection",
+  EHOSTUNREACH: "the host is unreachable",
+  ENETUNREACH: "the network is unreachable",
+  EADDRNOTAVAIL: "the address is not available",
+};
+
+function firstLine(text: string): string {
+  const line = text.split("\n", 1)[0]!.trim();
+  return line === "" ? "unknown error" : line;
 }

@@ -36,7 +36,7 @@ import {
   type SocketAddress,
   type SocketHandlers,
 } from "./types.ts";
-import { SocketError, toSocketError } from "./socket_error.ts";
+import { opensslTlsFailure, SocketError, toSocketError } from "./socket_error.ts";
 import { DrainWaiters } from "./drain_waiters.ts";
 import type { Socket as BunRawSocket, SocketHandler, SocketListener, TLSOptions } from "bun";
 
@@ -457,7 +457,8 @@ async function connect(options: ConnectOptions, handlers: SocketHandlers): Promi
       opening.then((raw) => raw.terminate(), () => {});
       throw signal.reason;
     }
-    throw toSocketError(error, `connect ${target}`);
+    const tlsFailure = options.tls !== undefined ? opensslTlsFailure(error) : undefined;
+    throw toSocketError(error, `connect ${target}`, tlsFailure);
   } finally {
     if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
   }

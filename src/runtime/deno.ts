@@ -35,7 +35,7 @@ import {
   type SocketAddress,
   type SocketHandlers,
 } from "./types.ts";
-import { SocketError, toSocketError } from "./socket_error.ts";
+import { SocketError, type TlsFailure, toSocketError } from "./socket_error.ts";
 import { DrainWaiters } from "./drain_waiters.ts";
 import { concatBytes } from "../http1/_bytes.ts";
 
@@ -356,11 +356,34 @@ async function connect(
     }
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
-    throw toSocketError(error, `connect ${target}`);
+    throw toSocketError(
+      error,
+      `connect ${target}`,
+      tls !== undefined ? rustlsFailure(error) : undefined,
+    );
   }
   const socket = new DenoSocket(conn);
   socket.attach(handlers);
   return socket;
+}
+
+/**
+ * Reads why a TLS connect failed. Deno raises rustls errors as `InvalidData`
+ * with no code, only rustls's text: `invalid peer certificate: UnknownIssuer`,
+ * `... certificate not valid for name "x"`, `... Expired`, and `received
+ * corrupt message of type InvalidContentType` when the peer's first bytes
+ * are no TLS record (a plain HTTP port).
+ */
+function rustlsFailure(error: unknown): TlsFailure | undefined {
+  if (!(error instanceof Error) || error.name !== "InvalidData") return undefined;
+  const message = error.message;
+  if (/not valid for name|NotValidForName/i.test(message)) return "name-mismatch";
+  if (/invalid peer certificate: .*(expired|not ?valid ?yet)/i.test(message)) {
+    return "expired-certificate";
+  }
+  if (/invalid peer certificate/i.test(message)) return "untrusted-certificate";
+  if (/corrupt message|InvalidContentType/i.test(message)) return "not-tls";
+  return "handshake";
 }
 
 /**

@@ -35,7 +35,7 @@ import {
   type SocketAddress,
   type SocketHandlers,
 } from "./types.ts";
-import { SocketError, toSocketError } from "./socket_error.ts";
+import { opensslTlsFailure, SocketError, toSocketError } from "./socket_error.ts";
 import { DrainWaiters } from "./drain_waiters.ts";
 
 type NodeNet = typeof import("node:net");
@@ -341,7 +341,8 @@ async function connect(
     const onError = (error: Error) => {
       settle();
       raw.destroy();
-      reject(toSocketError(error, `connect ${target}`));
+      const tlsFailure = options.tls !== undefined ? opensslTlsFailure(error) : undefined;
+      reject(toSocketError(error, `connect ${target}`, tlsFailure));
     };
     const onAbort = () => {
       settle();
