@@ -3,16 +3,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import process from "node:process";
 import { sendInformational, serve } from "../server.ts";
 import { parseArgs, UsageError } from "../src/cli/args.ts";
 import type { CliHost } from "../src/cli/host.ts";
 import { runCli } from "../src/cli/run.ts";
 import { VERSION } from "../src/cli/version.ts";
 import { goSkipReason, startGoServer } from "./_support/go.ts";
-import { REPO_ROOT, runProgram, tsCommand } from "./_support/run_ts.ts";
+import { REPO_ROOT, runProgram, startProgram, tsCommand } from "./_support/run_ts.ts";
 
 const goSkip = await goSkipReason();
 const SPAWN = { timeout: 60_000 };
@@ -598,5 +600,80 @@ test(
       assert.doesNotMatch(stderr, /EPIPE|Unhandled|Uncaught/);
       assert.equal(code, 0, stderr);
     });
+  },
+);
+
+/** PATH as a user's shell has it: without the node_modules/.bin that npm test puts first. */
+function userPath(): string {
+  return (process.env.PATH ?? "").split(path.delimiter)
+    .filter((entry) => !entry.replaceAll("\\", "/").endsWith("node_modules/.bin"))
+    .join(path.delimiter);
+}
+
+/** Runs a command line with `sh -c` in the repository root; resolves with its exit and output. */
+function runShell(
+  line: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("sh", ["-c", line], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, NO_COLOR: "1", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const npxSkip = (await runShell("command -v npx", { PATH: userPath() }, 10_000)).code === 0
+  ? false
+  : "npx is not on PATH";
+
+test(
+  "fresh clone: npm run seed prints an npx interim line, and that line shows the seed's 103",
+  { ...SPAWN, skip: npxSkip },
+  async () => {
+    const manifest = JSON.parse(await readFile(path.join(REPO_ROOT, "package.json"), "utf8"));
+    assert.equal(manifest.bin.interim, "./dist/src/cli/main.js");
+    assert.match(manifest.scripts.seed, /scripts\/seed_server\.ts/);
+    // npm ci runs prepare, which builds the bin: nothing else makes `npx interim` work.
+    assert.match(manifest.scripts.prepare, /scripts\/prepare\.mjs/);
+    assert.ok(
+      existsSync(path.join(REPO_ROOT, "dist/src/cli/main.js")),
+      "dist/src/cli/main.js is missing: npm ci builds it (prepare); after changing src/, npm run build",
+    );
+    // What `npm run seed` runs, on the runtime running this test.
+    const seed = startProgram("scripts/seed_server.ts", ["--port=0", "--delay=200"]);
+    // An npx cache of its own: a cache made before dist/ existed holds no bin link.
+    const cache = await mkdtemp(path.join(tmpdir(), "interim-npx-"));
+    try {
+      const line = (await seed.waitForLine(/^\s+npx interim http:\/\/127\.0\.0\.1:\d+\/$/, 30_000))
+        .trim();
+      const result = await runShell(line, { PATH: userPath(), npm_config_cache: cache }, 60_000);
+      assert.equal(result.code, 0, `${line}\n${result.stdout}\n${result.stderr}`);
+      assert.deepEqual(statusLines(result.stdout), ["103 Early Hints", "200 OK"]);
+      const lines = result.stdout.split("\n").map((text) => text.trim());
+      const final = lines.findIndex((text) => text.endsWith("200 OK"));
+      // The seed's hint (xxx: yyy), then its final fields (xxx: zzz, ccc: ddd).
+      assert.ok(lines.indexOf("xxx: yyy") > -1 && lines.indexOf("xxx: yyy") < final, result.stdout);
+      assert.ok(lines.indexOf("xxx: zzz") > final, result.stdout);
+      assert.ok(lines.indexOf("ccc: ddd") > final, result.stdout);
+    } finally {
+      await seed.stop();
+      await rm(cache, { recursive: true, force: true });
+    }
   },
 );
