@@ -142,6 +142,12 @@ test("doc blocks: the extractor finds fences in Markdown and JSDoc, with no-run 
     [{ line: 7, lang: "ts", noRun: undefined, code: "if (a) {\n  f();\n}\n" }],
   );
   assert.throws(() => markdownBlocks("y.md", "```ts\nnever closed\n"), /y\.md:1: unclosed/);
+  const [shell, denoOnly] = markdownBlocks(
+    "z.md",
+    "```sh run\nls\n```\n```ts runtimes=deno\n1;\n```\n",
+  );
+  assert.deepEqual([shell!.safeToRun, shell!.runtimes], [true, undefined]);
+  assert.deepEqual([denoOnly!.safeToRun, denoOnly!.runtimes], [false, ["deno"]]);
 });
 
 test("doc blocks: imports of the package's name and relative imports are resolved", () => {
