@@ -124,11 +124,12 @@ const CASES: readonly FailureCase[] = [
     tlsFailure: "not-tls",
     message: /^TLS handshake with 127\.0\.0\.1:\d+ failed: the server did not answer in TLS/,
     run: async () => {
-      await using server = await serve(() => new Response("plain"), {
-        hostname: "127.0.0.1",
-        port: 0,
-      });
-      return await rejection(server.url.replace("http:", "https:"));
+      const server = await serve(() => new Response("plain"), { hostname: "127.0.0.1", port: 0 });
+      try {
+        return await rejection(server.url.replace("http:", "https:"));
+      } finally {
+        await server.close();
+      }
     },
   },
   {

@@ -8,7 +8,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client, fetch, FetchError } from "../client.ts";
-import { sendInformational, serve } from "../server.ts";
+import { sendInformational, serve, type Server } from "../server.ts";
 
 const FIXTURES = new URL("./fixtures/tls/", import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, FIXTURES), "utf8");
@@ -39,6 +39,19 @@ function handler(seen: Seen[]) {
     }
     return new Response(`${request.method} ${url.pathname}${url.search}`);
   };
+}
+
+/** Runs `run` with a started server, then closes it. */
+async function withServer<T>(
+  started: Promise<Server>,
+  run: (server: Server) => Promise<T>,
+): Promise<T> {
+  const server = await started;
+  try {
+    return await run(server);
+  } finally {
+    await server.close();
+  }
 }
 
 async function withTempDir<T>(run: (directory: string) => Promise<T>): Promise<T> {
@@ -72,24 +85,25 @@ test("server.url of a unix socket server is http+unix:// and fetch() round-trips
   await withTempDir(async (directory) => {
     const socketPath = path.join(directory, "app 1.sock");
     const seen: Seen[] = [];
-    await using server = await serve(handler(seen), { path: socketPath });
-    assert.equal(server.url, `http+unix://${encodeURIComponent(socketPath)}`);
-    assert.deepEqual(server.addr, { transport: "unix", path: socketPath });
+    await withServer(serve(handler(seen), { path: socketPath }), async (server) => {
+      assert.equal(server.url, `http+unix://${encodeURIComponent(socketPath)}`);
+      assert.deepEqual(server.addr, { transport: "unix", path: socketPath });
 
-    const hints: string[] = [];
-    const response = await fetch(`${server.url}/hint?a=1&b=%20`, {
-      onInformational: (info) => hints.push(info.headers.get("link") ?? ""),
+      const hints: string[] = [];
+      const response = await fetch(`${server.url}/hint?a=1&b=%20`, {
+        onInformational: (info) => hints.push(info.headers.get("link") ?? ""),
+      });
+      assert.equal(response.status, 200);
+      assert.equal(await response.text(), "GET /hint?a=1&b=%20");
+      assert.deepEqual(hints, ["</app.css>; rel=preload; as=style"]);
+      assert.equal(response.url, `${server.url}/hint?a=1&b=%20`);
+      // The Host curl --unix-socket sends; the handler's URL is built from it.
+      assert.equal(seen[0]!.host, "localhost");
+      assert.equal(seen[0]!.url, "http://localhost/hint?a=1&b=%20");
+
+      // The bare URL (no path) requests "/".
+      assert.equal(await (await fetch(server.url)).text(), "GET /");
     });
-    assert.equal(response.status, 200);
-    assert.equal(await response.text(), "GET /hint?a=1&b=%20");
-    assert.deepEqual(hints, ["</app.css>; rel=preload; as=style"]);
-    assert.equal(response.url, `${server.url}/hint?a=1&b=%20`);
-    // The Host curl --unix-socket sends; the handler's URL is built from it.
-    assert.equal(seen[0]!.host, "localhost");
-    assert.equal(seen[0]!.url, "http://localhost/hint?a=1&b=%20");
-
-    // The bare URL (no path) requests "/".
-    assert.equal(await (await fetch(server.url)).text(), "GET /");
   });
 });
 
@@ -130,80 +144,83 @@ test("server.url of a TLS server on a unix socket is https+unix:// and fetch() v
   await withTempDir(async (directory) => {
     const socketPath = path.join(directory, "tls.sock");
     const seen: Seen[] = [];
-    await using server = await serve(handler(seen), {
-      path: socketPath,
-      cert: read("test-server-cert.pem"),
-      key: read("test-server-key.pem"),
+    const tls = { cert: read("test-server-cert.pem"), key: read("test-server-key.pem") };
+    await withServer(serve(handler(seen), { path: socketPath, ...tls }), async (server) => {
+      assert.equal(server.url, `https+unix://${encodeURIComponent(socketPath)}`);
+      const client = new Client({ tls: { ca: read("test-ca-cert.pem") } });
+      try {
+        const response = await client.fetch(`${server.url}/secure`);
+        assert.equal(await response.text(), "GET /secure");
+        assert.equal(seen[0]!.host, "localhost");
+        // Without the test CA the same URL fails verification.
+        await assert.rejects(fetch(`${server.url}/secure`), { code: "TLS_FAILURE" });
+      } finally {
+        await client.close();
+      }
     });
-    assert.equal(server.url, `https+unix://${encodeURIComponent(socketPath)}`);
-    const client = new Client({ tls: { ca: read("test-ca-cert.pem") } });
-    try {
-      const response = await client.fetch(`${server.url}/secure`);
-      assert.equal(await response.text(), "GET /secure");
-      assert.equal(seen[0]!.host, "localhost");
-      // Without the test CA the same URL fails verification.
-      await assert.rejects(fetch(`${server.url}/secure`), { code: "TLS_FAILURE" });
-    } finally {
-      await client.close();
-    }
   });
 });
 
 test("server.url of a server bound to 0.0.0.0 names 127.0.0.1, and fetch() reaches it", async () => {
-  await using server = await serve(handler([]), { hostname: "0.0.0.0", port: 0 });
-  assert.equal(server.addr.transport, "tcp");
-  if (server.addr.transport !== "tcp") return;
-  assert.equal(server.addr.hostname, "0.0.0.0");
-  assert.equal(server.url, `http://127.0.0.1:${server.addr.port}`);
-  assert.equal(await (await fetch(`${server.url}/x`)).text(), "GET /x");
+  await withServer(serve(handler([]), { hostname: "0.0.0.0", port: 0 }), async (server) => {
+    assert.ok(server.addr.transport === "tcp");
+    assert.equal(server.addr.hostname, "0.0.0.0");
+    assert.equal(server.url, `http://127.0.0.1:${server.addr.port}`);
+    assert.equal(await (await fetch(`${server.url}/x`)).text(), "GET /x");
+  });
 });
 
 test("server.url of a server bound to :: names [::1], and fetch() reaches it", {
   skip: ipv6Skip,
 }, async () => {
-  await using server = await serve(handler([]), { hostname: "::", port: 0 });
-  assert.equal(server.addr.transport, "tcp");
-  if (server.addr.transport !== "tcp") return;
-  assert.equal(server.addr.hostname, "::");
-  assert.equal(server.url, `http://[::1]:${server.addr.port}`);
-  assert.equal(await (await fetch(`${server.url}/y`)).text(), "GET /y");
+  await withServer(serve(handler([]), { hostname: "::", port: 0 }), async (server) => {
+    assert.ok(server.addr.transport === "tcp");
+    assert.equal(server.addr.hostname, "::");
+    assert.equal(server.url, `http://[::1]:${server.addr.port}`);
+    assert.equal(await (await fetch(`${server.url}/y`)).text(), "GET /y");
+  });
 });
 
 test("a redirect stays on a unix socket only within the same socket", async () => {
   await withTempDir(async (directory) => {
     const seen: Seen[] = [];
-    await using server = await serve(handler(seen), { path: path.join(directory, "a.sock") });
-    await using tcp = await serve(handler(seen), { hostname: "127.0.0.1", port: 0 });
-    const init = { headers: { authorization: "Bearer secret" } };
+    const unix = serve(handler(seen), { path: path.join(directory, "a.sock") });
+    await withServer(
+      unix,
+      (server) =>
+        withServer(serve(handler(seen), { hostname: "127.0.0.1", port: 0 }), async (tcp) => {
+          const init = { headers: { authorization: "Bearer secret" } };
 
-    // A relative Location resolves on the same socket and keeps credentials.
-    const same = await fetch(`${server.url}/to?location=/there`, init);
-    assert.equal(await same.text(), "GET /there");
-    assert.equal(same.url, `${server.url}/there`);
-    assert.equal(same.redirected, true);
-    assert.equal(seen.at(-1)!.authorization, "Bearer secret");
+          // A relative Location resolves on the same socket and keeps credentials.
+          const same = await fetch(`${server.url}/to?location=/there`, init);
+          assert.equal(await same.text(), "GET /there");
+          assert.equal(same.url, `${server.url}/there`);
+          assert.equal(same.redirected, true);
+          assert.equal(seen.at(-1)!.authorization, "Bearer secret");
 
-    // Leaving the socket for TCP is followed, without the credentials.
-    const leaving = await fetch(
-      `${server.url}/to?location=${encodeURIComponent(`${tcp.url}/tcp`)}`,
-      init,
+          // Leaving the socket for TCP is followed, without the credentials.
+          const leaving = await fetch(
+            `${server.url}/to?location=${encodeURIComponent(`${tcp.url}/tcp`)}`,
+            init,
+          );
+          assert.equal(await leaving.text(), "GET /tcp");
+          assert.equal(seen.at(-1)!.authorization, null);
+
+          // Another socket, or a socket reached from TCP, is refused.
+          const other = `http+unix://${encodeURIComponent(path.join(directory, "b.sock"))}/x`;
+          for (const start of [server.url, tcp.url]) {
+            await assert.rejects(
+              fetch(`${start}/to?location=${encodeURIComponent(other)}`),
+              (error) => {
+                assert.ok(error instanceof FetchError);
+                assert.equal(error.code, "INVALID_REDIRECT");
+                assert.match(error.message, /b\.sock/);
+                return true;
+              },
+            );
+          }
+        }),
     );
-    assert.equal(await leaving.text(), "GET /tcp");
-    assert.equal(seen.at(-1)!.authorization, null);
-
-    // Another socket, or a socket reached from TCP, is refused.
-    const other = `http+unix://${encodeURIComponent(path.join(directory, "b.sock"))}/x`;
-    for (const start of [server.url, tcp.url]) {
-      await assert.rejects(
-        fetch(`${start}/to?location=${encodeURIComponent(other)}`),
-        (error) => {
-          assert.ok(error instanceof FetchError);
-          assert.equal(error.code, "INVALID_REDIRECT");
-          assert.match(error.message, /b\.sock/);
-          return true;
-        },
-      );
-    }
   });
 });
 
