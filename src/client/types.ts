@@ -78,8 +78,10 @@ export interface ClientOptions {
   /** TLS settings for `https:` origins: custom CA, client certificate, SNI name, test-only verification skip. */
   readonly tls?: ClientTlsOptions;
   /**
-   * Connect every request to this unix domain socket instead of the URL's
-   * host; the URL still supplies the scheme, `Host` header and path.
+   * Connect every `http:` and `https:` request to this unix domain socket
+   * instead of the URL's host; the URL still supplies the scheme, `Host`
+   * header and path. An `http+unix:` or `https+unix:` URL names its own
+   * socket and needs no option.
    */
   readonly socketPath?: string;
   /** The socket layer; chosen automatically for Deno, Bun or Node. */
