@@ -6,8 +6,9 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import process from "node:process";
 import { rawRequest, statusLines } from "./_support/server_raw.ts";
-import { withServer } from "./_support/server_util.ts";
+import { ENGINE_ADAPTER, RUNTIME, withServer } from "./_support/server_util.ts";
 
 function streamOf(...parts: string[]): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
@@ -114,4 +115,115 @@ test("serve() answers 500 when the handler returns something other than a Respon
     assert.match(text, /^HTTP\/1\.1 500 /);
   });
   assert.ok(errors[0] instanceof TypeError);
+});
+
+// Around the 64 KiB the server collects before it writes a head, and far beyond.
+const FULL_BODY_SIZES = [65_535, 65_536, 65_537, 131_072, 1_048_576];
+// Node 24 and later (undici 7) read a Blob asynchronously, after the head
+// must be decided: a Blob body is streamed there, whatever its size.
+const BLOB_READ_LATE = RUNTIME === "node" &&
+  Number(process.versions.node?.split(".")[0] ?? "0") >= 24;
+
+/** A body of `size` bytes, byte i being i % 251, in each form a handler may give. */
+function fullBody(kind: string, size: number): BodyInit {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = i % 251;
+  switch (kind) {
+    case "Uint8Array":
+      return bytes;
+    case "ArrayBuffer":
+      return bytes.buffer;
+    case "view": {
+      // A subarray of a larger buffer, as a parser or a slice would hand it.
+      const larger = new Uint8Array(size + 16);
+      larger.set(bytes, 7);
+      return larger.subarray(7, 7 + size);
+    }
+    case "Blob":
+      return new Blob([bytes.subarray(0, size >> 1), bytes.subarray(size >> 1)]);
+    default:
+      return "x".repeat(size);
+  }
+}
+
+/** Splits a raw response into its head and its body. */
+function headAndBody(text: string): { head: string; body: string } {
+  const end = text.indexOf("\r\n\r\n");
+  assert.ok(end > 0, `no complete head in ${JSON.stringify(text.slice(0, 200))}`);
+  return { head: text.slice(0, end + 2), body: text.slice(end + 4) };
+}
+
+for (const adapter of [ENGINE_ADAPTER, "node-http" as const]) {
+  test(`serve() (${adapter}) sends a body given in full with Content-Length at any size`, async () => {
+    const kinds = ["Uint8Array", "ArrayBuffer", "view", "string", "Blob"];
+    await withServer(
+      (request) => {
+        const url = new URL(request.url);
+        return new Response(
+          fullBody(url.searchParams.get("kind")!, Number(url.searchParams.get("size"))),
+        );
+      },
+      { adapter },
+      async (_server, port) => {
+        for (const kind of kinds) {
+          for (const size of FULL_BODY_SIZES) {
+            const what = `${kind} of ${size} bytes`;
+            const { text, closed } = await rawRequest(
+              port,
+              `GET /?kind=${kind}&size=${size} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+              { timeoutMs: 10_000 },
+            );
+            assert.ok(closed, `${what}: the connection was not closed after the response`);
+            const { head, body } = headAndBody(text);
+            if (kind === "Blob" && BLOB_READ_LATE) {
+              assert.match(head, /\r\ntransfer-encoding: chunked\r\n/i, what);
+              continue;
+            }
+            assert.match(head, new RegExp(`\r\ncontent-length: ${size}\r\n`, "i"), what);
+            assert.doesNotMatch(head, /transfer-encoding/i, what);
+            assert.equal(body.length, size, `${what}: body length on the wire`);
+            if (kind !== "string") {
+              for (const at of [0, 65_535, 65_536, size - 1]) {
+                if (at < size) assert.equal(body.charCodeAt(at), at % 251, `${what}: byte ${at}`);
+              }
+            }
+          }
+        }
+      },
+    );
+  });
+}
+
+test("serve() streams a body whose producer is always ready, without reading it all first", async () => {
+  // 64 MiB of references to one 64 KiB chunk: a server that read every
+  // ready chunk to learn the length would answer with content-length: 67108864.
+  const chunk = new Uint8Array(64 * 1024).fill(0x61);
+  const total = 1024;
+  let produced = 0;
+  await withServer(
+    () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (produced === total) controller.close();
+            else {
+              produced++;
+              controller.enqueue(chunk);
+            }
+          },
+        }, { highWaterMark: 0 }),
+      ),
+    {},
+    async (_server, port) => {
+      const { text, timedOut } = await rawRequest(
+        port,
+        "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        { timeoutMs: 10_000, until: (received) => received.includes("\r\n\r\n") },
+      );
+      assert.equal(timedOut, false);
+      const { head } = headAndBody(text);
+      assert.match(head, /\r\ntransfer-encoding: chunked\r\n/i);
+      assert.doesNotMatch(head, /content-length/i);
+    },
+  );
 });

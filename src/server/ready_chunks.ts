@@ -25,11 +25,22 @@ export interface ReadyChunks {
 // eight leaves a margin and costs nothing measurable.
 const MICROTASK_TURNS = 8;
 
+// A body known in full ends within a few reads, whatever its size: Deno and
+// Node yield a string or bytes as one chunk, Bun as 16 KiB then the rest,
+// and a Blob gives one chunk per part. So past `limit`, a few more ready
+// reads may still find the end, and the body keeps its Content-Length (at
+// 64 KiB and over it went out chunked). Without a bound on those reads a
+// producer that is always ready would be read into memory without end.
+const READS_PAST_LIMIT = 4;
+
 /**
- * Reads chunks that are ready within a few microtask turns, up to `limit` bytes.
+ * Reads chunks that are ready within a few microtask turns, up to `limit`
+ * bytes; past it, a few more ready reads look for the end of a body that is
+ * known in full (bytes or a string of any size), which a stream that goes on
+ * producing does not reach.
  *
  * @param reader The body's reader.
- * @param limit Stop once this many bytes were collected.
+ * @param limit Past this many bytes, stop unless the body ends within a few more reads.
  * @returns The chunks and whether the body is complete.
  * @throws {TypeError} When the body yields something other than a `Uint8Array`.
  *
@@ -47,6 +58,7 @@ export async function readReadyChunks(
 ): Promise<ReadyChunks> {
   const chunks: Uint8Array[] = [];
   let size = 0;
+  let readsPastLimit = 0;
   for (;;) {
     const read = reader.read();
     let result: ReadableStreamReadResult<Uint8Array> | undefined;
@@ -70,7 +82,9 @@ export async function readReadyChunks(
       chunks.push(chunk);
       size += chunk.byteLength;
     }
-    if (size >= limit) return { chunks, size, done: false, pending: undefined };
+    if (size >= limit && ++readsPastLimit > READS_PAST_LIMIT) {
+      return { chunks, size, done: false, pending: undefined };
+    }
   }
 }
 
