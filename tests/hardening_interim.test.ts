@@ -3,7 +3,10 @@
  * to `sendInformational()` and Hono's `hint()` that contain CR, LF, NUL,
  * other control bytes or characters beyond latin1 are refused with a
  * `TypeError` before any byte is written (no response splitting), and the
- * exchange goes on; valid fields, generated at random, arrive intact.
+ * exchange goes on; valid fields, generated at random, arrive intact. The
+ * count and size of a request's interim responses are bounded
+ * (`limits.maxInformational`, `limits.maxInformationalBytes`) on both
+ * backends, with a result instead of an error past them.
  */
 
 import { test } from "node:test";
@@ -11,13 +14,14 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import fc from "fast-check";
 import { Hono } from "hono";
-import { Client } from "../client.ts";
-import { hint, sendInformational } from "../server.ts";
+import { Client, fetch } from "../client.ts";
+import { hint, type InformationalResult, sendInformational } from "../server.ts";
+import { forgetWarnings } from "../src/server/warn_once.ts";
 import { fieldValueArb, tokenArb } from "./_support/hostile_generators.ts";
 import { responseStatuses } from "./_support/hostile_requests.ts";
 import { fuzzSeed } from "./_support/hostile_properties.ts";
 import { rawRequest } from "./_support/server_raw.ts";
-import { withServer } from "./_support/server_util.ts";
+import { ENGINE_ADAPTER, withServer } from "./_support/server_util.ts";
 
 const BAD_VALUES = [
   "a\r\nx-injected: yes",
@@ -175,3 +179,133 @@ test("random interim fields: bad ones are refused, good ones arrive intact throu
   );
   assert.deepEqual(failures, []);
 });
+
+const GET_CLOSE = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+
+/** Runs `body` with `console.warn` recorded, after forgetting earlier once-only warnings. */
+async function recordingWarnings<T>(body: (warnings: string[]) => Promise<T>): Promise<T> {
+  const warnings: string[] = [];
+  const original = console.warn;
+  forgetWarnings();
+  console.warn = (...args: unknown[]) => warnings.push(args.map(String).join(" "));
+  try {
+    return await body(warnings);
+  } finally {
+    console.warn = original;
+    forgetWarnings();
+  }
+}
+
+/** The interim heads of a raw response, each from its status line to its empty line. */
+function interimHeads(text: string): string[] {
+  return text.match(/HTTP\/1\.1 1\d\d [^\r]*\r\n(?:[^\r]+\r\n)*\r\n/g) ?? [];
+}
+
+for (const adapter of [ENGINE_ADAPTER, "node-http" as const]) {
+  test(`sendInformational() (${adapter}) sends at most limits.maxInformational interim responses per request`, async () => {
+    await recordingWarnings(async (warnings) => {
+      let results: InformationalResult[] = [];
+      const handler = (request: Request) => {
+        results = [];
+        // 105 hints in one go, as a runaway loop or a hostile request would make.
+        for (let index = 0; index < 105; index++) {
+          results.push(sendInformational(request, 103, { link: `</${index}.css>; rel=preload` }));
+        }
+        return new Response("final");
+      };
+      await withServer(handler, { adapter }, async (_server, port) => {
+        for (let round = 0; round < 2; round++) {
+          const { text } = await rawRequest(port, GET_CLOSE);
+          assert.equal(responseStatuses(text).filter((s) => s === 103).length, 100);
+          assert.match(text, /\r\n\r\nfinal$/);
+          assert.ok(text.includes("</99.css>") && !text.includes("</100.css>"));
+          assert.equal(results.filter((result) => result.sent).length, 100);
+          assert.deepEqual(results.slice(100), Array(5).fill({ sent: false, reason: "too-many" }));
+        }
+        // The default is what this package's client accepts: all 100 arrive.
+        const response = await fetch(`http://127.0.0.1:${port}/`);
+        assert.equal(response.status, 200);
+        assert.equal(response.informational.length, 100);
+        assert.equal(await response.text(), "final");
+      });
+      const about = warnings.filter((warning) => warning.includes("limits.maxInformational "));
+      assert.equal(about.length, 1, "one warning for three requests over the bound");
+      await withServer(handler, { adapter, limits: { maxInformational: 3 } }, async (_s, port) => {
+        const { text } = await rawRequest(port, GET_CLOSE);
+        assert.deepEqual(responseStatuses(text), [103, 103, 103, 200]);
+        assert.equal(results.filter((result) => result.sent).length, 3);
+      });
+    });
+  });
+
+  test(`sendInformational() (${adapter}) counts the automatic 100 Continue toward limits.maxInformational`, async () => {
+    let results: InformationalResult[] = [];
+    await withServer(
+      async (request) => {
+        results = [sendInformational(request, 103, { link: "</a.css>; rel=preload" })];
+        const body = await request.text(); // the automatic 100 Continue goes out
+        results.push(sendInformational(request, 103, { link: "</b.css>; rel=preload" }));
+        return new Response(`got ${body}`);
+      },
+      { adapter, limits: { maxInformational: 2 } },
+      async (_server, port) => {
+        const { text } = await rawRequest(
+          port,
+          "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n" +
+            "Connection: close\r\n\r\nbody",
+        );
+        assert.deepEqual(responseStatuses(text), [103, 100, 200]);
+        assert.match(text, /got body$/);
+      },
+    );
+    assert.deepEqual(results, [{ sent: true }, { sent: false, reason: "too-many" }]);
+  });
+
+  test(`sendInformational() (${adapter}) refuses an interim response over limits.maxInformationalBytes`, async () => {
+    // "HTTP/1.1 103 Early Hints\r\n" + "link: " + value + "\r\n" + "\r\n" is 36 bytes and the value.
+    const exact = "x".repeat(16_384 - 36);
+    const values: Record<string, string> = {
+      "/exact": exact,
+      "/over": exact + "x",
+      "/huge": "x".repeat(1024 * 1024),
+    };
+    await recordingWarnings(async (warnings) => {
+      let result: InformationalResult | undefined;
+      await withServer(
+        (request) => {
+          const value = values[new URL(request.url).pathname]!;
+          result = sendInformational(request, 103, { link: value });
+          return new Response("final");
+        },
+        { adapter },
+        async (_server, port) => {
+          const sent = await rawRequest(port, GET_CLOSE.replace("/", "/exact"));
+          assert.deepEqual(result, { sent: true });
+          const [head] = interimHeads(sent.text);
+          assert.equal(head?.length, 16_384, "the default bound is the whole head on the wire");
+          assert.match(sent.text, /\r\n\r\nfinal$/);
+          for (const path of ["/over", "/huge"]) {
+            const { text } = await rawRequest(port, GET_CLOSE.replace("/", path));
+            assert.deepEqual(result, { sent: false, reason: "too-large" }, path);
+            assert.deepEqual(responseStatuses(text), [200], path);
+            assert.match(text, /\r\n\r\nfinal$/, path);
+          }
+        },
+      );
+      const about = warnings.filter((warning) => warning.includes("limits.maxInformationalBytes"));
+      assert.equal(about.length, 1, "one warning for two oversized heads");
+      await withServer(
+        (request) => {
+          result = sendInformational(request, 103, { link: "x".repeat(65) });
+          return new Response("final");
+        },
+        { adapter, limits: { maxInformationalBytes: 100 } },
+        async (_server, port) => {
+          const { text } = await rawRequest(port, GET_CLOSE);
+          assert.deepEqual(responseStatuses(text), [200]);
+          assert.deepEqual(result, { sent: false, reason: "too-large" });
+        },
+      );
+    });
+  });
+}

@@ -38,7 +38,9 @@ import { writeInterimToServerResponse } from "../server/server_response_interim.
 import {
   CLOSED,
   FINAL_RESPONSE_STARTED,
+  type InterimBounds,
   lateResultOf,
+  refuseOverBounds,
 } from "../server/informational_results.ts";
 import type { InformationalResult, ServeHandlerInfo } from "../server/types.ts";
 import type { SocketAddress } from "./types.ts";
@@ -209,7 +211,7 @@ class NodeHttpBackend implements ServerBackend {
       outgoing.end("501\n");
       return;
     }
-    const exchange = new Exchange(incoming, outgoing, expectContinue);
+    const exchange = new Exchange(incoming, outgoing, expectContinue, this.#settings.limits);
     this.#active.add(exchange);
     outgoing.once("close", () => {
       this.#active.delete(exchange);
@@ -262,11 +264,20 @@ class Exchange implements InterimTarget {
   #expectContinue: boolean;
   #finalStarted = false;
   #completed: (() => void) | undefined;
+  readonly #interimBounds: Readonly<InterimBounds>;
+  /** Interim responses sent for this request, bounded by `limits.maxInformational`. */
+  #interimCount = 0;
 
-  constructor(incoming: IncomingMessage, outgoing: ServerResponse, expectContinue: boolean) {
+  constructor(
+    incoming: IncomingMessage,
+    outgoing: ServerResponse,
+    expectContinue: boolean,
+    interimBounds: Readonly<InterimBounds>,
+  ) {
     this.#incoming = incoming;
     this.#outgoing = outgoing;
     this.#expectContinue = expectContinue;
+    this.#interimBounds = interimBounds;
     const socket = incoming.socket;
     const remoteAddr: SocketAddress = socket.remoteAddress === undefined
       ? { transport: "unix", path: "" }
@@ -346,7 +357,11 @@ class Exchange implements InterimTarget {
         if (this.#expectContinue) {
           // RFC 9110 section 10.1.1: the handler wants the body, so invite it.
           this.#expectContinue = false;
-          if (!this.#finalStarted) this.#outgoing.writeContinue();
+          if (!this.#finalStarted) {
+            // Counts toward maxInformational, but the client waits for it.
+            this.#interimCount++;
+            this.#outgoing.writeContinue();
+          }
         }
         incoming.resume();
       },
@@ -361,7 +376,9 @@ class Exchange implements InterimTarget {
   /**
    * node:http writes the interim response at once: `flush` changes nothing
    * here. A call that comes too late (a timer firing after the response, a
-   * client gone) returns why, and writes nothing: it never throws for timing.
+   * client gone) or over the request's bounds (`limits.maxInformational`,
+   * `limits.maxInformationalBytes`, as on the engine) returns why, and writes
+   * nothing: it never throws for timing or volume.
    */
   writeInformational(status: number, headers: HeaderList, _flush?: boolean): InformationalResult {
     const outgoing = this.#outgoing;
@@ -370,7 +387,14 @@ class Exchange implements InterimTarget {
     if (this.aborted) return CLOSED;
     // The handler returned: the final head waits only for the body's first chunks.
     if (this.#finalStarted) return FINAL_RESPONSE_STARTED;
+    // An HTTP/1.0 client gets no 1xx at all; writeInterimToServerResponse says so.
+    const http10 = this.#incoming.httpVersionMajor === 1 && this.#incoming.httpVersionMinor === 0;
+    const refused = http10
+      ? undefined
+      : refuseOverBounds(this.#interimCount, status, headers, this.#interimBounds);
+    if (refused !== undefined) return refused;
     const result = writeInterimToServerResponse(this.#outgoing, this.#incoming, status, headers);
+    if (result.sent) this.#interimCount++;
     if (status === 100 && result.sent) this.#expectContinue = false;
     return result;
   }

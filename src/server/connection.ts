@@ -205,6 +205,11 @@ export class Connection implements SocketHandlers, ExchangeHost {
 
   // --- ExchangeHost --------------------------------------------------------
 
+  /** The server's limits, for the exchange's own bounds (interim responses). */
+  get limits(): Readonly<ServeLimits> {
+    return this.#context.limits;
+  }
+
   /**
    * The handler waits for body bytes: deliver more events.
    *

@@ -28,8 +28,15 @@ import { checkChunk, readReadyChunks } from "./ready_chunks.ts";
 import { RequestBody } from "./request_body.ts";
 import { responseFields } from "./response_fields.ts";
 import { staticBodySource } from "./static_body.ts";
-import { CLOSED, FINAL_RESPONSE_STARTED, FINISHED, HTTP10, SENT } from "./informational_results.ts";
-import type { InformationalResult, ServeHandlerInfo } from "./types.ts";
+import {
+  CLOSED,
+  FINAL_RESPONSE_STARTED,
+  FINISHED,
+  HTTP10,
+  refuseOverBounds,
+  SENT,
+} from "./informational_results.ts";
+import type { InformationalResult, ServeHandlerInfo, ServeLimits } from "./types.ts";
 import { concatBytes } from "../http1/_bytes.ts";
 
 /** What an exchange needs from its connection. */
@@ -38,6 +45,8 @@ export interface ExchangeHost {
   readonly socket: Socket;
   /** Whether the connection must close after this exchange (server draining, request limit, EOF). */
   readonly closing: boolean;
+  /** The server's limits (the exchange applies the interim-response bounds). */
+  readonly limits: Readonly<ServeLimits>;
   /** The handler waits for body bytes. */
   bodyPulled(exchange: Exchange): void;
   /** The final response is written (or abandoned); `keepAlive` says whether the connection may go on. */
@@ -104,6 +113,8 @@ export class Exchange implements InterimTarget {
   /** Whether the whole final response has been handed to the socket. */
   #responseWritten = false;
   #continueSent = false;
+  /** Interim responses sent for this request, bounded by `limits.maxInformational`. */
+  #interimCount = 0;
   #done = false;
   // Interim responses handed to the socket in order but not yet written:
   // they go out in a microtask, or with the final head if that comes first.
@@ -223,7 +234,8 @@ export class Exchange implements InterimTarget {
    * @param flush Write it (and any queued before it) now.
    * @returns Whether it was sent, and why not: too late (the final response
    * has begun or is sent: a timer still firing, say), the connection closed,
-   * or an HTTP/1.0 client. Timing never throws.
+   * an HTTP/1.0 client, or over the request's bounds (`limits.maxInformational`,
+   * `limits.maxInformationalBytes`). Neither timing nor volume throws.
    */
   writeInformational(status: number, headers: HeaderList, flush = false): InformationalResult {
     const socket = this.#host.socket;
@@ -233,6 +245,9 @@ export class Exchange implements InterimTarget {
     if (this.#aborted || this.#done || socket.closed) return CLOSED;
     if (this.#finalStarted) return FINAL_RESPONSE_STARTED;
     if (this.head.minorVersion === 0) return HTTP10;
+    const refused = refuseOverBounds(this.#interimCount, status, headers, this.#host.limits);
+    if (refused !== undefined) return refused;
+    this.#interimCount++;
     if (status === 100) this.#continueSent = true;
     const wire = serializeInformational(status, headers);
     if (flush) {
@@ -613,8 +628,11 @@ export class Exchange implements InterimTarget {
       first && this.head.expectContinue && !this.#continueSent && !this.#headWritten &&
       this.head.minorVersion === 1
     ) {
-      // RFC 9110 section 10.1.1: the body is wanted, so invite it.
+      // RFC 9110 section 10.1.1: the body is wanted, so invite it. The
+      // client waits for it, so it goes out even past maxInformational,
+      // but counts toward it.
       this.#continueSent = true;
+      this.#interimCount++;
       if (this.#finalStarted) {
         // The final response is reading it (`new Response(request.body)`):
         // its head, written within a few microtask turns, takes the 100 along.

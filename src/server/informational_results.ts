@@ -7,7 +7,9 @@
  * @module
  */
 
-import type { InformationalResult } from "./types.ts";
+import { reasonPhrase } from "../http1/reason_phrase.ts";
+import type { HeaderList } from "../http1/types.ts";
+import type { InformationalResult, ServeLimits } from "./types.ts";
 
 /**
  * The interim response was written to the connection.
@@ -88,6 +90,102 @@ export const UNSUPPORTED: InformationalResult = Object.freeze({
   sent: false,
   reason: "unsupported",
 });
+
+/**
+ * Refused: this request already had `limits.maxInformational` interim
+ * responses.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TOO_MANY } from "./informational_results.ts";
+ * assert.deepEqual(TOO_MANY, { sent: false, reason: "too-many" });
+ * ```
+ */
+export const TOO_MANY: InformationalResult = Object.freeze({ sent: false, reason: "too-many" });
+
+/**
+ * Refused: the interim response is larger than `limits.maxInformationalBytes`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TOO_LARGE } from "./informational_results.ts";
+ * assert.deepEqual(TOO_LARGE, { sent: false, reason: "too-large" });
+ * ```
+ */
+export const TOO_LARGE: InformationalResult = Object.freeze({ sent: false, reason: "too-large" });
+
+/** The limits that bound the interim responses of one request. */
+export type InterimBounds = Pick<ServeLimits, "maxInformational" | "maxInformationalBytes">;
+
+// "HTTP/1.1 " + three digits + " " before the reason, CRLF after it.
+const STATUS_LINE_FIXED_BYTES = 15;
+// ": " between name and value, CRLF after the value.
+const FIELD_LINE_FIXED_BYTES = 4;
+// The empty line that ends the head.
+const HEAD_END_BYTES = 2;
+
+/**
+ * The size on the wire of an interim response head, computed from its
+ * validated fields without encoding them (a value is Latin-1, one byte per
+ * character), so an oversized one costs no allocation.
+ *
+ * @param status 100-199 except 101.
+ * @param headers Validated fields.
+ * @returns The bytes `serializeInformational(status, headers)` would produce.
+ *
+ * @example The size of a 103
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { interimHeadBytes } from "./informational_results.ts";
+ * const head = "HTTP/1.1 103 Early Hints\r\nlink: </a.css>\r\n\r\n";
+ * assert.equal(interimHeadBytes(103, [["link", "</a.css>"]]), head.length);
+ * ```
+ */
+export function interimHeadBytes(status: number, headers: HeaderList): number {
+  let bytes = STATUS_LINE_FIXED_BYTES + reasonPhrase(status).length + HEAD_END_BYTES;
+  for (let i = 0; i < headers.length; i++) {
+    const [name, value] = headers[i]!;
+    bytes += name.length + value.length + FIELD_LINE_FIXED_BYTES;
+  }
+  return bytes;
+}
+
+/**
+ * Applies the per-request bounds on interim responses, before one is sent:
+ * the count (`maxInformational`), then the size (`maxInformationalBytes`).
+ * Both are refusals with a result, not errors: a hint is advisory, and a
+ * request must not fail with a 500 because its hints outgrew a limit (a
+ * manifest of preloads that grew, a progress timer on a long job).
+ *
+ * @param sent How many interim responses this request has had.
+ * @param status The status of the next one.
+ * @param headers Its validated fields.
+ * @param bounds The server's limits.
+ * @returns `TOO_MANY` or `TOO_LARGE`, or `undefined` when it may be sent.
+ *
+ * @example The 101st interim response is refused
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { refuseOverBounds } from "./informational_results.ts";
+ * const bounds = { maxInformational: 100, maxInformationalBytes: 16_384 };
+ * assert.equal(refuseOverBounds(99, 103, [], bounds), undefined);
+ * assert.deepEqual(refuseOverBounds(100, 103, [], bounds), { sent: false, reason: "too-many" });
+ * const huge: [string, string][] = [["link", "x".repeat(16_384)]];
+ * assert.deepEqual(refuseOverBounds(0, 103, huge, bounds), { sent: false, reason: "too-large" });
+ * ```
+ */
+export function refuseOverBounds(
+  sent: number,
+  status: number,
+  headers: HeaderList,
+  bounds: Readonly<InterimBounds>,
+): InformationalResult | undefined {
+  if (sent >= bounds.maxInformational) return TOO_MANY;
+  if (interimHeadBytes(status, headers) > bounds.maxInformationalBytes) return TOO_LARGE;
+  return undefined;
+}
 
 /** The state of a `node:http` `ServerResponse` that decides whether a 1xx is still possible. */
 export interface ServerResponseState {

@@ -48,6 +48,17 @@ export const FORBIDDEN_IN_INTERIM: ReadonlySet<string> = new Set([
  * `node:http` server; reason `"unsupported"`, and a warning is printed once).
  * Sending `100` yourself replaces the automatic `100 Continue`.
  *
+ * Each request may have at most `limits.maxInformational` interim responses
+ * (default 100, the automatic `100 Continue` included) of at most
+ * `limits.maxInformationalBytes` each on the wire (default 16 384): past
+ * them nothing is sent and the result says `"too-many"` or `"too-large"`,
+ * with a warning printed once per process. A refusal rather than an error,
+ * because a hint is advisory and the limits are about volume: a list of
+ * preloads that grew, or a progress timer on a long job, must not turn the
+ * response into a 500. A client refuses more than that anyway (this
+ * package's after 100, Node's above 16 KiB of head), and with it the whole
+ * response.
+ *
  * A call that comes too late is harmless too, as Go's superfluous
  * `WriteHeader` is: once the handler has returned its final response, nothing
  * is sent and the result says `"final-response-started"` (it is being
@@ -64,15 +75,16 @@ export const FORBIDDEN_IN_INTERIM: ReadonlySet<string> = new Set([
  * that goes on with synchronous work (see {@linkcode SendInformationalOptions}).
  * @returns `{ sent: true }`, or `{ sent: false, reason }` with `reason` one of
  * `"http/1.0"`, `"closed"`, `"final-response-started"`, `"finished"`,
- * `"unsupported"` (see {@linkcode InformationalSkipReason}).
+ * `"too-many"`, `"too-large"`, `"unsupported"` (see
+ * {@linkcode InformationalSkipReason}).
  * @throws {TypeError} When `request` is not a `Request`.
  * @throws {RangeError} When `status` is not an integer in 100-199, or is 101
  * (switching protocols is final, not interim).
  * @throws {TypeError} When a header field is invalid (a bad name; CR, LF or
  * NUL in a value) or not allowed in a 1xx (`content-length`,
  * `transfer-encoding`, connection-specific fields). These are programming
- * errors and throw whenever the call is made, even too late; timing alone
- * never throws.
+ * errors and throw whenever the call is made, even too late; timing and
+ * volume alone never throw.
  *
  * @example Sending a 103 before the final response
  * ```ts
@@ -125,7 +137,10 @@ export function sendInformational(
     return UNSUPPORTED;
   }
   const result = target.writeInformational(status, fields, options?.flush === true);
-  if (!result.sent) warnIfLate(result.reason, status);
+  if (!result.sent) {
+    warnIfLate(result.reason, status);
+    warnIfOverBounds(result.reason, status);
+  }
   return result;
 }
 
@@ -160,4 +175,47 @@ export function warnIfLate(reason: InformationalSkipReason, status: number): voi
       "precede the final response. Stop timers that send hints when the handler " +
       "returns. This warning is printed once per process.",
   );
+}
+
+/**
+ * Prints, once per process and per bound, that an interim response was
+ * refused for exceeding `limits.maxInformational` or
+ * `limits.maxInformationalBytes`, naming the limit to raise. Once: the
+ * result already tells each caller, and a hint that outgrew the limit would
+ * otherwise print at every request.
+ *
+ * @param reason Why the interim response was not sent.
+ * @param status Its status.
+ *
+ * @example One warning per bound
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { warnIfOverBounds } from "./send_informational.ts";
+ * const printed: unknown[] = [];
+ * console.warn = (message: unknown) => printed.push(message);
+ * warnIfOverBounds("too-many", 103);
+ * warnIfOverBounds("too-many", 103);
+ * warnIfOverBounds("too-large", 103);
+ * warnIfOverBounds("closed", 103); // not a bound
+ * assert.equal(printed.length, 2);
+ * ```
+ */
+export function warnIfOverBounds(reason: InformationalSkipReason, status: number): void {
+  if (reason === "too-many") {
+    warnOnce(
+      "interim-too-many",
+      `interim: a ${status} interim response was not sent: the request already had ` +
+        'limits.maxInformational of them (result { sent: false, reason: "too-many" }); ' +
+        "clients refuse more (this package's client after 100). This warning is printed " +
+        "once per process.",
+    );
+  } else if (reason === "too-large") {
+    warnOnce(
+      "interim-too-large",
+      `interim: a ${status} interim response was not sent: its head is larger than ` +
+        'limits.maxInformationalBytes (result { sent: false, reason: "too-large" }); ' +
+        "Node's clients refuse a head over 16 KiB, and with it the whole response. This " +
+        "warning is printed once per process.",
+    );
+  }
 }

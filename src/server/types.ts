@@ -87,6 +87,21 @@ export interface ServeLimits extends ParserLimits {
   maxRequestsPerConnection: number;
   /** Milliseconds `shutdown()` waits for in-flight exchanges before closing them; default 30 000. */
   shutdownTimeout: number;
+  /**
+   * Most interim (1xx) responses sent for one request, the automatic
+   * `100 Continue` included; further `sendInformational` calls return
+   * `{ sent: false, reason: "too-many" }`. Default 100, the count this
+   * package's client (and undici's) accepts before a final response.
+   */
+  maxInformational: number;
+  /**
+   * Largest interim response sent, in bytes on the wire (status line, field
+   * lines and the empty line); a larger one is not sent and
+   * `sendInformational` returns `{ sent: false, reason: "too-large" }`.
+   * Default 16 384: Node's clients refuse a head over 16 KiB
+   * (`maxHeaderSize`), and with it the whole response.
+   */
+  maxInformationalBytes: number;
 }
 
 /** Options of {@linkcode ServeHandler} servers started with `serve()`. */
@@ -167,7 +182,11 @@ export type InformationalSkipReason =
    * Too late: the final response has been sent in full and the exchange is
    * over (a progress timer still firing after the handler returned, say).
    */
-  | "finished";
+  | "finished"
+  /** This request already had `limits.maxInformational` interim responses. */
+  | "too-many"
+  /** The interim response is larger than `limits.maxInformationalBytes`. */
+  | "too-large";
 
 /** The outcome of `sendInformational()`. */
 export type InformationalResult =
