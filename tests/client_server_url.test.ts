@@ -101,8 +101,10 @@ test("server.url of a unix socket server is http+unix:// and fetch() round-trips
       assert.equal(seen[0]!.host, "localhost");
       assert.equal(seen[0]!.url, "http://localhost/hint?a=1&b=%20");
 
-      // The bare URL (no path) requests "/".
+      // The bare URL (no path) requests "/"; a Request carries the URL as well.
       assert.equal(await (await fetch(server.url)).text(), "GET /");
+      const request = new Request(`${server.url}/r`, { method: "POST", body: "x" });
+      assert.equal(await (await fetch(request)).text(), "POST /r");
     });
   });
 });

@@ -147,14 +147,14 @@ function unixSocketPath(url: URL): string {
   try {
     socketPath = decodeURIComponent(url.hostname);
   } catch {
-    // A stray '%' stays empty: reported below.
+    // A broken %-escape: reported below like a missing path.
   }
   if (socketPath === "") {
     throw new FetchError(
       "INVALID_REQUEST",
       `fetch: ${
         JSON.stringify(url.href)
-      } names no socket; put the percent-encoded path in the host (${example})`,
+      } names no socket path (or breaks its %-escapes); put the percent-encoded path in the host (${example})`,
     );
   }
   return socketPath;
