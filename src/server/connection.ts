@@ -165,6 +165,7 @@ export class Connection implements SocketHandlers, ExchangeHost {
    */
   checkDeadline(now: number): void {
     const exchange = this.#exchange;
+    exchange?.checkHandlerDeadline(now);
     if (
       exchange !== undefined && !exchange.requestComplete && !this.#closed &&
       now - this.#bodyProgressAt > this.#context.limits.bodyTimeout &&

@@ -115,6 +115,8 @@ export class Exchange implements InterimTarget {
   #continueSent = false;
   /** Interim responses sent for this request, bounded by `limits.maxInformational`. */
   #interimCount = 0;
+  /** When the handler must have returned (`limits.handlerTimeout`); 0 when it has, or is sync. */
+  #handlerDeadline = 0;
   #done = false;
   // Interim responses handed to the socket in order but not yet written:
   // they go out in a microtask, or with the final head if that comes first.
@@ -219,6 +221,7 @@ export class Exchange implements InterimTarget {
     // A synchronous handler is answered without a promise hop.
     if (result instanceof Response) this.respond(result);
     else {
+      this.#handlerDeadline = Date.now() + this.#host.limits.handlerTimeout;
       Promise.resolve(result).then(
         (response) => this.respond(response),
         (error) => this.fail(error),
@@ -265,6 +268,30 @@ export class Exchange implements InterimTarget {
       queueMicrotask(() => this.#flushInterim());
     } else pending.push(wire);
     return SENT;
+  }
+
+  /**
+   * Applies `limits.handlerTimeout`, called by the connection's sweep: a
+   * handler still without a final response past its deadline gets its
+   * `request.signal` aborted and the client a 503 with `Connection: close`
+   * (its response, should it come later, is dropped).
+   *
+   * @param now The current time in milliseconds.
+   */
+  checkHandlerDeadline(now: number): void {
+    const deadline = this.#handlerDeadline;
+    if (deadline === 0 || now < deadline) return;
+    this.#handlerDeadline = 0;
+    if (this.#finalStarted || this.#done || this.#aborted) return;
+    const timeout = this.#host.limits.handlerTimeout;
+    const reason = new DOMException(
+      `the handler did not return a response within limits.handlerTimeout (${timeout} ms)`,
+      "TimeoutError",
+    );
+    this.#host.reportError(reason, this.#request as Request);
+    this.#request?.abortWith(reason);
+    // RFC 9110 section 15.6.4: the server cannot handle the request now.
+    this.#writeStatus(503, false);
   }
 
   /**

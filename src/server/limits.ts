@@ -16,6 +16,7 @@ export const DEFAULT_SERVE_LIMITS: Readonly<ServeLimits> = Object.freeze({
   bodyTimeout: 30_000,
   maxRequestsPerConnection: Infinity,
   shutdownTimeout: 30_000,
+  handlerTimeout: 300_000,
   maxInformational: 100,
   maxInformationalBytes: 16_384,
 });

@@ -88,6 +88,17 @@ export interface ServeLimits extends ParserLimits {
   /** Milliseconds `shutdown()` waits for in-flight exchanges before closing them; default 30 000. */
   shutdownTimeout: number;
   /**
+   * Milliseconds the handler has to return its final `Response` (a body may
+   * stream for longer). On expiry `request.signal` aborts with a
+   * `TimeoutError`, `onError` is told, and the client gets `503` with
+   * `Connection: close`, as Go's `TimeoutHandler` answers. Checked by the
+   * server's sweep, so up to a second late. Default 300 000 (5 min, the figure
+   * of Node's `requestTimeout`): long polls fit, a handler that never
+   * resolves cannot hold its connection forever. `Infinity` turns it off.
+   * Not applied by the `node-http` backend.
+   */
+  handlerTimeout: number;
+  /**
    * Most interim (1xx) responses sent for one request, the automatic
    * `100 Continue` included; further `sendInformational` calls return
    * `{ sent: false, reason: "too-many" }`. Default 100, the count this

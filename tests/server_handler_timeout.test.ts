@@ -1,0 +1,97 @@
+/**
+ * `limits.handlerTimeout` on the engine adapter of the current runtime: a
+ * handler that never returns its final response gets a 503 with
+ * `Connection: close`, its `request.signal` aborts with a `TimeoutError` and
+ * `onError` is told; a handler within the limit, and a body that streams
+ * past it, are untouched.
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { resolveServeLimits } from "../src/server/limits.ts";
+import { rawRequest, statusLines } from "./_support/server_raw.ts";
+import { delay, withServer } from "./_support/server_util.ts";
+
+const GET_CLOSE = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+// The sweep runs every quarter of the shortest timeout (at most 1 s): a
+// short idleTimeout makes the 300 ms handler deadline fire within ~400 ms.
+const LIMITS = { handlerTimeout: 300, idleTimeout: 400 };
+
+test("limits.handlerTimeout defaults to 5 minutes and can be turned off", () => {
+  assert.equal(resolveServeLimits(undefined).handlerTimeout, 300_000);
+  assert.equal(resolveServeLimits({ handlerTimeout: Infinity }).handlerTimeout, Infinity);
+  assert.throws(() => resolveServeLimits({ handlerTimeout: 0 }), RangeError);
+});
+
+test("a handler that never resolves gets a 503 and an aborted signal after limits.handlerTimeout", async () => {
+  const errors: unknown[] = [];
+  let abortReason: unknown;
+  await withServer(
+    (request) => {
+      request.signal.addEventListener("abort", () => (abortReason = request.signal.reason));
+      return new Promise<Response>(() => {});
+    },
+    { limits: LIMITS, onError: (error) => errors.push(error) },
+    async (_server, port) => {
+      const started = Date.now();
+      const { text, closed, timedOut } = await rawRequest(port, GET_CLOSE, { timeoutMs: 5_000 });
+      const elapsed = Date.now() - started;
+      assert.equal(timedOut, false, "the server answered");
+      assert.deepEqual(statusLines(text), ["HTTP/1.1 503 Service Unavailable"]);
+      assert.match(text, /\r\nconnection: close\r\n/);
+      assert.equal(closed, true);
+      assert.ok(elapsed >= 290, `answered after ${elapsed} ms, before the deadline`);
+    },
+  );
+  assert.equal((abortReason as DOMException | undefined)?.name, "TimeoutError");
+  assert.equal(errors.length, 1);
+  assert.match(String(errors[0]), /limits\.handlerTimeout \(300 ms\)/);
+});
+
+test("a handler that answers after limits.handlerTimeout has its response dropped", async () => {
+  await withServer(
+    async () => {
+      await delay(900);
+      return new Response("late");
+    },
+    { limits: LIMITS },
+    async (_server, port) => {
+      const { text } = await rawRequest(port, GET_CLOSE, { timeoutMs: 5_000 });
+      assert.deepEqual(statusLines(text), ["HTTP/1.1 503 Service Unavailable"]);
+      assert.doesNotMatch(text, /late/);
+    },
+  );
+});
+
+test("limits.handlerTimeout leaves a prompt handler and a body streaming past it alone", async () => {
+  const encoder = new TextEncoder();
+  await withServer(
+    async (request) => {
+      if (request.url.endsWith("/quick")) {
+        await delay(50);
+        return new Response("quick");
+      }
+      let sent = 0;
+      // The head goes out at once; the body takes ~900 ms, three handler timeouts.
+      return new Response(
+        new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            await delay(150);
+            if (sent === 6) controller.close();
+            else controller.enqueue(encoder.encode(`part${sent++};`));
+          },
+        }),
+      );
+    },
+    { limits: LIMITS },
+    async (_server, port) => {
+      const quick = await rawRequest(port, GET_CLOSE.replace("/", "/quick"));
+      assert.deepEqual(statusLines(quick.text), ["HTTP/1.1 200 OK"]);
+      assert.match(quick.text, /\r\n\r\nquick$/);
+      const slow = await rawRequest(port, GET_CLOSE.replace("/", "/slow"), { timeoutMs: 5_000 });
+      assert.deepEqual(statusLines(slow.text), ["HTTP/1.1 200 OK"]);
+      assert.match(slow.text, /part0;/);
+      assert.match(slow.text, /part5;\r\n0\r\n\r\n$/);
+    },
+  );
+});
