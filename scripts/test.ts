@@ -1,6 +1,8 @@
 /**
  * The project's test runner (`npm test`): static checks, then the same
- * `tests/*.test.ts` suite under Deno, Bun and Node, one after the other.
+ * `tests/*.test.ts` suite under Deno, Bun and Node 22, 24 and 26, one after
+ * the other. Every runtime is an npm devDependency (`node22`, `node24` and
+ * `node26` are aliases of the `node` package), so nothing is installed by hand.
  *
  * Deno and Bun write JUnit XML, Node JSON lines (`node_test_reporter.mjs`);
  * each is reduced to one result per top-level `test()` call (`_junit.ts`). The run ends with one line,
@@ -9,7 +11,8 @@
  * file a runtime did not report on each count as one failure.
  *
  * Usage: `node --import tsx scripts/test.ts [options] [file-filter...]`
- * - `--runtime=deno,bun,node` which runtimes to run (default all three)
+ * - `--runtime=deno,bun,node26` which runtimes to run (default all; `node`
+ *   means every Node version in the matrix)
  * - `--no-checks` skip fmt/lint/type/isolation/pack checks
  * - `--only-checks` run the checks only
  * - `--timeout=SECONDS` limit per runtime run (default 360)
@@ -29,8 +32,13 @@ const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 const BIN = join(ROOT, "node_modules", ".bin");
 // One directory per run: concurrent runs (two terminals, helpers) must not overwrite each other.
 const RESULTS_DIR = join(ROOT, ".build", "test-results", `${process.pid}-${Date.now()}`);
-const RUNTIMES = ["deno", "bun", "node"] as const;
+const NODE_VERSIONS = ["node22", "node24", "node26"] as const;
+const RUNTIMES = ["deno", "bun", ...NODE_VERSIONS] as const;
 type Runtime = typeof RUNTIMES[number];
+
+function isNode(runtime: Runtime): runtime is typeof NODE_VERSIONS[number] {
+  return runtime.startsWith("node");
+}
 
 /** Files `deno check` must not see: Bun-only code, checked by tsconfig.bun.json. */
 const DENO_CHECK_EXCLUDED = new Set(["src/runtime/bun.ts"]);
@@ -51,12 +59,13 @@ function parseOptions(argv: readonly string[]): Options {
   const filters: string[] = [];
   for (const arg of argv) {
     if (arg.startsWith("--runtime=")) {
-      const names = arg.slice("--runtime=".length).split(",").filter((n) => n !== "");
+      const names = arg.slice("--runtime=".length).split(",").filter((n) => n !== "")
+        .flatMap((n) => n === "node" ? [...NODE_VERSIONS] : [n]);
       const unknown = names.filter((n) => !(RUNTIMES as readonly string[]).includes(n));
       if (unknown.length > 0 || names.length === 0) {
         throw new Error(`--runtime takes a list of ${RUNTIMES.join(", ")}; got "${arg}"`);
       }
-      runtimes = names as Runtime[];
+      runtimes = RUNTIMES.filter((r) => names.includes(r));
     } else if (arg === "--no-checks") {
       checks = false;
     } else if (arg === "--only-checks") {
@@ -67,7 +76,7 @@ function parseOptions(argv: readonly string[]): Options {
       timeoutMs = seconds * 1000;
     } else if (arg === "--help" || arg === "-h") {
       console.log(
-        "usage: npm test -- [--runtime=deno,bun,node] [--no-checks] [--only-checks] " +
+        `usage: npm test -- [--runtime=${RUNTIMES.join(",")}|node] [--no-checks] [--only-checks] ` +
           "[--timeout=SECONDS] [file-filter...]",
       );
       process.exit(0);
@@ -244,10 +253,13 @@ function runtimeCommand(runtime: Runtime, files: readonly string[], junit: strin
           ...files.map((f) => `./${f}`),
         ],
       };
-    case "node":
+    case "node22":
+    case "node24":
+    case "node26":
       return {
-        name: "node --test",
-        command: process.execPath,
+        name: `${runtime} --test`,
+        // The `node` package installs the binary under its own node_modules.
+        command: join(ROOT, "node_modules", runtime, "bin", "node"),
         args: [
           "--import",
           "tsx",
@@ -268,7 +280,7 @@ async function runRuntime(
   files: readonly string[],
   timeoutMs: number,
 ): Promise<RuntimeReport> {
-  const junit = join(RESULTS_DIR, runtime === "node" ? "node.jsonl" : `${runtime}.xml`);
+  const junit = join(RESULTS_DIR, isNode(runtime) ? `${runtime}.jsonl` : `${runtime}.xml`);
   rmSync(junit, { force: true });
   const step = runtimeCommand(runtime, files, junit);
   heading(`${runtime}: ${step.name} (${files.length} files)`);
@@ -366,7 +378,7 @@ function printSummary(checks: readonly CheckResult[], reports: readonly RuntimeR
   // Deno and Bun do not report skip reasons; Node does, for the same test.
   const nodeReasons = new Map<string, string>();
   for (const report of reports) {
-    if (report.runtime !== "node") continue;
+    if (!isNode(report.runtime)) continue;
     for (const r of report.results) {
       if (r.outcome === "skipped" && r.detail !== "") nodeReasons.set(label(r), r.detail);
     }
@@ -379,7 +391,7 @@ function printSummary(checks: readonly CheckResult[], reports: readonly RuntimeR
         : borrowed !== undefined
         ? `${borrowed} (reason as node reported it; ${report.runtime} does not report reasons)`
         : `(${report.runtime} does not report skip reasons)`;
-      return `  ${report.runtime.padEnd(4)}  ${label(r)}: ${reason}`;
+      return `  ${report.runtime.padEnd(6)}  ${label(r)}: ${reason}`;
     })
   );
   if (skipped.length > 0) {
@@ -390,9 +402,9 @@ function printSummary(checks: readonly CheckResult[], reports: readonly RuntimeR
   const failures = [
     ...checks.filter((c) => !c.ok).map((c) => `  check ${c.name}: ${c.detail}`),
     ...reports.flatMap((report) => [
-      ...report.problems.map((p) => `  ${report.runtime.padEnd(4)}  ${p}`),
+      ...report.problems.map((p) => `  ${report.runtime.padEnd(6)}  ${p}`),
       ...report.results.filter((r) => r.outcome === "failed").map((r) =>
-        `  ${report.runtime.padEnd(4)}  ${label(r)}${r.detail !== "" ? `: ${r.detail}` : ""}`
+        `  ${report.runtime.padEnd(6)}  ${label(r)}${r.detail !== "" ? `: ${r.detail}` : ""}`
       ),
     ]),
   ];
