@@ -69,6 +69,8 @@ class BunSocket implements Socket {
   #error: Error | undefined;
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
+  /** Bytes Bun's kernel writes took; strings count in UTF-8 bytes. */
+  #sentBytes = 0;
   #ending = false;
   #finSent = false;
   #peerEnded = false;
@@ -148,6 +150,7 @@ class BunSocket implements Socket {
       // Bun encodes a string natively; only a partial write needs its bytes.
       const written = raw.write(data);
       if (written < 0) return false;
+      this.#sentBytes += written;
       if (typeof data === "string") {
         if (written === Buffer.byteLength(data)) return true;
         rest = encoder.encode(data).subarray(written);
@@ -164,6 +167,14 @@ class BunSocket implements Socket {
   drained(): Promise<void> {
     if (this.#closed || this.#queuedBytes === 0) return Promise.resolve();
     return this.#drainWaiters.wait();
+  }
+
+  get bufferedAmount(): number {
+    return this.#queuedBytes;
+  }
+
+  get bytesSent(): number {
+    return this.#sentBytes;
   }
 
   pause(): void {
@@ -244,6 +255,7 @@ class BunSocket implements Socket {
       const written = raw.write(chunk);
       if (written < 0) return;
       this.#queuedBytes -= written;
+      this.#sentBytes += written;
       if (written < chunk.byteLength) {
         queue[0] = chunk.subarray(written);
         return;

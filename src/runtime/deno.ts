@@ -81,6 +81,7 @@ class DenoSocket implements Socket {
   #resumeRead: (() => void) | undefined;
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
+  #sentBytes = 0;
   #writing = false;
   /** The bytes of the `conn.write` under way. */
   #inFlight: Uint8Array | undefined;
@@ -122,6 +123,14 @@ class DenoSocket implements Socket {
   drained(): Promise<void> {
     if (this.#closed || this.#queuedBytes === 0) return Promise.resolve();
     return this.#drainWaiters.wait();
+  }
+
+  get bufferedAmount(): number {
+    return this.#queuedBytes;
+  }
+
+  get bytesSent(): number {
+    return this.#sentBytes;
   }
 
   pause(): void {
@@ -210,6 +219,7 @@ class DenoSocket implements Socket {
   #onWritten = (n: number): void => {
     if (this.#closed) return;
     this.#queuedBytes -= n;
+    this.#sentBytes += n;
     const data = this.#inFlight as Uint8Array;
     // conn.write may write fewer bytes than asked.
     if (n < data.byteLength) this.#send(data.subarray(n));

@@ -68,6 +68,14 @@ function loadNodeModules(): Promise<NodeModules> {
  */
 const SOFT_PAUSE_LIMIT = 1024 * 1024;
 
+/**
+ * Node completes a write only once all of it was taken, so a large chunk is
+ * handed to Node this much at a time, the next slice from the previous one's
+ * callback: `bytesSent` then moves while a slow peer reads, and a peer that
+ * reads nothing is told apart from one that reads slowly.
+ */
+const NODE_SLICE = 64 * 1024;
+
 /** Whether this is Deno's `node:tls` (see `SOFT_PAUSE_LIMIT`). */
 function needsSoftPause(tls: boolean): boolean {
   return tls && typeof (globalThis as { Deno?: unknown }).Deno === "object";
@@ -91,6 +99,14 @@ class NodeSocket implements Socket {
   #heldEnd = false;
   #hardPaused = false;
   #releasing = false;
+  /** Bytes not yet handed to Node (see `NODE_SLICE`), in order. */
+  #backlog: (Uint8Array | string)[] = [];
+  #backlogBytes = 0;
+  /** Bytes (code units for text, as Node's `writableLength`) handed to Node. */
+  #handed = 0;
+  #sent = 0;
+  /** `end()` was called with a backlog: Node's end follows its last slice. */
+  #ending = false;
 
   constructor(raw: NodeStream, unixPath: string | undefined, softPause: boolean) {
     this.#raw = raw;
@@ -134,18 +150,63 @@ class NodeSocket implements Socket {
 
   write(chunk: Uint8Array | string): boolean {
     const raw = this.#raw;
-    if (this.#destroyed || this.#closeDelivered || raw.writableEnded || raw.destroyed) {
+    if (
+      this.#destroyed || this.#closeDelivered || this.#ending || raw.writableEnded ||
+      raw.destroyed
+    ) {
       return false;
     }
+    if (this.#backlog.length > 0 || (typeof chunk !== "string" && chunk.byteLength > NODE_SLICE)) {
+      this.#backlog.push(chunk);
+      this.#backlogBytes += chunk.length;
+      this.#pump();
+    } else this.#hand(chunk);
+    return this.bufferedAmount < SOCKET_HIGH_WATER_MARK;
+  }
+
+  get bufferedAmount(): number {
+    return this.closed ? 0 : this.#raw.writableLength + this.#backlogBytes;
+  }
+
+  get bytesSent(): number {
+    if (!this.closed) this.#sent = Math.max(this.#sent, this.#handed - this.#raw.writableLength);
+    return this.#sent;
+  }
+
+  /** Hands `chunk` to Node. */
+  #hand(chunk: Uint8Array | string): void {
+    this.#handed += chunk.length;
     // One shared callback, no closure per write: it notices the buffer
     // emptying even below Node's own mark, where no "drain" is emitted.
-    raw.write(chunk, this.#afterWrite);
-    return raw.writableLength < SOCKET_HIGH_WATER_MARK;
+    this.#raw.write(chunk, this.#afterWrite);
+  }
+
+  /** Hands the backlog to Node one slice at a time; ends Node's side after the last. */
+  #pump(): void {
+    const raw = this.#raw;
+    const backlog = this.#backlog;
+    while (backlog.length > 0 && raw.writableLength < NODE_SLICE && !this.closed) {
+      const first = backlog[0]!;
+      let slice: Uint8Array | string;
+      if (typeof first === "string" || first.byteLength <= NODE_SLICE) {
+        backlog.shift();
+        slice = first;
+      } else {
+        slice = first.subarray(0, NODE_SLICE);
+        backlog[0] = first.subarray(NODE_SLICE);
+      }
+      this.#backlogBytes -= slice.length;
+      this.#hand(slice);
+    }
+    if (this.#ending && backlog.length === 0 && !this.closed) {
+      this.#ending = false;
+      raw.end();
+    }
   }
 
   drained(): Promise<void> {
     const raw = this.#raw;
-    if (this.closed || raw.writableLength === 0) return Promise.resolve();
+    if (this.closed || this.bufferedAmount === 0) return Promise.resolve();
     // The first waiter on an ended stream also waits for "finish".
     if (!this.#drainWaiters.waiting && raw.writableEnded) {
       raw.once("finish", () => this.#drainWaiters.release());
@@ -154,7 +215,8 @@ class NodeSocket implements Socket {
   }
 
   #afterWrite = (): void => {
-    if (this.#drainWaiters.waiting && this.#raw.writableLength === 0) {
+    if (this.#backlog.length > 0) this.#pump();
+    if (this.#drainWaiters.waiting && this.bufferedAmount === 0) {
       this.#drainWaiters.release();
     }
   };
@@ -214,14 +276,17 @@ class NodeSocket implements Socket {
   }
 
   end(): void {
-    if (this.closed) return;
-    this.#raw.end();
+    if (this.closed || this.#ending) return;
+    if (this.#backlog.length > 0) this.#ending = true;
+    else this.#raw.end();
   }
 
   destroy(error?: Error): void {
     if (this.closed) return;
     this.#destroyed = true;
     if (error !== undefined) this.#error = error;
+    this.#backlog = [];
+    this.#backlogBytes = 0;
     this.#raw.destroy();
     if (this.#handlers === undefined) this.#deliverClose();
   }

@@ -91,6 +91,19 @@ export interface Socket {
   /** Resolves when the write buffer is empty; resolves at once if closed. */
   drained(): Promise<void>;
   /**
+   * Bytes written but not yet taken by the operating system (0 once closed).
+   * Text counts in UTF-16 code units on Node: exact for the ASCII heads the
+   * server writes, approximate otherwise.
+   */
+  readonly bufferedAmount: number;
+  /**
+   * Bytes the operating system has taken so far (monotonic, same units as
+   * `bufferedAmount`): a peer that reads nothing leaves it unchanged, which
+   * is how an owner tells a slow reader from a stalled one. Node reports it
+   * per completed slice of at most 64 KiB, Deno and Bun per partial write.
+   */
+  readonly bytesSent: number;
+  /**
    * Stops `onData` and `onEnd` delivery until `resume()`. The adapter stops
    * reading, so the peer soon sees backpressure; bytes that were already
    * read are held, never dropped.

@@ -14,7 +14,7 @@ import { Http1Error } from "../http1/errors.ts";
 import { RequestParser } from "../http1/request_parser.ts";
 import { serializeResponse, utf8Length } from "../http1/serialize.ts";
 import type { RequestHead } from "../http1/types.ts";
-import type { Socket, SocketHandlers } from "../runtime/types.ts";
+import { type Socket, SOCKET_HIGH_WATER_MARK, type SocketHandlers } from "../runtime/types.ts";
 import { httpDate } from "./date.ts";
 import { Exchange, type ExchangeHost } from "./exchange.ts";
 import { RequestUrls } from "./request_url.ts";
@@ -54,6 +54,11 @@ const PAUSE_THRESHOLD = 64 * 1024;
 // RFC 9112 section 9.3 lets us read and drop an unread request body to keep
 // the connection; past this many bytes closing is cheaper (Go uses 256 KiB).
 const DISCARD_LIMIT = 256 * 1024;
+// After the last answer, bytes are read (and dropped unparsed) only to see
+// the peer's FIN for a staged close (RFC 9112 section 9.6). A peer that
+// sends more than this is not listening: reading stops, so a flood costs
+// neither memory nor CPU, and the linger deadline closes the socket.
+const LINGER_DISCARD_LIMIT = 64 * 1024;
 
 /**
  * Serves HTTP/1.1 on one socket.
@@ -80,6 +85,19 @@ export class Connection implements SocketHandlers, ExchangeHost {
   #headStarted = false;
   /** When the current request body last made progress (or the handler began waiting). */
   #bodyProgressAt = 0;
+  /** Body bytes of the current request received so far (read or discarded). */
+  #bodyBytes = 0;
+  /** Milliseconds spent waiting for those bytes, before `#bodyWaitingSince`. */
+  #bodyWaited = 0;
+  /** Since when the server waits for body bytes; 0 when it is not waiting. */
+  #bodyWaitingSince = 0;
+  /** `bytesSent` at the last sweep, and when it last moved (or nothing was queued). */
+  #sentSeen = -1;
+  #sendProgressAt = Date.now();
+  /** The next exchange waits until the peer has taken the queued responses. */
+  #drainWait = false;
+  /** Bytes dropped after the last answer (see `LINGER_DISCARD_LIMIT`). */
+  #lingerDiscarded = 0;
 
   /**
    * Starts serving a socket.
@@ -116,6 +134,14 @@ export class Connection implements SocketHandlers, ExchangeHost {
    * @param chunk The bytes.
    */
   onData(chunk: Uint8Array): void {
+    if (this.#ended) {
+      this.#discardAfterEnd(chunk.byteLength);
+      return;
+    }
+    if (this.#bodyWaitingSince !== 0) {
+      this.#bodyWaited += Date.now() - this.#bodyWaitingSince;
+      this.#bodyWaitingSince = 0;
+    }
     this.#headStarted = true;
     if (this.#deadlineKind === IDLE_DEADLINE) {
       this.#deadlineKind = HEAD_DEADLINE;
@@ -159,22 +185,55 @@ export class Connection implements SocketHandlers, ExchangeHost {
   // --- called by the server ------------------------------------------------
 
   /**
-   * Applies the header and idle deadlines; called by the server's sweep.
+   * Applies the header, body, send, idle and linger deadlines; called by the
+   * server's sweep.
    *
    * @param now The current time in milliseconds.
    */
   checkDeadline(now: number): void {
     const exchange = this.#exchange;
     exchange?.checkHandlerDeadline(now);
+    if (this.#closed) return;
+    const limits = this.#context.limits;
+    if (this.socket.bufferedAmount > 0) {
+      // Idle means nothing to do, not waiting for the peer to take what we
+      // wrote: idle and linger count from the moment it is all out, and
+      // meanwhile a peer that takes nothing for sendTimeout is dropped.
+      const sent = this.socket.bytesSent;
+      if (sent !== this.#sentSeen) {
+        this.#sentSeen = sent;
+        this.#sendProgressAt = now;
+      } else if (now - this.#sendProgressAt > limits.sendTimeout) {
+        this.destroy(
+          new DOMException(`the client took no data for ${limits.sendTimeout} ms`, "TimeoutError"),
+        );
+        return;
+      }
+      if (this.#deadlineKind === IDLE_DEADLINE) this.#deadline = now + limits.idleTimeout;
+      else if (this.#deadlineKind === LINGER_DEADLINE) this.#deadline = now + LINGER_MS;
+    } else this.#sendProgressAt = now;
     if (
-      exchange !== undefined && !exchange.requestComplete && !this.#closed &&
-      now - this.#bodyProgressAt > this.#context.limits.bodyTimeout &&
+      exchange !== undefined && !exchange.requestComplete &&
       (exchange.done || exchange.body === undefined || exchange.body.wantsData)
     ) {
-      this.#bodyTimedOut(exchange);
-      return;
+      if (now - this.#bodyProgressAt > limits.bodyTimeout) {
+        this.#bodyTimedOut(exchange, `made no progress for ${limits.bodyTimeout} ms`);
+        return;
+      }
+      // Apache mod_reqtimeout's MinRate: after the grace period each second
+      // of waiting must have brought minBodyRate bytes; only time spent
+      // waiting for the client counts, not time the handler leaves it unread.
+      const waited = this.#bodyWaited +
+        (this.#bodyWaitingSince === 0 ? 0 : now - this.#bodyWaitingSince);
+      if (waited > limits.minBodyRateGrace + this.#bodyBytes * 1000 / limits.minBodyRate) {
+        this.#bodyTimedOut(
+          exchange,
+          `arrived slower than limits.minBodyRate (${limits.minBodyRate} bytes/s)`,
+        );
+        return;
+      }
     }
-    if (this.#deadlineKind === NO_DEADLINE || now < this.#deadline || this.#closed) return;
+    if (this.#deadlineKind === NO_DEADLINE || now < this.#deadline) return;
     if (this.#deadlineKind === LINGER_DEADLINE) {
       this.#deadlineKind = NO_DEADLINE;
       this.socket.destroy();
@@ -274,6 +333,23 @@ export class Connection implements SocketHandlers, ExchangeHost {
       this.#end();
       return;
     }
+    if (this.socket.bufferedAmount >= SOCKET_HIGH_WATER_MARK) {
+      // Backpressure: the peer has not taken the responses already written.
+      // Read nothing and start nothing until it has, or a client that
+      // pipelines and never reads would make us queue responses without
+      // bound. Meanwhile sendTimeout applies; the idle deadline starts after.
+      this.#drainWait = true;
+      this.#deadlineKind = NO_DEADLINE;
+      if (!this.#paused) {
+        this.#paused = true;
+        this.socket.pause();
+      }
+      this.socket.drained().then(() => {
+        this.#drainWait = false;
+        if (!this.#closed && !this.#ended) this.#nextExchange();
+      });
+      return;
+    }
     this.#headStarted = this.#parser.buffered > 0;
     if (this.#parser.buffered === 0) {
       this.#deadlineKind = IDLE_DEADLINE;
@@ -304,7 +380,7 @@ export class Connection implements SocketHandlers, ExchangeHost {
   #step(): void {
     const parser = this.#parser;
     for (;;) {
-      if (this.#ended) return;
+      if (this.#ended || this.#drainWait) return;
       const exchange = this.#exchange;
       if (exchange !== undefined) {
         // Waiting for the response, or for the handler to read the body.
@@ -319,6 +395,11 @@ export class Connection implements SocketHandlers, ExchangeHost {
         return;
       }
       if (event === undefined) {
+        if (
+          exchange !== undefined && !exchange.requestComplete && this.#bodyWaitingSince === 0
+        ) {
+          this.#bodyWaitingSince = Date.now();
+        }
         if (this.#paused) {
           this.#paused = false;
           this.socket.resume();
@@ -333,6 +414,7 @@ export class Connection implements SocketHandlers, ExchangeHost {
         case "data":
           if (exchange === undefined) break;
           this.#bodyProgressAt = Date.now();
+          this.#bodyBytes += event.data.byteLength;
           if (exchange.done || exchange.body === undefined || exchange.body.state !== "open") {
             this.#discarded += event.data.byteLength;
             if (this.#discarded > DISCARD_LIMIT && exchange.done) {
@@ -356,12 +438,9 @@ export class Connection implements SocketHandlers, ExchangeHost {
     }
   }
 
-  /** The client stopped sending a body the server waits for. */
-  #bodyTimedOut(exchange: Exchange): void {
-    const error = new DOMException(
-      `the request body made no progress for ${this.#context.limits.bodyTimeout} ms`,
-      "TimeoutError",
-    );
+  /** The client stopped sending a body the server waits for, or sends it too slowly. */
+  #bodyTimedOut(exchange: Exchange, why: string): void {
+    const error = new DOMException(`the request body ${why}`, "TimeoutError");
     this.#closing = true;
     exchange.abort(error);
     if (!exchange.finalStarted && !exchange.done) {
@@ -377,6 +456,9 @@ export class Connection implements SocketHandlers, ExchangeHost {
     this.#deadlineKind = NO_DEADLINE;
     this.#headStarted = false;
     this.#bodyProgressAt = Date.now();
+    this.#bodyBytes = 0;
+    this.#bodyWaited = 0;
+    this.#bodyWaitingSince = 0;
     const method = fetchMethod(head.method);
     const exchange = new Exchange(this, head, method, this.socket.remoteAddress);
     this.#exchange = exchange;
@@ -440,9 +522,28 @@ export class Connection implements SocketHandlers, ExchangeHost {
     this.#end();
   }
 
+  /**
+   * Drops bytes that came after the last answer without parsing them; past
+   * `LINGER_DISCARD_LIMIT` stops reading (the peer's writes then meet
+   * backpressure) and leaves the socket to the linger deadline.
+   */
+  #discardAfterEnd(size: number): void {
+    const before = this.#lingerDiscarded;
+    this.#lingerDiscarded += size;
+    if (before <= LINGER_DISCARD_LIMIT && this.#lingerDiscarded > LINGER_DISCARD_LIMIT) {
+      this.#paused = true;
+      this.socket.pause();
+    }
+  }
+
   /** Flushes and closes; nothing more is read or started. */
   #end(): void {
     this.#ended = true;
+    // Read again (and drop) within LINGER_DISCARD_LIMIT to see the peer's FIN.
+    if (this.#paused && this.#lingerDiscarded <= LINGER_DISCARD_LIMIT) {
+      this.#paused = false;
+      this.socket.resume();
+    }
     this.#deadlineKind = LINGER_DEADLINE;
     this.#deadline = Date.now() + LINGER_MS;
     this.socket.end();

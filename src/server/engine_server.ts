@@ -77,7 +77,13 @@ class EngineServer implements ServerBackend, ConnectionContext {
       50,
       Math.min(
         1000,
-        Math.min(this.limits.headersTimeout, this.limits.idleTimeout, this.limits.bodyTimeout) / 4,
+        Math.min(
+          this.limits.headersTimeout,
+          this.limits.idleTimeout,
+          this.limits.bodyTimeout,
+          this.limits.minBodyRateGrace,
+          this.limits.sendTimeout,
+        ) / 4,
       ),
     );
     this.#sweep = setInterval(() => {

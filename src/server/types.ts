@@ -83,6 +83,27 @@ export interface ServeLimits extends ParserLimits {
    * response has begun, and the connection closes. Default 30 000.
    */
   bodyTimeout: number;
+  /**
+   * Bytes per second a request body must average once `minBodyRateGrace`
+   * has passed, counting only time the server waits for the client (not
+   * time the handler leaves the body unread), like Apache mod_reqtimeout's
+   * `MinRate`: the body fails like a stalled one (408 if no response has
+   * begun, `request.signal` aborts, the connection closes) once the wait
+   * exceeds `minBodyRateGrace + bytes / minBodyRate`. Also applies while the
+   * server drains a body the handler left unread. Default 500 (Apache's), so
+   * a body trickling 1 byte/s ends after about 20 s.
+   */
+  minBodyRate: number;
+  /** Milliseconds of waiting for a request body before `minBodyRate` applies. Default 20 000 (Apache's `body=20`). */
+  minBodyRateGrace: number;
+  /**
+   * Milliseconds response bytes may stay queued without the client taking
+   * any; then the connection is destroyed (the response cannot be
+   * delivered). A client that reads at any rate keeps its connection: idle
+   * and linger deadlines start only once everything written is out.
+   * Default 60 000 (nginx's `send_timeout`).
+   */
+  sendTimeout: number;
   /** Most requests served on one connection before it is closed; default Infinity. */
   maxRequestsPerConnection: number;
   /** Milliseconds `shutdown()` waits for in-flight exchanges before closing them; default 30 000. */

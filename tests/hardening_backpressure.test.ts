@@ -1,0 +1,379 @@
+/**
+ * Slow and hostile peers against the engine server's flow control (issue
+ * 12, items 1-4), on loopback with raw `node:net` clients:
+ *
+ * - a slow reader gets the whole response although it outlasts the idle
+ *   timeout, and a peer that reads nothing is dropped at `sendTimeout`;
+ * - a client that pipelines requests and never reads does not make the
+ *   server run (and queue) every response: the handler count stays bounded;
+ * - bytes sent after the server's last answer (`Connection: close`, a 400,
+ *   an idle close) are not read on: the client's writes meet backpressure;
+ * - a request body trickling below `minBodyRate` ends, whether the handler
+ *   reads it or left it unread.
+ *
+ * Each bound is a count of bytes or calls, never a speed.
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import net from "node:net";
+import { delay, within, withServer } from "./_support/server_util.ts";
+
+const MIB = 1024 * 1024;
+
+/** Connects a raw client to the server. */
+function connect(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: "127.0.0.1", port }, () => resolve(socket));
+    socket.once("error", reject);
+  });
+}
+
+/** Resolves when `socket` has closed (for whatever reason). */
+function closed(socket: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    if (socket.destroyed) resolve();
+    else socket.once("close", () => resolve());
+  });
+}
+
+/**
+ * The body bytes in `bytes` after the head ending at `start`: counted as
+ * they are with Content-Length, decoded when chunked (Bun streams a large
+ * byte body chunked). `complete` says whether the body has ended.
+ */
+function bodyOf(
+  bytes: Buffer,
+  start: number,
+  size: number,
+): { length: number; last: number; complete: boolean } {
+  const head = bytes.subarray(0, start).toString("latin1");
+  if (!/transfer-encoding: chunked/i.test(head)) {
+    const length = bytes.byteLength - start;
+    return { length, last: bytes[bytes.byteLength - 1] ?? -1, complete: length >= size };
+  }
+  let at = start;
+  let length = 0;
+  let last = -1;
+  for (;;) {
+    const lineEnd = bytes.indexOf("\r\n", at);
+    if (lineEnd < 0) return { length, last, complete: false };
+    const chunkSize = parseInt(bytes.subarray(at, lineEnd).toString("latin1"), 16);
+    if (chunkSize === 0) return { length, last, complete: true };
+    const dataEnd = lineEnd + 2 + chunkSize;
+    if (dataEnd + 2 > bytes.byteLength) return { length, last, complete: false };
+    length += chunkSize;
+    last = bytes[dataEnd - 1]!;
+    at = dataEnd + 2;
+  }
+}
+
+/** Resolves with the byte offset just past the head's empty line, once it is in `bytes`. */
+function headEnd(bytes: Buffer): number {
+  const at = bytes.indexOf("\r\n\r\n");
+  return at < 0 ? -1 : at + 4;
+}
+
+test("a slow reader gets the whole body though it reads past idleTimeout; a peer reading nothing is dropped at sendTimeout", async () => {
+  const size = 24 * MIB;
+  const body = new Uint8Array(size).fill(0x61);
+  body[size - 1] = 0x7a;
+  await withServer(
+    () => new Response(body),
+    // The OS reports send progress when a third or so of its send buffer
+    // (up to 4 MiB on Linux) frees: at 2 MiB/s, every second or so.
+    { limits: { idleTimeout: 200, sendTimeout: 3_000 } },
+    async (_server, port) => {
+      const socket = await connect(port);
+      socket.on("error", () => {});
+      const chunks: Buffer[] = [];
+      let received = 0;
+      // 512 KiB every 250 ms (2 MiB/s) for 6 s, past idleTimeout plus the
+      // 5 s linger that used to destroy the unsent rest; then at full speed.
+      let quota = 512 * 1024;
+      let slow = true;
+      const pacer = setInterval(() => {
+        quota = 512 * 1024;
+        if (socket.isPaused()) socket.resume();
+      }, 250);
+      setTimeout(() => {
+        slow = false;
+        clearInterval(pacer);
+        socket.resume();
+      }, 6_000);
+      socket.on("data", (chunk: Buffer) => {
+        chunks.push(chunk);
+        received += chunk.byteLength;
+        quota -= chunk.byteLength;
+        if (slow && quota <= 0) socket.pause();
+      });
+      const ended = closed(socket);
+      socket.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+      try {
+        await within(
+          (async () => {
+            for (;;) {
+              const all = Buffer.concat(chunks);
+              const start = headEnd(all);
+              if (start > 0 && bodyOf(all, start, size).complete) return;
+              if (socket.destroyed) return;
+              await delay(50);
+            }
+          })(),
+          15_000,
+          "the slow reader's body",
+        );
+      } finally {
+        clearInterval(pacer);
+      }
+      const all = Buffer.concat(chunks);
+      const start = headEnd(all);
+      assert.ok(start > 0, "a response head arrived");
+      const got = bodyOf(all, start, size);
+      assert.equal(got.length, size, `body bytes received (${received} bytes in all)`);
+      assert.ok(got.complete, "the body was framed to its end");
+      assert.equal(got.last, 0x7a, "the last byte arrived");
+      // Idle now: the server closes the keep-alive connection itself.
+      socket.end();
+      await within(ended, 8_000, "the idle close after the slow read");
+
+      // A peer that reads nothing at all: dropped once sendTimeout passes
+      // without progress (before, only at idleTimeout plus the 5 s linger).
+      const stalled = await connect(port);
+      stalled.on("error", () => {});
+      stalled.pause();
+      stalled.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+      await within(closedWhilePaused(stalled), 4_500, "dropping a peer that reads nothing");
+    },
+  );
+});
+
+/**
+ * Resolves when the server has closed a socket the client does not read:
+ * a paused node:net socket reports the close only once read, so poll with
+ * a write, which fails after the server's reset.
+ */
+async function closedWhilePaused(socket: net.Socket): Promise<void> {
+  const gone = closed(socket);
+  for (;;) {
+    const done = await Promise.race([gone.then(() => true), delay(100).then(() => false)]);
+    if (done) return;
+    socket.write("\r\n");
+  }
+}
+
+test("a client that pipelines and never reads: the server runs a bounded number of handlers until it reads", async () => {
+  const count = 100;
+  const size = 512 * 1024;
+  const body = new Uint8Array(size).fill(0x62);
+  let handled = 0;
+  await withServer(
+    () => {
+      handled++;
+      return new Response(body);
+    },
+    {},
+    async (_server, port) => {
+      const socket = await connect(port);
+      socket.on("error", () => {});
+      socket.pause();
+      socket.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".repeat(count));
+      // Let the server run as far as it goes while nothing is read.
+      let last = -1;
+      for (let i = 0; i < 40 && handled !== last; i++) {
+        last = handled;
+        await delay(150);
+      }
+      const whileStalled = handled;
+      console.log(
+        `hardening: pipelined non-reader: ${whileStalled} of ${count} handlers ran (responses of ${
+          size / 1024
+        } KiB) while the client read nothing`,
+      );
+      // Kernel buffers on both sides plus one queued response, far below all.
+      assert.ok(whileStalled >= 1, "the first request was served");
+      assert.ok(whileStalled <= 40, `${whileStalled} handlers ran for a client that reads nothing`);
+      // Reading resumes: every response arrives, complete.
+      let received = 0;
+      socket.on("data", (chunk: Buffer) => (received += chunk.byteLength));
+      socket.resume();
+      await within(
+        (async () => {
+          while (handled < count || received < count * size) await delay(20);
+        })(),
+        20_000,
+        "the pipelined responses once the client reads",
+      );
+      assert.equal(handled, count);
+      socket.destroy();
+    },
+  );
+});
+
+/** What a flooding client achieved after the server's last answer. */
+interface Flood {
+  /** Bytes the client's kernel took (the server read them or holds them in its buffers). */
+  accepted: number;
+  /** Whether the server closed the connection within the wait. */
+  closed: boolean;
+  /** What the client received. */
+  text: string;
+}
+
+/**
+ * Sends `request`, waits `pauseMs`, then writes 64 KiB chunks as fast as
+ * the connection takes them for `floodMs`, reading nothing; then waits up
+ * to `closeMs` for the server to close.
+ */
+async function floodAfter(
+  port: number,
+  request: string,
+  pauseMs: number,
+  floodMs: number,
+  closeMs: number,
+): Promise<Flood> {
+  // Half-open allowed: the server's FIN does not end this client's side.
+  const socket = await new Promise<net.Socket>((resolve, reject) => {
+    const raw = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true }, () => resolve(raw));
+    raw.once("error", reject);
+  });
+  socket.on("error", () => {});
+  const received: Buffer[] = [];
+  socket.on("data", (chunk: Buffer) => received.push(chunk));
+  const gone = closed(socket);
+  socket.write(request);
+  await delay(pauseMs);
+  const junk = Buffer.alloc(64 * 1024, 0x78);
+  let accepted = 0;
+  const until = Date.now() + floodMs;
+  // Keep at most 1 MiB in the client's own buffer: what counts is what the
+  // kernel took, reported by the write callbacks.
+  while (Date.now() < until && !socket.destroyed) {
+    if (socket.writableLength < MIB) {
+      socket.write(junk, (error) => {
+        if (!error) accepted += junk.byteLength;
+      });
+    } else await delay(5);
+    if (socket.writableLength < MIB) await new Promise((resolve) => setImmediate(resolve));
+  }
+  const isClosed = await Promise.race([gone.then(() => true), delay(closeMs).then(() => false)]);
+  socket.destroy();
+  return { accepted, closed: isClosed, text: Buffer.concat(received).toString("latin1") };
+}
+
+test("bytes after the last answer (Connection: close, a 400, an idle close) are not read on: the client meets backpressure, the server closes", async () => {
+  await withServer(
+    () => new Response("ok"),
+    { limits: { idleTimeout: 200 } },
+    async (_server, port) => {
+      const floodMs = 1_500;
+      const [afterClose, afterBad, afterIdle] = await Promise.all([
+        floodAfter(
+          port,
+          "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+          100,
+          floodMs,
+          7_000,
+        ),
+        floodAfter(port, "GET / HTTP/1.1\r\nHost: x\r\nBad Field: 1\r\n\r\n", 100, floodMs, 7_000),
+        floodAfter(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 600, floodMs, 7_000),
+      ]);
+      for (
+        const [name, flood, status] of [
+          ["Connection: close", afterClose, "200"],
+          ["400", afterBad, "400"],
+          ["idle close", afterIdle, "200"],
+        ] as const
+      ) {
+        console.log(
+          `hardening: flood after ${name}: the server took ${
+            (flood.accepted / MIB).toFixed(1)
+          } MiB in ${floodMs} ms, closed: ${flood.closed}`,
+        );
+        assert.match(flood.text, new RegExp(`^HTTP/1\\.1 ${status} `), name);
+        // Loopback socket buffers on both sides hold a few MiB; a server
+        // that reads on takes hundreds in the same time.
+        assert.ok(flood.accepted < 24 * MIB, `${name}: ${flood.accepted} bytes taken`);
+        assert.ok(flood.closed, `${name}: the server did not close the connection`);
+      }
+    },
+  );
+});
+
+/**
+ * Sends a request head, then its body one byte per `everyMs` until the
+ * server answers and closes or `maxMs` passes. Returns what came back and
+ * how many body bytes went out.
+ */
+async function trickle(
+  port: number,
+  head: string,
+  bodyLength: number,
+  everyMs: number,
+  maxMs: number,
+): Promise<{ text: string; sent: number; closed: boolean }> {
+  const socket = await connect(port);
+  socket.on("error", () => {});
+  const received: Buffer[] = [];
+  socket.on("data", (chunk: Buffer) => received.push(chunk));
+  let isClosed = false;
+  const gone = closed(socket).then(() => (isClosed = true));
+  socket.write(head);
+  let sent = 0;
+  const until = Date.now() + maxMs;
+  while (!isClosed && sent < bodyLength && Date.now() < until) {
+    socket.write("x");
+    sent++;
+    await delay(everyMs);
+  }
+  await Promise.race([gone, delay(500)]);
+  socket.destroy();
+  return { text: Buffer.concat(received).toString("latin1"), sent, closed: isClosed };
+}
+
+test("a body trickling below limits.minBodyRate ends, read or unread; a faster slow body is served", async () => {
+  let readError: unknown;
+  await withServer(
+    async (request) => {
+      if (new URL(request.url).pathname === "/unread") return new Response("early");
+      try {
+        return new Response(`read ${(await request.arrayBuffer()).byteLength}`);
+      } catch (error) {
+        readError = error;
+        throw error;
+      }
+    },
+    { limits: { minBodyRate: 1_000, minBodyRateGrace: 300, bodyTimeout: 10_000 } },
+    async (_server, port) => {
+      const head = (path: string, length: number) =>
+        `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${length}\r\n\r\n`;
+      const [read, unread, fast] = await Promise.all([
+        // 20 bytes/s, never stalling for bodyTimeout: only the rate ends it.
+        trickle(port, head("/read", 1_000), 1_000, 50, 4_000),
+        trickle(port, head("/unread", 1_000), 1_000, 50, 4_000),
+        (async () => {
+          // 2 000 bytes/s in 200-byte pieces: slow, but above the minimum.
+          const socket = await connect(port);
+          const received: Buffer[] = [];
+          socket.on("data", (chunk: Buffer) => received.push(chunk));
+          socket.write(head("/read", 2_000));
+          for (let i = 0; i < 10; i++) {
+            await delay(100);
+            socket.write("y".repeat(200));
+          }
+          await delay(300);
+          socket.destroy();
+          return Buffer.concat(received).toString("latin1");
+        })(),
+      ]);
+      assert.match(read.text, /^HTTP\/1\.1 408 /);
+      assert.ok(read.closed, "the trickling connection was closed");
+      assert.ok(read.sent < 1_000, `the whole trickle was waited for (${read.sent} bytes)`);
+      assert.ok(readError instanceof Error, `the handler's read failed: ${String(readError)}`);
+      assert.match(unread.text, /^HTTP\/1\.1 200 [^]*early$/);
+      assert.ok(unread.closed, "the connection draining an unread trickle was closed");
+      assert.ok(unread.sent < 1_000, `the unread trickle was drained whole (${unread.sent} bytes)`);
+      assert.match(fast, /^HTTP\/1\.1 200 [^]*read 2000$/);
+    },
+  );
+});
