@@ -84,6 +84,19 @@ test("a slow reader gets the whole body though it reads past idleTimeout; a peer
     // (up to 4 MiB on Linux) frees: at 2 MiB/s, every second or so.
     { limits: { idleTimeout: 200, sendTimeout: 3_000 } },
     async (_server, port) => {
+      // A peer that reads nothing at all, beside the slow one: dropped once
+      // sendTimeout passes without progress (before: at idleTimeout plus
+      // the 5 s linger).
+      const stalled = await connect(port);
+      stalled.on("error", () => {});
+      stalled.pause();
+      stalled.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+      // Settled to its error, if any, so that it is reported where awaited.
+      const stalledDropped = within(
+        closedWhilePaused(stalled),
+        4_500,
+        "dropping a peer that reads nothing",
+      ).then(() => undefined, (error: unknown) => error);
       const socket = await connect(port);
       socket.on("error", () => {});
       const chunks: Buffer[] = [];
@@ -133,17 +146,11 @@ test("a slow reader gets the whole body though it reads past idleTimeout; a peer
       assert.equal(got.length, size, `body bytes received (${received} bytes in all)`);
       assert.ok(got.complete, "the body was framed to its end");
       assert.equal(got.last, 0x7a, "the last byte arrived");
+      const stalledError = await stalledDropped;
+      if (stalledError !== undefined) throw stalledError;
       // Idle now: the server closes the keep-alive connection itself.
       socket.end();
       await within(ended, 8_000, "the idle close after the slow read");
-
-      // A peer that reads nothing at all: dropped once sendTimeout passes
-      // without progress (before, only at idleTimeout plus the 5 s linger).
-      const stalled = await connect(port);
-      stalled.on("error", () => {});
-      stalled.pause();
-      stalled.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
-      await within(closedWhilePaused(stalled), 4_500, "dropping a peer that reads nothing");
     },
   );
 });
