@@ -17,6 +17,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
+import { DEFAULT_SERVE_LIMITS } from "../src/server/limits.ts";
 import { delay, within, withServer } from "./_support/server_util.ts";
 
 const MIB = 1024 * 1024;
@@ -383,4 +384,19 @@ test("a body trickling below limits.minBodyRate ends, read or unread; a faster s
       assert.match(fast, /^HTTP\/1\.1 200 [^]*read 2000$/);
     },
   );
+});
+
+test("the default limits end a body trickling 1 byte/s within 30 s and spare a 5 KB/s upload", () => {
+  const { minBodyRate, minBodyRateGrace, bodyTimeout } = DEFAULT_SERVE_LIMITS;
+  // The rate rule fires once waited > grace + received / rate; at r bytes/s
+  // the wait w has brought r * w bytes: w = grace / (1 - r / rate).
+  const endsAt = (bytesPerSecond: number) =>
+    bytesPerSecond >= minBodyRate
+      ? Infinity
+      : minBodyRateGrace / (1 - bytesPerSecond / minBodyRate);
+  // One sweep period (at most 1 s) late, still within 30 s.
+  assert.ok(endsAt(1) + 1_000 <= 30_000, `a 1 byte/s body ends after ${endsAt(1)} ms`);
+  assert.equal(endsAt(5_000), Infinity);
+  // A stall is still bodyTimeout's.
+  assert.ok(bodyTimeout <= 30_000);
 });
