@@ -12,7 +12,6 @@ import { isValidHeaderName } from "../http1/validate.ts";
 import { type FieldsInit, toHeaderList } from "./fields.ts";
 import { type InterimTarget, interimTargetOf } from "./interim_target.ts";
 import { responseFields } from "./response_fields.ts";
-import { lateResultOf } from "./informational_results.ts";
 import { FORBIDDEN_IN_INTERIM, sendInformational, warnIfLate } from "./send_informational.ts";
 import {
   type IncomingMessageLike,
@@ -137,13 +136,10 @@ export function hint(
       ? toHeaderList(headers, FORBIDDEN_IN_INTERIM)
       : responseFields(c.res.headers, undefined).fields;
     // Too late for this response (its head is out, it ended, its socket is
-    // gone): say so rather than let node:http throw from a timer.
-    const late = lateResultOf(bindings.outgoing);
-    if (late !== undefined) {
-      if (!late.sent) warnIfLate(late.reason, 103);
-      return late;
-    }
-    return writeInterimToServerResponse(bindings.outgoing, bindings.incoming, 103, fields);
+    // gone) is a result, not a throw, as with sendInformational.
+    const result = writeInterimToServerResponse(bindings.outgoing, bindings.incoming, 103, fields);
+    if (!result.sent) warnIfLate(result.reason, 103);
+    return result;
   }
   if (headers !== undefined) return sendInformational(request, 103, headers, options);
   // The fields a final response would carry: framing and connection fields

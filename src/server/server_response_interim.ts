@@ -20,16 +20,18 @@
 
 import { encodeInformational } from "../http1/serialize.ts";
 import type { HeaderList } from "../http1/types.ts";
-import { CLOSED, HTTP10, SENT, UNSUPPORTED } from "./informational_results.ts";
+import {
+  HTTP10,
+  lateResultOf,
+  SENT,
+  type ServerResponseState,
+  UNSUPPORTED,
+} from "./informational_results.ts";
 import type { InformationalResult } from "./types.ts";
 import { writeInformationTakesLists } from "../runtime/write_information.ts";
 
 /** The parts of `http.ServerResponse` used here. */
-export interface ServerResponseLike {
-  /** Whether the final response head has been written. */
-  readonly headersSent: boolean;
-  /** Whether the response's socket is gone. */
-  readonly destroyed: boolean;
+export interface ServerResponseLike extends ServerResponseState {
   /** Writes `100 Continue`. */
   writeContinue(): void;
   /** Writes a 103 (only when the hints include `link`). */
@@ -42,10 +44,6 @@ export interface IncomingMessageLike {
   readonly httpVersionMajor: number;
   /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
   readonly httpVersionMinor: number;
-  /** The request method, for error messages. */
-  readonly method?: string | undefined;
-  /** The request target, for error messages. */
-  readonly url?: string | undefined;
 }
 
 type RawWriter = (data: string | Uint8Array, encoding?: string) => boolean;
@@ -75,11 +73,11 @@ export function isServerResponseLike(value: unknown): value is ServerResponseLik
  * Writes a validated interim response through a `ServerResponse`.
  *
  * @param outgoing The response being prepared.
- * @param incoming Its request, for the HTTP version and error messages.
+ * @param incoming Its request, for the HTTP version.
  * @param status 100-199 except 101.
  * @param headers Validated fields.
- * @returns Whether it was sent, and why not.
- * @throws {TypeError} When the final response has begun.
+ * @returns Whether it was sent, and why not: too late (`"final-response-started"`,
+ * `"finished"`, `"closed"`; never a throw), HTTP/1.0, or unsupported here.
  */
 export function writeInterimToServerResponse(
   outgoing: ServerResponseLike,
@@ -87,18 +85,15 @@ export function writeInterimToServerResponse(
   status: number,
   headers: HeaderList,
 ): InformationalResult {
-  if (outgoing.headersSent) {
-    const what = incoming === undefined ? "this request" : `${incoming.method} ${incoming.url}`;
-    throw new TypeError(
-      `sendInformational: cannot send ${status} because the final response for ${what} has already begun`,
-    );
-  }
+  // Too late (a timer firing after the response, a client gone): say so
+  // rather than let node:http throw ERR_HTTP_HEADERS_SENT.
+  const late = lateResultOf(outgoing);
+  if (late !== undefined) return late;
   if (
     incoming !== undefined && incoming.httpVersionMajor === 1 && incoming.httpVersionMinor === 0
   ) {
     return HTTP10;
   }
-  if (outgoing.destroyed) return CLOSED;
   const writeInformation = (outgoing as unknown as { writeInformation?: InformationWriter })
     .writeInformation;
   if (typeof writeInformation === "function" && writeInformationTakesLists()) {
