@@ -84,7 +84,9 @@ const URI_REFERENCE = /^[!-;=?-~]+$/;
  * @param options `{ flush: true }` writes the hint at once, for a route that
  * goes on with synchronous work (see `sendInformational`).
  * @returns `{ sent: true }`, or `{ sent: false, reason }` (`"http/1.0"`,
- * `"closed"`, `"final-response-started"`, `"finished"`, `"unsupported"`).
+ * `"closed"`, `"final-response-started"`, `"finished"`, `"unsupported"`, and
+ * under `serve()` `"too-many"` or `"too-large"` past `limits.maxInformational`
+ * or `limits.maxInformationalBytes`).
  * @throws {TypeError} For an invalid field (a bad name; CR, LF or NUL in a
  * value) or one not allowed in a 1xx, whenever the call is made.
  *
