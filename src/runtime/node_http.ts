@@ -44,6 +44,7 @@ import {
 } from "../server/informational_results.ts";
 import type { InformationalResult, ServeHandlerInfo } from "../server/types.ts";
 import type { SocketAddress } from "./types.ts";
+import { toSocketError } from "./socket_error.ts";
 
 const READY_BODY_LIMIT = 64 * 1024;
 const HOP_BY_HOP = new Set([
@@ -141,7 +142,9 @@ class NodeHttpBackend implements ServerBackend {
   listen(): Promise<void> {
     const { options } = this.#settings;
     return new Promise((resolve, reject) => {
-      const onError = (error: Error) => reject(error);
+      // A SocketError (EADDRINUSE, EACCES...), as the socket adapters reject with.
+      const where = options.path ?? `${options.hostname ?? "0.0.0.0"}:${options.port ?? 8000}`;
+      const onError = (error: Error) => reject(toSocketError(error, `listen ${where}`));
       this.#server.once("error", onError);
       const done = () => {
         this.#server.off("error", onError);

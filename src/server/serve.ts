@@ -7,7 +7,6 @@
  */
 
 import { defaultAdapter, detectRuntime, loadAdapter } from "../runtime/select.ts";
-import { SocketError, toSocketError } from "../runtime/socket_error.ts";
 import type { RuntimeAdapter, SocketAddress } from "../runtime/types.ts";
 import type { BackendSettings, ServerBackend } from "./backend.ts";
 import { startEngineServer } from "./engine_server.ts";
@@ -220,11 +219,7 @@ async function startBackend(settings: BackendSettings): Promise<ServerBackend> {
     const name = choice ?? (detectRuntime() === "node" ? NODE_DEFAULT : undefined);
     if (name === "node-http") {
       const { startNodeHttpServer } = await import("../runtime/node_http.ts");
-      try {
-        return await startNodeHttpServer(settings);
-      } catch (error) {
-        throw bindFailure(error, settings.options);
-      }
+      return await startNodeHttpServer(settings);
     }
     if (name === undefined) adapter = await defaultAdapter();
     else if (name === "deno" || name === "bun" || name === "node") {
@@ -238,18 +233,6 @@ async function startBackend(settings: BackendSettings): Promise<ServerBackend> {
     }
   }
   return await startEngineServer(settings, adapter);
-}
-
-/**
- * `node:http` rejects a failed bind with Node's own error; the socket
- * adapters reject with a `SocketError`. Users catch one class either way.
- */
-function bindFailure(error: unknown, options: ServeOptions): unknown {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (error instanceof SocketError || typeof code !== "string" || !/^E[A-Z0-9]+$/.test(code)) {
-    return error;
-  }
-  return toSocketError(error, `listen ${options.path ?? options.port ?? 8000}`);
 }
 
 class RunningServer implements Server {
