@@ -28,6 +28,7 @@ import { checkChunk, readReadyChunks } from "./ready_chunks.ts";
 import { RequestBody } from "./request_body.ts";
 import { responseFields } from "./response_fields.ts";
 import { staticBodySource } from "./static_body.ts";
+import { encodeShared } from "./shared_encoding.ts";
 import {
   CLOSED,
   FINAL_RESPONSE_STARTED,
@@ -56,7 +57,6 @@ export interface ExchangeHost {
 }
 
 const CONTINUE_100 = encodeInformational(100, []);
-const encoder = new TextEncoder();
 
 // Bodies up to this size that are ready at once are sent with
 // Content-Length, in the same write as the head.
@@ -398,7 +398,9 @@ export class Exchange implements InterimTarget {
         this.#writeComplete(status, reason, fields, length, isHead ? "" : source, 0);
         return;
       }
-      source = encoder.encode(source);
+      // A large text, often a constant: the responses sending it at the
+      // same time share one encoding, not a copy per slow reader.
+      source = encodeShared(source);
     }
     if (source !== undefined) {
       const size = source.byteLength;
