@@ -6,6 +6,7 @@
  */
 
 import type { SocketAddress } from "../runtime/types.ts";
+import { authorityOf } from "./backend.ts";
 
 /**
  * The URL that reaches a server bound to `addr`.
@@ -36,9 +37,7 @@ import type { SocketAddress } from "../runtime/types.ts";
 export function serverUrl(addr: SocketAddress, tls: boolean): string {
   const scheme = tls ? "https" : "http";
   if (addr.transport === "unix") return `${scheme}+unix://${encodeURIComponent(addr.path)}`;
-  const hostname = connectableHost(addr.hostname);
-  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-  return `${scheme}://${host}:${addr.port}`;
+  return `${scheme}://${authorityOf({ ...addr, hostname: connectableHost(addr.hostname) })}`;
 }
 
 function connectableHost(hostname: string): string {
