@@ -10,7 +10,7 @@
  *   load; `import type` is fine, use `await import("node:net")` inside the
  *   function).
  *
- * - Nothing uses a built-in that Node 20 lacks (`Promise.withResolvers`...):
+ * - Nothing uses a built-in that Node 22 lacks (`RegExp.escape`, `using`...):
  *   Deno's type checking cannot see that.
  *
  * Comments are ignored; string contents are ignored for the global names
@@ -159,53 +159,55 @@ function listTs(root: string, dir: string): string[] {
 }
 
 /**
- * Built-ins that Deno and Bun have but Node 20 (the oldest runtime we
- * support, tested on 20.20) lacks, with the Node version that added each.
- * (`process.getBuiltinModule` and `URL.parse` were backported to 20.16+.) Type checking does
- * not catch them: Deno's types always include the newest ECMAScript.
+ * Built-ins that Deno and Bun have but Node 22 (the oldest Node in the test
+ * matrix, checked on 22.23) lacks, with the first Node version that has each
+ * (checked on the node22/24/26 binaries). Type checking does not catch them:
+ * Deno's types always include the newest ECMAScript.
  */
-const NEWER_THAN_NODE_20: readonly (readonly [RegExp, string])[] = [
-  [/\bPromise\.withResolvers\b/g, "Promise.withResolvers (Node 22)"],
+const NEWER_THAN_NODE_22: readonly (readonly [RegExp, string])[] = [
   [/\bPromise\.try\b/g, "Promise.try (Node 23)"],
-  [/\b(Object|Map)\.groupBy\b/g, "Object/Map.groupBy (Node 21)"],
-  [/\bArray\.fromAsync\b/g, "Array.fromAsync (Node 22)"],
-  [/\bIterator\.from\b/g, "Iterator helpers (Node 22)"],
   [/\bRegExp\.escape\b/g, "RegExp.escape (Node 24)"],
   [/\bError\.isError\b/g, "Error.isError (Node 24)"],
-  [/\bMath\.sumPrecise\b/g, "Math.sumPrecise"],
+  [/\bAtomics\.pause\b/g, "Atomics.pause (Node 24)"],
   [/\bFloat16Array\b/g, "Float16Array (Node 24)"],
-  [
-    /\.(toBase64|toHex)\(|\bUint8Array\.(fromBase64|fromHex)\b/g,
-    "Uint8Array base64/hex (not in Node 20)",
-  ],
-  [/\.(isSubsetOf|isSupersetOf|isDisjointFrom|symmetricDifference)\(/g, "Set methods (Node 22)"],
-  [/\bnew\s+WebSocket\b/g, "global WebSocket (Node 22)"],
-  [/\bnavigator\./g, "global navigator (Node 21)"],
+  [/\b(Async)?DisposableStack\b/g, "DisposableStack (Node 24)"],
   [/(^|[;{}]\s*)(await\s+)?using\s+[A-Za-z_$][\w$]*\s*=/gm, "`using` declarations (Node 24)"],
+  [
+    /\.(toBase64|toHex|setFromBase64|setFromHex)\(|\bUint8Array\.(fromBase64|fromHex)\b/g,
+    "Uint8Array base64/hex (Node 25)",
+  ],
+  [/\bIterator\.concat\b/g, "Iterator.concat (Node 26)"],
+  [/\.getOrInsert(Computed)?\(/g, "Map/WeakMap getOrInsert (Node 26)"],
+  [/\bTemporal\./g, "Temporal (Node 26)"],
+  [/\bMath\.sumPrecise\b/g, "Math.sumPrecise (not in Node 26)"],
 ];
 
 /**
- * Checks one file for built-ins Node 20 lacks (code only, not comments or
+ * Checks one file for built-ins Node 22 lacks (code only, not comments or
  * strings).
  *
  * @param file Path for messages.
  * @param source Its text.
  * @returns Findings, empty when clean.
  *
- * @example Find a Node 22 API
+ * @example Find a Node 24 API
  * ```ts
- * checkNode20Baseline("x.ts", "const p = Promise.withResolvers();\n").length; // 1
+ * import assert from "node:assert/strict";
+ * import { checkNode22Baseline } from "./check_isolation.ts";
+ *
+ * assert.equal(checkNode22Baseline("x.ts", "const e = RegExp.escape(s);\n").length, 1);
+ * assert.equal(checkNode22Baseline("x.ts", "const p = Promise.withResolvers();\n").length, 0);
  * ```
  */
-export function checkNode20Baseline(file: string, source: string): Finding[] {
+export function checkNode22Baseline(file: string, source: string): Finding[] {
   const { codeOnly } = sourceViews(source);
   const findings: Finding[] = [];
-  for (const [pattern, what] of NEWER_THAN_NODE_20) {
+  for (const [pattern, what] of NEWER_THAN_NODE_22) {
     for (const match of codeOnly.matchAll(pattern)) {
       findings.push({
         file,
         line: lineOf(source, match.index),
-        message: `uses ${what}; Node 20 does not have it`,
+        message: `uses ${what}; Node 22 does not have it`,
       });
     }
   }
@@ -301,7 +303,7 @@ export async function checkTree(root: string): Promise<Finding[]> {
       ["mod.ts", "server.ts", "client.ts", "hono.ts"].filter((f) => existsSync(join(root, f))),
     );
   for (const file of everything) {
-    findings.push(...checkNode20Baseline(file, readFileSync(join(root, file), "utf8")));
+    findings.push(...checkNode22Baseline(file, readFileSync(join(root, file), "utf8")));
   }
   return findings;
 }
