@@ -375,22 +375,26 @@ function printSummary(checks: readonly CheckResult[], reports: readonly RuntimeR
     console.log(index === 0 ? bold(line) : line);
   }
 
-  // Deno and Bun do not report skip reasons; Node does, for the same test.
-  const nodeReasons = new Map<string, string>();
+  // Deno and Bun do not report skip reasons; Node does. When a Node run
+  // skipped the same test, show its reason under its version: it may not be
+  // why the other runtime skipped.
+  const nodeSkips = new Map<string, { runtime: Runtime; reason: string }>();
   for (const report of reports) {
     if (!isNode(report.runtime)) continue;
     for (const r of report.results) {
-      if (r.outcome === "skipped" && r.detail !== "") nodeReasons.set(label(r), r.detail);
+      if (r.outcome === "skipped" && r.detail !== "" && !nodeSkips.has(label(r))) {
+        nodeSkips.set(label(r), { runtime: report.runtime, reason: r.detail });
+      }
     }
   }
   const skipped = reports.flatMap((report) =>
     report.results.filter((r) => r.outcome === "skipped").map((r) => {
-      const borrowed = nodeReasons.get(label(r));
+      const nodeSkip = nodeSkips.get(label(r));
       const reason = r.detail !== ""
         ? r.detail
-        : borrowed !== undefined
-        ? `${borrowed} (reason as node reported it; ${report.runtime} does not report reasons)`
-        : `(${report.runtime} does not report skip reasons)`;
+        : nodeSkip !== undefined
+        ? `no reason reported; ${nodeSkip.runtime} skipped it too: ${nodeSkip.reason}`
+        : "no reason reported";
       return `  ${report.runtime.padEnd(6)}  ${label(r)}: ${reason}`;
     })
   );
