@@ -75,17 +75,20 @@ function headEnd(bytes: Buffer): number {
   return at < 0 ? -1 : at + 4;
 }
 
-test("a slow reader gets the whole body though it reads past idleTimeout; a peer reading nothing is dropped at sendTimeout", async () => {
+test("a slow reader gets the whole body (bytes or text) though it reads past idleTimeout; a peer reading nothing is dropped at sendTimeout", async () => {
   const size = 24 * MIB;
-  const body = new Uint8Array(size).fill(0x61);
-  body[size - 1] = 0x7a;
+  const bytes = new Uint8Array(size).fill(0x61);
+  bytes[size - 1] = 0x7a;
+  // Text bodies reach the socket as strings (Node and Bun encode them), a
+  // path of its own: a large one must show send progress as bytes do.
+  const text = "a".repeat(size - 1) + "z";
   await withServer(
-    () => new Response(body),
+    (request) => new Response(new URL(request.url).pathname === "/text" ? text : bytes),
     // The OS reports send progress when a third or so of its send buffer
     // (up to 4 MiB on Linux) frees: at 2 MiB/s, every second or so.
     { limits: { idleTimeout: 200, sendTimeout: 3_000 } },
     async (_server, port) => {
-      // A peer that reads nothing at all, beside the slow one: dropped once
+      // A peer that reads nothing at all, beside the slow ones: dropped once
       // sendTimeout passes without progress (before: at idleTimeout plus
       // the 5 s linger).
       const stalled = await connect(port);
@@ -98,63 +101,72 @@ test("a slow reader gets the whole body though it reads past idleTimeout; a peer
         4_500,
         "dropping a peer that reads nothing",
       ).then(() => undefined, (error: unknown) => error);
-      const socket = await connect(port);
-      socket.on("error", () => {});
-      const chunks: Buffer[] = [];
-      let received = 0;
-      // 512 KiB every 250 ms (2 MiB/s) for 6 s, past idleTimeout plus the
-      // 5 s linger that used to destroy the unsent rest; then at full speed.
-      let quota = 512 * 1024;
-      let slow = true;
-      const pacer = setInterval(() => {
-        quota = 512 * 1024;
-        if (socket.isPaused()) socket.resume();
-      }, 250);
-      setTimeout(() => {
-        slow = false;
-        clearInterval(pacer);
-        socket.resume();
-      }, 6_000);
-      socket.on("data", (chunk: Buffer) => {
-        chunks.push(chunk);
-        received += chunk.byteLength;
-        quota -= chunk.byteLength;
-        if (slow && quota <= 0) socket.pause();
-      });
-      const ended = closed(socket);
-      socket.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
-      try {
-        await within(
-          (async () => {
-            for (;;) {
-              const all = Buffer.concat(chunks);
-              const start = headEnd(all);
-              if (start > 0 && bodyOf(all, start, size).complete) return;
-              if (socket.destroyed) return;
-              await delay(50);
-            }
-          })(),
-          15_000,
-          "the slow reader's body",
-        );
-      } finally {
-        clearInterval(pacer);
-      }
-      const all = Buffer.concat(chunks);
-      const start = headEnd(all);
-      assert.ok(start > 0, "a response head arrived");
-      const got = bodyOf(all, start, size);
-      assert.equal(got.length, size, `body bytes received (${received} bytes in all)`);
-      assert.ok(got.complete, "the body was framed to its end");
-      assert.equal(got.last, 0x7a, "the last byte arrived");
+      await Promise.all([readSlowly(port, "/big", size), readSlowly(port, "/text", size)]);
       const stalledError = await stalledDropped;
       if (stalledError !== undefined) throw stalledError;
-      // Idle now: the server closes the keep-alive connection itself.
-      socket.end();
-      await within(ended, 8_000, "the idle close after the slow read");
     },
   );
 });
+
+/**
+ * Reads `path` at 2 MiB/s for 6 s (past idleTimeout plus the 5 s linger
+ * that used to destroy the unsent rest), then at full speed, and checks the
+ * whole body of `size` bytes ending in "z" arrived; then waits for the
+ * server's idle close.
+ */
+async function readSlowly(port: number, path: string, size: number): Promise<void> {
+  const socket = await connect(port);
+  socket.on("error", () => {});
+  const chunks: Buffer[] = [];
+  let received = 0;
+  let quota = 512 * 1024;
+  let slow = true;
+  const pacer = setInterval(() => {
+    quota = 512 * 1024;
+    if (socket.isPaused()) socket.resume();
+  }, 250);
+  const fast = setTimeout(() => {
+    slow = false;
+    clearInterval(pacer);
+    socket.resume();
+  }, 6_000);
+  socket.on("data", (chunk: Buffer) => {
+    chunks.push(chunk);
+    received += chunk.byteLength;
+    quota -= chunk.byteLength;
+    if (slow && quota <= 0) socket.pause();
+  });
+  const ended = closed(socket);
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  try {
+    await within(
+      (async () => {
+        for (;;) {
+          const all = Buffer.concat(chunks);
+          const start = headEnd(all);
+          if (start > 0 && bodyOf(all, start, size).complete) return;
+          if (socket.destroyed) return;
+          await delay(50);
+        }
+      })(),
+      15_000,
+      `the slow reader's body of ${path}`,
+    );
+  } finally {
+    clearInterval(pacer);
+    clearTimeout(fast);
+  }
+  const all = Buffer.concat(chunks);
+  const start = headEnd(all);
+  assert.ok(start > 0, `a response head arrived for ${path}`);
+  const got = bodyOf(all, start, size);
+  assert.equal(got.length, size, `${path}: body bytes received (${received} bytes in all)`);
+  assert.ok(got.complete, `${path}: the body was framed to its end`);
+  assert.equal(got.last, 0x7a, `${path}: the last byte arrived`);
+  // Idle now: the server closes the keep-alive connection itself.
+  socket.end();
+  await within(ended, 8_000, `the idle close after the slow read of ${path}`);
+}
 
 /**
  * Resolves when the server has closed a socket the client does not read:
