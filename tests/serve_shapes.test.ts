@@ -154,7 +154,13 @@ test("serve() refuses other shapes with a TypeError naming the accepted ones", a
   );
   await assert.rejects(
     serve({ fetch: app.fetch, handler: app.fetch, port: 0 }),
-    (error: unknown) => error instanceof TypeError && /not both/.test(String(error)),
+    (error: unknown) => error instanceof TypeError && /given twice/.test(String(error)),
+  );
+  // A handler beside options that hold fetch would be silently ignored.
+  await assert.rejects(
+    // @ts-expect-error: options holding fetch take no second handler
+    serve({ fetch: app.fetch, port: 0 }, handler),
+    (error: unknown) => error instanceof TypeError && /given twice/.test(String(error)),
   );
   // Options in two places would leave one set silently unused.
   const init: ServeOptions & { fetch: ServeHandler } = { fetch: app.fetch, port: 0 };

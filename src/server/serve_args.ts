@@ -74,13 +74,13 @@ export function resolveServeArgs(first: unknown, second: unknown): ServeArgs {
     }
     const app = first as { fetch(request: Request, info: unknown): Response | Promise<Response> };
     const handler: ServeHandler = (request, info) => app.fetch(request, info);
-    if (second === undefined && isPlainObject(first)) {
-      if ("handler" in holder) {
-        throw new TypeError("serve: give the handler as fetch or as handler, not both");
-      }
-      return { handler, options: first as ServeOptions };
-    }
     if (isPlainObject(first)) {
+      if ("handler" in holder || typeof second === "function") {
+        throw new TypeError(
+          "serve: the handler is given twice (as fetch, and as handler or the second argument); give it once",
+        );
+      }
+      if (second === undefined) return { handler, options: first as ServeOptions };
       const key = OPTION_KEYS.find((name) => name in holder);
       if (key !== undefined) {
         throw new TypeError(
