@@ -13,8 +13,8 @@ import { rawRequest, statusLines } from "./_support/server_raw.ts";
 import { delay, withServer } from "./_support/server_util.ts";
 
 const GET_CLOSE = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-// The sweep runs every quarter of the shortest timeout (at most 1 s): a
-// short idleTimeout makes the 300 ms handler deadline fire within ~400 ms.
+// The deadline sweep runs every quarter of the shortest timeout, the
+// handler's included (at most 1 s), so a 300 ms deadline fires within ~400 ms.
 const LIMITS = { handlerTimeout: 300, idleTimeout: 400 };
 
 test("limits.handlerTimeout defaults to 5 minutes and can be turned off", () => {
@@ -31,7 +31,8 @@ test("a handler that never resolves gets a 503 and an aborted signal after limit
       request.signal.addEventListener("abort", () => (abortReason = request.signal.reason));
       return new Promise<Response>(() => {});
     },
-    { limits: LIMITS, onError: (error) => errors.push(error) },
+    // handlerTimeout alone: the sweep must follow it, not only the other timeouts.
+    { limits: { handlerTimeout: 300 }, onError: (error) => errors.push(error) },
     async (_server, port) => {
       const started = Date.now();
       const { text, closed, timedOut } = await rawRequest(port, GET_CLOSE, { timeoutMs: 5_000 });
@@ -41,6 +42,8 @@ test("a handler that never resolves gets a 503 and an aborted signal after limit
       assert.match(text, /\r\nconnection: close\r\n/);
       assert.equal(closed, true);
       assert.ok(elapsed >= 290, `answered after ${elapsed} ms, before the deadline`);
+      // Before the sweep followed handlerTimeout it ran every second: 1-2 s.
+      assert.ok(elapsed < 950, `answered ${elapsed} ms after the request, long past 300 ms`);
     },
   );
   assert.equal((abortReason as DOMException | undefined)?.name, "TimeoutError");

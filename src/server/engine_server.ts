@@ -83,6 +83,7 @@ class EngineServer implements ServerBackend, ConnectionContext {
           this.limits.bodyTimeout,
           this.limits.minBodyRateGrace,
           this.limits.sendTimeout,
+          this.limits.handlerTimeout,
         ) / 4,
       ),
     );
