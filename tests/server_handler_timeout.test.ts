@@ -9,6 +9,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { resolveServeLimits } from "../src/server/limits.ts";
+import { sendInformational } from "../src/server/send_informational.ts";
+import type { InformationalResult } from "../src/server/types.ts";
 import { rawRequest, statusLines } from "./_support/server_raw.ts";
 import { delay, withServer } from "./_support/server_util.ts";
 
@@ -49,6 +51,37 @@ test("a handler that never resolves gets a 503 and an aborted signal after limit
   assert.equal((abortReason as DOMException | undefined)?.name, "TimeoutError");
   assert.equal(errors.length, 1);
   assert.match(String(errors[0]), /limits\.handlerTimeout \(300 ms\)/);
+});
+
+test("a hint from a handler past limits.handlerTimeout reports the connection closed, without the late-timer warning", async () => {
+  const warnings: string[] = [];
+  const originalWarn = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args.join(" "));
+  let result: InformationalResult | undefined;
+  try {
+    await withServer(
+      (request) =>
+        new Promise<Response>((resolve) => {
+          request.signal.addEventListener("abort", () => {
+            // The handler goes on after the 503, as one that ignores its signal would.
+            setTimeout(() => {
+              result = sendInformational(request, 103, { link: "</a.css>; rel=preload" });
+              resolve(new Response("late"));
+            }, 50);
+          });
+        }),
+      { limits: LIMITS },
+      async (_server, port) => {
+        const { text } = await rawRequest(port, GET_CLOSE, { timeoutMs: 5_000 });
+        assert.deepEqual(statusLines(text), ["HTTP/1.1 503 Service Unavailable"]);
+        await delay(150);
+      },
+    );
+  } finally {
+    console.warn = originalWarn;
+  }
+  assert.deepEqual(result, { sent: false, reason: "closed" });
+  assert.deepEqual(warnings, []);
 });
 
 test("a handler that answers after limits.handlerTimeout has its response dropped", async () => {

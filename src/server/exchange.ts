@@ -115,8 +115,10 @@ export class Exchange implements InterimTarget {
   #continueSent = false;
   /** Interim responses sent for this request, bounded by `limits.maxInformational`. */
   #interimCount = 0;
-  /** When the handler must have returned (`limits.handlerTimeout`); 0 when it has, or is sync. */
+  /** When the handler must have returned (`limits.handlerTimeout`); 0 for a sync handler or once checked. */
   #handlerDeadline = 0;
+  /** The handler ran past `limits.handlerTimeout` and the client got a 503 instead. */
+  #handlerTimedOut = false;
   #done = false;
   // Interim responses handed to the socket in order but not yet written:
   // they go out in a microtask, or with the final head if that comes first.
@@ -242,6 +244,9 @@ export class Exchange implements InterimTarget {
    */
   writeInformational(status: number, headers: HeaderList, flush = false): InformationalResult {
     const socket = this.#host.socket;
+    // A handler past its deadline was answered for (503, then close): its
+    // response will never be sent, which is "closed", not "finished".
+    if (this.#handlerTimedOut) return CLOSED;
     // Sent in full comes first: a response followed by Connection: close
     // was finished, not cut off.
     if (this.#responseWritten) return FINISHED;
@@ -288,6 +293,7 @@ export class Exchange implements InterimTarget {
       `the handler did not return a response within limits.handlerTimeout (${timeout} ms)`,
       "TimeoutError",
     );
+    this.#handlerTimedOut = true;
     this.#host.reportError(reason, this.#request as Request);
     this.#request?.abortWith(reason);
     // RFC 9110 section 15.6.4: the server cannot handle the request now.
