@@ -14,12 +14,15 @@
  * `writeContinue` (100) and `writeProcessing` (102) are used, and other cases
  * report `"unsupported"`.
  *
- * This backend delegates parsing, limits and timeouts to `node:http`:
+ * This backend delegates parsing and the head's limits to `node:http`:
  * `maxHeaderBytes` becomes `maxHeaderSize`, `headersTimeout` and
  * `idleTimeout` (as `keepAliveTimeout`) are applied; `maxStartLineBytes`,
- * `maxHeaderCount`, `maxChunkLineBytes`, `maxBodyBytes` and `bodyTimeout` are
- * the engine's and are not enforced here (`node:http` has its own fixed
- * limits and its 300 s `requestTimeout`). Use the
+ * `maxHeaderCount`, `maxChunkLineBytes` and `maxBodyBytes` are the engine's
+ * and are not enforced here (`node:http` has its own fixed limits). Flow
+ * control is the engine's, applied here by one sweep per server: pipelined
+ * requests run one at a time, the next once the previous response is out
+ * (node_http_pipeline.ts); `bodyTimeout` and `minBodyRate` (body_pace.ts),
+ * `sendTimeout` and `handlerTimeout` are checked per exchange. Use the
  * engine backend (`adapter: "node"`) for the full feature set.
  *
  * @module
@@ -42,11 +45,21 @@ import {
   lateResultOf,
   refuseOverBounds,
 } from "../server/informational_results.ts";
-import type { InformationalResult, ServeHandlerInfo } from "../server/types.ts";
+import type { InformationalResult, ServeHandlerInfo, ServeLimits } from "../server/types.ts";
 import type { SocketAddress } from "./types.ts";
+import { BodyPace } from "./body_pace.ts";
+import { PipelineGate } from "./node_http_pipeline.ts";
 import { toSocketError } from "./socket_error.ts";
 
 const READY_BODY_LIMIT = 64 * 1024;
+/**
+ * Larger bodies are written this much at a time, the next once the socket
+ * takes it: Node completes a write only once all of it was taken, so
+ * progress shows to `sendTimeout` and memory waits in the body, not the socket.
+ */
+const SEND_SLICE = 64 * 1024;
+/** After our FIN, the client gets this long to close before the socket is destroyed (as the engine). */
+const LINGER_MS = 5_000;
 const HOP_BY_HOP = new Set([
   "connection",
   "keep-alive",
@@ -110,6 +123,11 @@ class NodeHttpBackend implements ServerBackend {
   #urls = new RequestUrls("http", "localhost");
   #draining = false;
   #stopping: Promise<void> | undefined;
+  /** One exchange per socket at a time (see node_http_pipeline.ts). */
+  readonly #gate = new PipelineGate();
+  /** Exchanges with a deadline to check: handler, body, send, linger. */
+  readonly #watched = new Set<Exchange>();
+  #sweep: ReturnType<typeof setInterval> | undefined;
 
   constructor(server: HttpServer, settings: BackendSettings, scheme: string) {
     this.#server = server;
@@ -133,6 +151,28 @@ class NodeHttpBackend implements ServerBackend {
     server.on("checkContinue", (request: IncomingMessage, response: ServerResponse) => {
       this.#handle(request, response, true);
     });
+    server.once("close", () => clearInterval(this.#sweep));
+  }
+
+  /**
+   * One coarse timer for every exchange's deadlines, as the engine's server
+   * has; a deadline fires at most a period late.
+   */
+  #startSweep(): void {
+    const limits = this.#settings.limits;
+    const shortest = Math.min(
+      limits.bodyTimeout,
+      limits.minBodyRateGrace,
+      limits.sendTimeout,
+      limits.handlerTimeout,
+    );
+    const period = Math.max(50, Math.min(1000, shortest / 4));
+    this.#sweep = setInterval(() => {
+      const now = Date.now();
+      for (const exchange of this.#watched) {
+        if (!exchange.checkDeadlines(now)) this.#watched.delete(exchange);
+      }
+    }, period);
   }
 
   get addr(): SocketAddress {
@@ -154,6 +194,7 @@ class NodeHttpBackend implements ServerBackend {
           this.#addr = { transport: "tcp", hostname: address.address, port: address.port };
         } else this.#addr = { transport: "unix", path: options.path ?? "" };
         this.#urls = new RequestUrls(this.#scheme, authorityOf(this.#addr));
+        this.#startSweep();
         resolve();
       };
       if (options.path !== undefined) this.#server.listen(options.path, done);
@@ -214,8 +255,35 @@ class NodeHttpBackend implements ServerBackend {
       outgoing.end("501\n");
       return;
     }
-    const exchange = new Exchange(incoming, outgoing, expectContinue, this.#settings.limits);
+    // node:http emits every pipelined request it parsed at once: run them
+    // one at a time, the next once the previous response is out.
+    const socket = incoming.socket;
+    let started = false;
+    let left = false;
+    const leave = () => {
+      if (!started || left) return;
+      left = true;
+      this.#gate.leave(socket);
+    };
+    outgoing.once("finish", leave);
+    outgoing.once("close", leave);
+    this.#gate.enter(socket, () => {
+      started = true;
+      if (outgoing.destroyed || socket.destroyed) leave();
+      else this.#run(incoming, outgoing, expectContinue);
+    });
+  }
+
+  #run(incoming: IncomingMessage, outgoing: ServerResponse, expectContinue: boolean): void {
+    const exchange = new Exchange(
+      incoming,
+      outgoing,
+      expectContinue,
+      this.#settings.limits,
+      this.#settings.onError,
+    );
     this.#active.add(exchange);
+    this.#watched.add(exchange);
     outgoing.once("close", () => {
       this.#active.delete(exchange);
       exchange.abort(new DOMException("the connection closed", "AbortError"));
@@ -233,6 +301,7 @@ class NodeHttpBackend implements ServerBackend {
     }
     let result: Response | Promise<Response>;
     const info = exchange.info;
+    exchange.handlerStarted();
     try {
       result = this.#settings.handler(request, info);
     } catch (error) {
@@ -251,7 +320,8 @@ class NodeHttpBackend implements ServerBackend {
   }
 
   #fail(exchange: Exchange, request: Request, error: unknown): void {
-    if (!exchange.aborted) this.#settings.onError(error, request);
+    // After our own 408 or 503 the handler's failure is the expected echo.
+    if (!exchange.aborted && !exchange.answered) this.#settings.onError(error, request);
     exchange.fail();
   }
 }
@@ -270,17 +340,37 @@ class Exchange implements InterimTarget {
   readonly #interimBounds: Readonly<InterimBounds>;
   /** Interim responses sent for this request, bounded by `limits.maxInformational`. */
   #interimCount = 0;
+  readonly #limits: Readonly<ServeLimits>;
+  readonly #onError: (error: unknown, request: Request) => void;
+  /** We answered ourselves (408, 503): the handler's response or failure is dropped. */
+  #answered = false;
+  /** When the handler must have returned its Response by; 0 once it has (or never). */
+  #handlerDeadline = 0;
+  /** The request body's stream, while the handler may read it. */
+  #body: { controller: ReadableStreamDefaultController<Uint8Array>; open: boolean } | undefined;
+  /** The body's pace, while it is read or drained (`bodyTimeout`, `minBodyRate`). */
+  #pace: BodyPace | undefined;
+  #requestDone = true;
+  /** Since when a write waits for the peer to take data (`sendTimeout`); 0 when none does. */
+  #sendWaitingSince = 0;
+  /** The peer's last progress while a write waits. */
+  #sendProgressAt = 0;
+  /** When the socket we ended is destroyed if the client has not closed; 0 when not lingering. */
+  #lingerUntil = 0;
 
   constructor(
     incoming: IncomingMessage,
     outgoing: ServerResponse,
     expectContinue: boolean,
-    interimBounds: Readonly<InterimBounds>,
+    limits: Readonly<ServeLimits>,
+    onError: (error: unknown, request: Request) => void,
   ) {
     this.#incoming = incoming;
     this.#outgoing = outgoing;
     this.#expectContinue = expectContinue;
-    this.#interimBounds = interimBounds;
+    this.#interimBounds = limits;
+    this.#limits = limits;
+    this.#onError = onError;
     const socket = incoming.socket;
     const remoteAddr: SocketAddress = socket.remoteAddress === undefined
       ? { transport: "unix", path: "" }
@@ -300,6 +390,21 @@ class Exchange implements InterimTarget {
       },
     };
     outgoing.once("close", () => this.#completed?.());
+    outgoing.once("finish", () => {
+      this.#sendWaitingSince = 0;
+      // The rest of an unread body is read and dropped to keep the
+      // connection, as node:http does, within bodyTimeout and minBodyRate.
+      if (!this.#requestDone) {
+        const body = this.#body;
+        if (body?.open) {
+          body.open = false;
+          body.controller.error(
+            new TypeError("the request body can no longer be read: the response was already sent"),
+          );
+        }
+        this.#drainBody();
+      }
+    });
   }
 
   get socket(): unknown {
@@ -308,6 +413,109 @@ class Exchange implements InterimTarget {
 
   get aborted(): boolean {
     return this.#aborted;
+  }
+
+  /** Whether the server answered itself (408 for a slow body, 503 past `handlerTimeout`). */
+  get answered(): boolean {
+    return this.#answered;
+  }
+
+  /** The handler runs from now: `handlerTimeout` counts. */
+  handlerStarted(): void {
+    const timeout = this.#limits.handlerTimeout;
+    if (Number.isFinite(timeout)) this.#handlerDeadline = Date.now() + timeout;
+  }
+
+  /**
+   * Applies `handlerTimeout`, `sendTimeout`, `bodyTimeout`, `minBodyRate`
+   * and the linger after our FIN; called by the backend's sweep.
+   *
+   * @param now The time in milliseconds.
+   * @returns Whether the exchange still has a deadline to watch.
+   */
+  checkDeadlines(now: number): boolean {
+    const outgoing = this.#outgoing;
+    const socket = this.#incoming.socket;
+    if (this.#lingerUntil !== 0) {
+      if (now < this.#lingerUntil && !socket.destroyed) return true;
+      socket.destroy();
+      return false;
+    }
+    // A finished response counts as destroyed once closed; an unread body may still drain.
+    if (socket.destroyed || (outgoing.destroyed && !outgoing.writableFinished)) return false;
+    const limits = this.#limits;
+    if (this.#handlerDeadline !== 0 && now >= this.#handlerDeadline) this.#handlerOverdue();
+    if (this.#sendWaitingSince !== 0 && now - this.#sendProgressAt > limits.sendTimeout) {
+      const reason = new DOMException(
+        `the client took no data for ${limits.sendTimeout} ms`,
+        "TimeoutError",
+      );
+      this.abort(reason);
+      socket.destroy();
+      return false;
+    }
+    const why = this.#pace?.verdict(now, limits);
+    if (why !== undefined) this.#bodyTimedOut(why);
+    if (this.#lingerUntil !== 0) return true;
+    return !(outgoing.writableFinished && this.#requestDone) || this.#sendWaitingSince !== 0;
+  }
+
+  /** RFC 9110 section 15.6.4: the handler did not answer in time; like the engine's. */
+  #handlerOverdue(): void {
+    this.#handlerDeadline = 0;
+    if (this.#finalStarted || this.#aborted || this.#outgoing.headersSent) return;
+    const timeout = this.#limits.handlerTimeout;
+    const reason = new DOMException(
+      `the handler did not return a response within limits.handlerTimeout (${timeout} ms)`,
+      "TimeoutError",
+    );
+    if (this.#request !== undefined) this.#onError(reason, this.#request);
+    this.#request?.abortWith(reason);
+    this.#answer(503);
+  }
+
+  /** The client stopped sending a body the server waits for, or sends it too slowly. */
+  #bodyTimedOut(why: string): void {
+    const error = new DOMException(`the request body ${why}`, "TimeoutError");
+    this.#pace = undefined;
+    const body = this.#body;
+    if (body?.open) {
+      body.open = false;
+      body.controller.error(error);
+    }
+    const outgoing = this.#outgoing;
+    const draining = outgoing.writableFinished;
+    this.abort(error);
+    if (!this.#finalStarted && !outgoing.headersSent) {
+      // RFC 9110 section 15.5.9: the client was too slow to send its request.
+      this.#answer(408);
+    } else if (draining) this.#closeSocket();
+    else outgoing.destroy();
+  }
+
+  /** Answers with a small plain-text error status and `Connection: close`. */
+  #answer(status: number): void {
+    this.#answered = true;
+    this.#finalStarted = true;
+    this.#handlerDeadline = 0;
+    const outgoing = this.#outgoing;
+    outgoing.shouldKeepAlive = false;
+    const text = `${status}\n`;
+    outgoing.writeHead(status, {
+      "content-type": "text/plain; charset=utf-8",
+      "content-length": String(text.length),
+      connection: "close",
+    });
+    outgoing.once("finish", () => this.#closeSocket());
+    this.#end(this.#incoming.method === "HEAD" ? undefined : text);
+  }
+
+  /** Ends our side; the client gets `LINGER_MS` to close its side before the socket is destroyed. */
+  #closeSocket(): void {
+    const socket = this.#incoming.socket;
+    if (this.#lingerUntil !== 0 || socket.destroyed) return;
+    this.#lingerUntil = Date.now() + LINGER_MS;
+    socket.end();
   }
 
   createRequest(urls: RequestUrls): Request {
@@ -338,23 +546,31 @@ class Exchange implements InterimTarget {
 
   #bodyStream(): ReadableStream<Uint8Array> {
     const incoming = this.#incoming;
-    let controller!: ReadableStreamDefaultController<Uint8Array>;
-    let ended = false;
+    const pace = new BodyPace(Date.now());
+    this.#pace = pace;
+    this.#requestDone = false;
     incoming.pause();
-    incoming.on("data", (chunk: Uint8Array) => {
-      controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      if ((controller.desiredSize ?? 0) <= 0) incoming.pause();
-    });
+    incoming.on("data", this.#onBodyData);
     incoming.once("end", () => {
-      ended = true;
-      controller.close();
+      this.#requestDone = true;
+      this.#pace = undefined;
+      const body = this.#body;
+      if (body?.open) {
+        body.open = false;
+        body.controller.close();
+      }
     });
     incoming.once("error", (error) => {
-      if (!ended) controller.error(error);
+      this.#pace = undefined;
+      const body = this.#body;
+      if (body?.open) {
+        body.open = false;
+        body.controller.error(error);
+      }
     });
     return new ReadableStream<Uint8Array>({
-      start: (c) => {
-        controller = c;
+      start: (controller) => {
+        this.#body = { controller, open: true };
       },
       pull: () => {
         if (this.#expectContinue) {
@@ -366,14 +582,37 @@ class Exchange implements InterimTarget {
             this.#outgoing.writeContinue();
           }
         }
+        // Waiting for the client from now, until bytes come.
+        this.#pace?.wait(Date.now());
         incoming.resume();
       },
       cancel: () => {
-        incoming.resume(); // drain and drop the rest
-        incoming.removeAllListeners("data");
-        incoming.on("data", () => {});
+        if (this.#body !== undefined) this.#body.open = false;
+        this.#drainBody();
       },
     }, { highWaterMark: 0 });
+  }
+
+  /** Body bytes: counted, then given to the handler while it may read them, else dropped. */
+  #onBodyData = (chunk: Uint8Array): void => {
+    this.#pace?.received(chunk.byteLength, Date.now());
+    const body = this.#body;
+    if (body === undefined || !body.open) return;
+    const controller = body.controller;
+    controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    if ((controller.desiredSize ?? 0) <= 0) this.#incoming.pause();
+  };
+
+  /** Reads the rest of the body and drops it, counting it against the body limits. */
+  #drainBody(): void {
+    if (this.#requestDone) return;
+    const incoming = this.#incoming;
+    this.#pace?.drain(Date.now());
+    // node:http's own drain of an unread body removes the data listeners.
+    if (!incoming.listeners("data").includes(this.#onBodyData)) {
+      incoming.on("data", this.#onBodyData);
+    }
+    incoming.resume();
   }
 
   /**
@@ -409,6 +648,8 @@ class Exchange implements InterimTarget {
   }
 
   fail(): void {
+    this.#handlerDeadline = 0;
+    if (this.#answered) return;
     const outgoing = this.#outgoing;
     if (outgoing.headersSent) {
       outgoing.destroy();
@@ -416,7 +657,7 @@ class Exchange implements InterimTarget {
     }
     this.#finalStarted = true;
     outgoing.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
-    outgoing.end("500\n");
+    this.#end("500\n");
   }
 
   async respond(response: unknown, draining: boolean): Promise<void> {
@@ -425,8 +666,10 @@ class Exchange implements InterimTarget {
         `the handler must return a Response, got ${response === null ? "null" : typeof response}`,
       );
     }
+    this.#handlerDeadline = 0;
     const outgoing = this.#outgoing;
-    if (outgoing.destroyed) {
+    if (outgoing.destroyed || this.#answered) {
+      // Gone, or answered at handlerTimeout: the response comes too late.
       response.body?.cancel().catch(() => {});
       return;
     }
@@ -445,7 +688,7 @@ class Exchange implements InterimTarget {
         fields["content-length"] = "0";
       }
       outgoing.writeHead(status, reason, fields);
-      outgoing.end();
+      this.#end();
       return;
     }
     const reader = body.getReader();
@@ -454,15 +697,15 @@ class Exchange implements InterimTarget {
     if (ready.done) {
       fields["content-length"] = String(ready.size);
       outgoing.writeHead(status, reason, fields);
-      if (ready.chunks.length === 1) outgoing.end(ready.chunks[0]);
+      if (ready.chunks.length === 1 && ready.size <= SEND_SLICE) this.#end(ready.chunks[0]);
       else {
-        for (const chunk of ready.chunks) outgoing.write(chunk);
-        outgoing.end();
+        for (const chunk of ready.chunks) await this.#send(chunk);
+        this.#end();
       }
       return;
     }
     outgoing.writeHead(status, reason, fields);
-    for (const chunk of ready.chunks) outgoing.write(chunk);
+    for (const chunk of ready.chunks) await this.#send(chunk);
     let pending = ready.pending;
     for (;;) {
       if (outgoing.destroyed) {
@@ -472,21 +715,52 @@ class Exchange implements InterimTarget {
       const result = await (pending ?? reader.read());
       pending = undefined;
       if (result.done) break;
-      const chunk = checkChunk(result.value);
-      if (!outgoing.write(chunk)) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            outgoing.off("drain", done);
-            outgoing.off("close", done);
-            resolve();
-          };
-          outgoing.on("drain", done);
-          outgoing.on("close", done);
-        });
-      }
+      await this.#send(checkChunk(result.value));
     }
-    outgoing.end();
+    this.#end();
   }
+
+  /**
+   * Writes `chunk` (in `SEND_SLICE` pieces), waiting for the socket to take
+   * each piece it cannot take at once; `sendTimeout` counts meanwhile.
+   */
+  async #send(chunk: Uint8Array): Promise<void> {
+    const outgoing = this.#outgoing;
+    for (let at = 0; at < chunk.byteLength; at += SEND_SLICE) {
+      if (outgoing.destroyed) return;
+      const slice = chunk.byteLength <= SEND_SLICE ? chunk : chunk.subarray(at, at + SEND_SLICE);
+      if (outgoing.write(slice, this.#sendProgress)) continue;
+      this.#sendWaits();
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          outgoing.off("drain", done);
+          outgoing.off("close", done);
+          resolve();
+        };
+        outgoing.on("drain", done);
+        outgoing.on("close", done);
+      });
+      this.#sendWaitingSince = 0;
+    }
+  }
+
+  /** Ends the response; until "finish" the rest waits for the peer (`sendTimeout`). */
+  #end(chunk?: Uint8Array | string): void {
+    this.#sendWaits();
+    if (chunk === undefined) this.#outgoing.end();
+    else this.#outgoing.end(chunk);
+  }
+
+  #sendWaits(): void {
+    if (this.#sendWaitingSince !== 0) return;
+    this.#sendWaitingSince = Date.now();
+    this.#sendProgressAt = this.#sendWaitingSince;
+  }
+
+  /** A write completed: the peer took data. */
+  #sendProgress = (): void => {
+    this.#sendProgressAt = Date.now();
+  };
 
   /** The response's fields for `writeHead`, repeated fields as arrays. */
   #fields(headers: Headers): Record<string, string | string[]> {

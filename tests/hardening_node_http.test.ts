@@ -1,0 +1,227 @@
+/**
+ * Slow and hostile peers against the `node-http` backend's flow control
+ * (issue 12, items 1, 2 and 4; the engine's are in
+ * hardening_backpressure.test.ts), on whichever runtime runs the tests
+ * (Node, and Deno's and Bun's `node:http`), with raw `node:net` clients on
+ * loopback:
+ *
+ * - a slow reader gets the whole response; a peer that reads nothing is
+ *   dropped at `sendTimeout`;
+ * - a client that pipelines requests and never reads does not make the
+ *   server run (and queue) every response;
+ * - a request body trickling below `minBodyRate` ends, read or unread;
+ * - a handler that never returns gets `503` at `handlerTimeout`.
+ *
+ * Each bound is a count of bytes or calls, never a speed.
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  bodyOf,
+  closed,
+  closedWhilePaused,
+  connect,
+  headEnd,
+  trickle,
+} from "./_support/slow_peers.ts";
+import { delay, within, withServer } from "./_support/server_util.ts";
+
+const MIB = 1024 * 1024;
+const NODE_HTTP = { adapter: "node-http" } as const;
+
+test("node-http: a slow reader gets the whole body; a peer reading nothing is dropped at sendTimeout", async () => {
+  const size = 24 * MIB;
+  const body = new Uint8Array(size).fill(0x61);
+  body[size - 1] = 0x7a;
+  await withServer(
+    () => new Response(body),
+    { ...NODE_HTTP, limits: { idleTimeout: 200, sendTimeout: 3_000 } },
+    async (_server, port) => {
+      const stalled = await connect(port);
+      stalled.on("error", () => {});
+      stalled.pause();
+      stalled.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+      // Settled to its error, if any, so that it is reported where awaited.
+      const stalledDropped = within(
+        closedWhilePaused(stalled),
+        6_000,
+        "dropping a peer that reads nothing",
+      ).then(() => undefined, (error: unknown) => error);
+      const socket = await connect(port);
+      socket.on("error", () => {});
+      const chunks: Buffer[] = [];
+      // 512 KiB every 250 ms (2 MiB/s) for 5 s, past sendTimeout, then at full speed.
+      let quota = 512 * 1024;
+      let slow = true;
+      const pacer = setInterval(() => {
+        quota = 512 * 1024;
+        if (socket.isPaused()) socket.resume();
+      }, 250);
+      setTimeout(() => {
+        slow = false;
+        clearInterval(pacer);
+        socket.resume();
+      }, 5_000);
+      socket.on("data", (chunk: Buffer) => {
+        chunks.push(chunk);
+        quota -= chunk.byteLength;
+        if (slow && quota <= 0) socket.pause();
+      });
+      socket.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+      try {
+        await within(
+          (async () => {
+            for (;;) {
+              const all = Buffer.concat(chunks);
+              const start = headEnd(all);
+              if (start > 0 && bodyOf(all, start, size).complete) return;
+              if (socket.destroyed) return;
+              await delay(50);
+            }
+          })(),
+          15_000,
+          "the slow reader's body",
+        );
+      } finally {
+        clearInterval(pacer);
+      }
+      const all = Buffer.concat(chunks);
+      const start = headEnd(all);
+      assert.ok(start > 0, "a response head arrived");
+      const got = bodyOf(all, start, size);
+      assert.equal(got.length, size, "body bytes received");
+      assert.ok(got.complete, "the body was framed to its end");
+      assert.equal(got.last, 0x7a, "the last byte arrived");
+      const stalledError = await stalledDropped;
+      if (stalledError !== undefined) throw stalledError;
+      socket.destroy();
+    },
+  );
+});
+
+test("node-http: a client that pipelines and never reads: a bounded number of handlers run until it reads", async () => {
+  const count = 100;
+  const size = 512 * 1024;
+  const body = new Uint8Array(size).fill(0x62);
+  let handled = 0;
+  await withServer(
+    () => {
+      handled++;
+      return new Response(body);
+    },
+    NODE_HTTP,
+    async (_server, port) => {
+      const socket = await connect(port);
+      socket.on("error", () => {});
+      socket.pause();
+      socket.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".repeat(count));
+      // Let the server run as far as it goes while nothing is read.
+      let last = -1;
+      for (let i = 0; i < 40 && handled !== last; i++) {
+        last = handled;
+        await delay(150);
+      }
+      const whileStalled = handled;
+      console.log(
+        `hardening node-http: pipelined non-reader: ${whileStalled} of ${count} handlers ran while the client read nothing`,
+      );
+      // Kernel buffers on both sides plus one queued response, far below all.
+      assert.ok(whileStalled >= 1, "the first request was served");
+      assert.ok(whileStalled <= 40, `${whileStalled} handlers ran for a client that reads nothing`);
+      // Reading resumes: every response arrives, complete.
+      let received = 0;
+      socket.on("data", (chunk: Buffer) => (received += chunk.byteLength));
+      socket.resume();
+      await within(
+        (async () => {
+          while (handled < count || received < count * size) await delay(20);
+        })(),
+        20_000,
+        "the pipelined responses once the client reads",
+      );
+      assert.equal(handled, count);
+      socket.destroy();
+    },
+  );
+});
+
+test("node-http: a body trickling below limits.minBodyRate ends, read or unread; a faster slow body is served", async () => {
+  let readError: unknown;
+  await withServer(
+    async (request) => {
+      if (new URL(request.url).pathname === "/unread") return new Response("early");
+      try {
+        return new Response(`read ${(await request.arrayBuffer()).byteLength}`);
+      } catch (error) {
+        readError = error;
+        throw error;
+      }
+    },
+    { ...NODE_HTTP, limits: { minBodyRate: 1_000, minBodyRateGrace: 300, bodyTimeout: 10_000 } },
+    async (_server, port) => {
+      const head = (path: string, length: number) =>
+        `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${length}\r\n\r\n`;
+      const [read, unread, fast] = await Promise.all([
+        // 20 bytes/s, never stalling for bodyTimeout: only the rate ends it.
+        trickle(port, head("/read", 1_000), 1_000, 50, 4_000),
+        trickle(port, head("/unread", 1_000), 1_000, 50, 4_000),
+        (async () => {
+          // 2 000 bytes/s in 200-byte pieces: slow, but above the minimum.
+          const socket = await connect(port);
+          const received: Buffer[] = [];
+          socket.on("data", (chunk: Buffer) => received.push(chunk));
+          socket.write(head("/read", 2_000));
+          for (let i = 0; i < 10; i++) {
+            await delay(100);
+            socket.write("y".repeat(200));
+          }
+          await delay(300);
+          socket.destroy();
+          return Buffer.concat(received).toString("latin1");
+        })(),
+      ]);
+      assert.match(read.text, /^HTTP\/1\.1 408 /);
+      assert.ok(read.closed, "the trickling connection was closed");
+      assert.ok(read.sent < 1_000, `the whole trickle was waited for (${read.sent} bytes)`);
+      assert.ok(readError instanceof Error, `the handler's read failed: ${String(readError)}`);
+      assert.match(unread.text, /^HTTP\/1\.1 200 [^]*early$/);
+      assert.ok(unread.closed, "the connection draining an unread trickle was closed");
+      assert.ok(unread.sent < 1_000, `the unread trickle was drained whole (${unread.sent} bytes)`);
+      assert.match(fast, /^HTTP\/1\.1 200 [^]*read 2000$/);
+    },
+  );
+});
+
+test("node-http: a handler that never returns gets 503 at limits.handlerTimeout, its signal aborted", async () => {
+  const errors: unknown[] = [];
+  let signalReason: unknown;
+  await withServer(
+    (request) =>
+      new Promise<Response>((resolve) => {
+        request.signal.addEventListener("abort", () => {
+          signalReason = request.signal.reason;
+          // A response after the deadline is dropped.
+          setTimeout(() => resolve(new Response("late")), 50);
+        });
+      }),
+    { ...NODE_HTTP, limits: { handlerTimeout: 300 }, onError: (error) => errors.push(error) },
+    async (_server, port) => {
+      const socket = await connect(port);
+      socket.on("error", () => {});
+      const received: Buffer[] = [];
+      socket.on("data", (chunk: Buffer) => received.push(chunk));
+      socket.write("GET /never HTTP/1.1\r\nHost: x\r\n\r\n");
+      await within(closed(socket), 5_000, "the 503 and close");
+      const text = Buffer.concat(received).toString("latin1");
+      assert.match(text, /^HTTP\/1\.1 503 /);
+      assert.match(text, /\r\nconnection: close\r\n/i);
+      assert.doesNotMatch(text, /late/);
+      assert.ok(
+        signalReason instanceof DOMException && signalReason.name === "TimeoutError",
+        `request.signal's reason: ${String(signalReason)}`,
+      );
+      assert.equal(errors.length, 1, "onError was told once");
+    },
+  );
+});
