@@ -99,6 +99,12 @@ async function withTempDir(run: (directory: string) => Promise<unknown>): Promis
   }
 }
 
+/** A socket path in `directory` exactly `bytes` long (ASCII), ending in `.sock`. */
+function socketPathOfBytes(directory: string, bytes: number): string {
+  const prefix = `${directory}/`;
+  return prefix + "s".repeat(bytes - prefix.length - ".sock".length) + ".sock";
+}
+
 /** Whether the resolver fails `.invalid` quickly here; a host without DNS may hang instead. */
 async function unresolvableSkip(): Promise<string | false> {
   const outcome = await Promise.race([
@@ -234,6 +240,28 @@ const CASES: readonly FailureCase[] = [
     run: () =>
       withTempDir((directory) =>
         rejection(`http+unix://${encodeURIComponent(path.join(directory, "missing.sock"))}/`)
+      ),
+  },
+  {
+    // 107 bytes is the most Linux takes: this one is tried and missing.
+    name: "a missing unix socket at the longest path",
+    code: "CONNECT_FAILED",
+    socketCode: "ENOENT",
+    message: /^connecting to \/.*\.sock failed: no unix socket at that path$/,
+    run: () =>
+      withTempDir((directory) =>
+        rejection(`http+unix://${encodeURIComponent(socketPathOfBytes(directory, 107))}/`)
+      ),
+  },
+  {
+    // One byte more: Node truncated it to ENOENT, Deno and Bun said EINVAL.
+    name: "a unix socket path longer than any system takes",
+    code: "INVALID_REQUEST",
+    message:
+      /^the unix socket path ".*\.sock" is 108 bytes long; a unix socket path takes at most 107 \(103 on macOS\)$/,
+    run: () =>
+      withTempDir((directory) =>
+        rejection(`http+unix://${encodeURIComponent(socketPathOfBytes(directory, 108))}/`)
       ),
   },
   {

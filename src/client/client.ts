@@ -286,6 +286,7 @@ export class Client {
     const { https, hostname, port } = target;
     // An http+unix: URL names its own socket; socketPath serves http(s): URLs.
     const socketPath = target.socketPath ?? this.#socketPath;
+    if (socketPath !== undefined) checkSocketPathLength(socketPath);
     let tls: ClientTlsOptions | undefined;
     if (https) {
       tls = { ...this.#tls };
@@ -312,6 +313,28 @@ export class Client {
       },
     });
     return pool;
+  }
+}
+
+/**
+ * The longest unix socket path any system connects to, in bytes: Linux's
+ * `sun_path` holds 108 with the final NUL, macOS's 104.
+ */
+const MAX_SOCKET_PATH_BYTES = 107;
+
+/**
+ * Refuses a socket path no system can connect to before trying: the runtimes
+ * fail differently (Node truncates it and reports ENOENT, Deno and Bun say
+ * EINVAL), and neither names the cause.
+ */
+function checkSocketPathLength(socketPath: string): void {
+  const bytes = new TextEncoder().encode(socketPath).byteLength;
+  if (bytes > MAX_SOCKET_PATH_BYTES) {
+    throw new FetchError(
+      "INVALID_REQUEST",
+      `the unix socket path ${JSON.stringify(socketPath)} is ${bytes} bytes long; ` +
+        `a unix socket path takes at most ${MAX_SOCKET_PATH_BYTES} (103 on macOS)`,
+    );
   }
 }
 
