@@ -22,7 +22,7 @@ interface HostProcess {
   readonly stderr: HostWritable;
   readonly stdin: AsyncIterable<Uint8Array | string>;
   exit(code: number): never;
-  /** Node 20.16+, Bun, Deno 2. */
+  /** Node 22+ (20.16+), Bun, Deno 2. */
   getBuiltinModule?(name: "fs"): {
     promises: { readFile(path: string): Promise<Uint8Array> };
   };
@@ -63,7 +63,7 @@ const host: CliHost = {
   readFile(path) {
     if (hostProcess.getBuiltinModule === undefined) {
       return Promise.reject(
-        new Error("reading files needs Node 20.16 or later (process.getBuiltinModule)"),
+        new Error("reading files needs process.getBuiltinModule (Node 22, Bun, Deno 2)"),
       );
     }
     return hostProcess.getBuiltinModule("fs").promises.readFile(path);

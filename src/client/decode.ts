@@ -69,7 +69,8 @@ function decompressor(format: string): TransformStream<Uint8Array, Uint8Array> {
 
 let nativeBrotli: boolean | undefined;
 
-// Deno and Bun accept "brotli" in DecompressionStream; Node 20 does not.
+// Deno, Bun and current Node accept "brotli" in DecompressionStream; Node
+// releases from before 2025 (22.0 among them) do not, and use node:zlib.
 function brotliDecoder(): TransformStream<Uint8Array, Uint8Array> {
   if (nativeBrotli !== false) {
     try {
