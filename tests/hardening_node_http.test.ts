@@ -9,7 +9,8 @@
  *   dropped at `sendTimeout`;
  * - a client that pipelines requests and never reads does not make the
  *   server run (and queue) every response;
- * - a request body trickling below `minBodyRate` ends, read or unread;
+ * - a request body trickling below `minBodyRate` ends, read or unread, and
+ *   one that stalls ends at `bodyTimeout`;
  * - a handler that never returns gets `503` at `handlerTimeout`.
  *
  * Each bound is a count of bytes or calls, never a speed.
@@ -189,6 +190,34 @@ test("node-http: a body trickling below limits.minBodyRate ends, read or unread;
       assert.ok(unread.closed, "the connection draining an unread trickle was closed");
       assert.ok(unread.sent < 1_000, `the unread trickle was drained whole (${unread.sent} bytes)`);
       assert.match(fast, /^HTTP\/1\.1 200 [^]*read 2000$/);
+    },
+  );
+});
+
+test("node-http: a body that stalls gets 408 at limits.bodyTimeout, the handler's read fails", async () => {
+  let readError: unknown;
+  await withServer(
+    async (request) => {
+      try {
+        return new Response(`read ${(await request.arrayBuffer()).byteLength}`);
+      } catch (error) {
+        readError = error;
+        throw error;
+      }
+    },
+    { ...NODE_HTTP, limits: { bodyTimeout: 300, minBodyRateGrace: 10_000 } },
+    async (_server, port) => {
+      const socket = await connect(port);
+      socket.on("error", () => {});
+      const received: Buffer[] = [];
+      socket.on("data", (chunk: Buffer) => received.push(chunk));
+      socket.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc");
+      await within(closed(socket), 5_000, "the 408 and close");
+      assert.match(Buffer.concat(received).toString("latin1"), /^HTTP\/1\.1 408 /);
+      assert.ok(
+        readError instanceof DOMException && readError.name === "TimeoutError",
+        `the handler's read failed with a TimeoutError: ${String(readError)}`,
+      );
     },
   );
 });

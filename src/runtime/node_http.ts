@@ -286,6 +286,8 @@ class NodeHttpBackend implements ServerBackend {
     this.#watched.add(exchange);
     outgoing.once("close", () => {
       this.#active.delete(exchange);
+      // Done exchanges leave at once, not at the next sweep.
+      if (!exchange.hasDeadline) this.#watched.delete(exchange);
       exchange.abort(new DOMException("the connection closed", "AbortError"));
       if (this.#draining) this.#closeIdle();
     });
@@ -456,8 +458,14 @@ class Exchange implements InterimTarget {
     }
     const why = this.#pace?.verdict(now, limits);
     if (why !== undefined) this.#bodyTimedOut(why);
-    if (this.#lingerUntil !== 0) return true;
-    return !(outgoing.writableFinished && this.#requestDone) || this.#sendWaitingSince !== 0;
+    return this.hasDeadline;
+  }
+
+  /** Whether a deadline is left to check: the exchange is not over, or lingers. */
+  get hasDeadline(): boolean {
+    if (this.#lingerUntil !== 0) return !this.#incoming.socket.destroyed;
+    return !(this.#outgoing.writableFinished && this.#requestDone) ||
+      this.#sendWaitingSince !== 0;
   }
 
   /** RFC 9110 section 15.6.4: the handler did not answer in time; like the engine's. */
