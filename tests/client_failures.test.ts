@@ -265,6 +265,13 @@ const CASES: readonly FailureCase[] = [
       ),
   },
   {
+    // Node and Bun were refused, Deno said "Invalid port (out of range): 0".
+    name: "a URL with port 0",
+    code: "INVALID_REQUEST",
+    message: /^fetch: "http:\/\/127\.0\.0\.1:0\/" names port 0, which nothing can listen on$/,
+    run: () => rejection("http://127.0.0.1:0/"),
+  },
+  {
     name: "a TLS handshake that never completes",
     code: "CONNECT_TIMEOUT",
     message: /^connecting to 127\.0\.0\.1:\d+ took longer than 200 ms$/,

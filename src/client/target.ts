@@ -67,8 +67,8 @@ const cache = new Map<string, Target>();
  * @param input The URL as given to `fetch`.
  * @returns The target (shared between calls with the same string).
  * @throws {TypeError} For an invalid URL or one with credentials;
- * {@linkcode FetchError} `INVALID_REQUEST` for an unsupported scheme or an
- * unusable unix socket URL.
+ * {@linkcode FetchError} `INVALID_REQUEST` for an unsupported scheme, port 0
+ * or an unusable unix socket URL.
  */
 export function parseTarget(input: string | URL): Target {
   const key = typeof input === "string" ? input : input.href;
@@ -118,6 +118,14 @@ export function buildTarget(url: URL): Target {
       port,
       socketPath,
     };
+  }
+  if (port === 0) {
+    // Nothing listens on port 0: Node and Bun try and are refused, Deno
+    // refuses to try. Say so the same way everywhere.
+    throw new FetchError(
+      "INVALID_REQUEST",
+      `fetch: ${JSON.stringify(url.href)} names port 0, which nothing can listen on`,
+    );
   }
   const host = url.host;
   const rawHostname = url.hostname;
