@@ -208,6 +208,18 @@ test("a redirect stays on a unix socket only within the same socket", async () =
           assert.equal(await leaving.text(), "GET /tcp");
           assert.equal(seen.at(-1)!.authorization, null);
 
+          // The same socket under the other scheme is followed (the TLS
+          // handshake then fails on this plain server), not refused.
+          const tlsHere = server.url.replace(/^http\+unix:/, "https+unix:") + "/x";
+          await assert.rejects(
+            fetch(`${server.url}/to?location=${encodeURIComponent(tlsHere)}`),
+            (error) => {
+              assert.ok(error instanceof FetchError);
+              assert.equal(error.code, "TLS_FAILURE", error.message);
+              return true;
+            },
+          );
+
           // Another socket, or a socket reached from TCP, is refused.
           const other = `http+unix://${encodeURIComponent(path.join(directory, "b.sock"))}/x`;
           for (const start of [server.url, tcp.url]) {

@@ -91,9 +91,10 @@ export function redirectRequest(
     );
   }
   // A peer must not steer the client onto a local socket (a Docker or
-  // daemon socket): a unix socket URL is followed only on the same socket.
+  // daemon socket): a unix socket URL is followed only on the same socket
+  // (http+unix: to https+unix: on it is a change of origin, not of socket).
   const crossOrigin = target.originKey !== previous.originKey;
-  if (crossOrigin && target.socketPath !== undefined) {
+  if (target.socketPath !== undefined && target.socketPath !== previous.socketPath) {
     throw new FetchError(
       "INVALID_REDIRECT",
       `redirect ${status} to unix socket ${
