@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { lookup } from "node:dns/promises";
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -19,6 +19,7 @@ import {
 } from "../client.ts";
 import { serve } from "../server.ts";
 import { startTlsServer } from "./_support/client_tls_server.ts";
+import { CURRENT_RUNTIME } from "./_support/run_ts.ts";
 
 const FIXTURES = new URL("./fixtures/tls/", import.meta.url);
 const CA = readFileSync(new URL("test-ca-cert.pem", FIXTURES), "utf8");
@@ -241,6 +242,20 @@ const CASES: readonly FailureCase[] = [
       withTempDir((directory) =>
         rejection(`http+unix://${encodeURIComponent(path.join(directory, "missing.sock"))}/`)
       ),
+  },
+  {
+    name: "a unix socket path through a file",
+    code: "CONNECT_FAILED",
+    socketCode: "ENOTDIR",
+    message:
+      /^connecting to \/.*file\/x\.sock failed: a part of the unix socket path is not a directory$/,
+    skip: CURRENT_RUNTIME === "bun" && "Bun's own connect reports ECONNREFUSED for ENOTDIR",
+    run: () =>
+      withTempDir(async (directory) => {
+        const file = path.join(directory, "file");
+        await writeFile(file, "");
+        return rejection(`http+unix://${encodeURIComponent(path.join(file, "x.sock"))}/`);
+      }),
   },
   {
     // 107 bytes is the most Linux takes: this one is tried and missing.

@@ -166,6 +166,9 @@ const TLS_FAILURE_TEXT: Record<TlsFailure, string> = {
 const CONNECT_FAILURE_TEXT: Partial<Record<string, string>> = {
   ENOTFOUND: "the host name did not resolve",
   ENOENT: "no unix socket at that path",
+  ENOTDIR: "a part of the unix socket path is not a directory",
+  ENOTSOCK: "the path is not a unix socket",
+  ENAMETOOLONG: "the unix socket path is too long",
   EACCES: "permission denied",
   ECONNRESET: "the peer closed the connection",
   EPIPE: "the peer closed the connection",
