@@ -148,6 +148,8 @@ test("doc blocks: the extractor finds fences in Markdown and JSDoc, with no-run 
   );
   assert.deepEqual([shell!.safeToRun, shell!.runtimes], [true, undefined]);
   assert.deepEqual([denoOnly!.safeToRun, denoOnly!.runtimes], [false, ["deno"]]);
+  const upper = markdownBlocks("u.md", "```TS\n1;\n```\n```Bash\nls\n```\n");
+  assert.deepEqual(upper.map((block) => block.kind), ["ts", "sh"]);
 });
 
 test("doc blocks: imports of the package's name and relative imports are resolved", () => {

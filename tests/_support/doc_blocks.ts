@@ -42,8 +42,10 @@ const SH_LANGS = new Set(["sh", "bash", "shell"]);
 const FENCE = /^(```+)\s*(.*)$/;
 
 function kindOf(lang: string): BlockKind {
-  if (TS_LANGS.has(lang)) return "ts";
-  if (SH_LANGS.has(lang)) return "sh";
+  // Renderers take the language case-insensitively: a ```TS block is code, not output.
+  const name = lang.toLowerCase();
+  if (TS_LANGS.has(name)) return "ts";
+  if (SH_LANGS.has(name)) return "sh";
   return "other";
 }
 
