@@ -1,12 +1,12 @@
 /**
- * The Deno adapter: `Deno.connect`, `Deno.startTls` and `Deno.listen`, with
- * Deno's pull-style `read()` turned into push-style `onData` by one read
- * loop per socket.
+ * The Deno adapter: connections through `Deno.connect` and `Deno.startTls`,
+ * with Deno's pull-style `read()` turned into push-style `onData` by one
+ * read loop per socket; listeners through `node.ts` (Deno's `node:net`),
+ * which stays fair among thousands of busy connections where per-socket
+ * read loops do not (see `listen`).
  *
- * Deno 2.x leaves Nagle's algorithm on for every connection it makes or
- * accepts; TCP connections get `setNoDelay(true)` here. `Listener.close()`
- * waits until the pending `accept()` has been cancelled: before that the
- * port still accepts (and then resets) connections.
+ * Deno 2.x leaves Nagle's algorithm on for every connection it makes; TCP
+ * connections get `setNoDelay(true)` here.
  *
  * Reads: a small read is copied out of a reused 64 KiB buffer, a large one
  * keeps the buffer (a new one is allocated). Measured with
@@ -14,12 +14,11 @@
  * small-message round trips per CPU second by about 2.4x; always copying
  * cost about 15-25% of streaming throughput.
  *
- * Some TLS cases go through `node.ts` (Deno's `node:tls`), because Deno's
- * own API cannot do them: skipping verification, a client certificate
- * (`startTls` takes none, and `connectTls` cannot turn Nagle off), TLS over
- * a unix socket, and TLS listeners (`Deno.listenTls` connections keep
- * Nagle's algorithm on and have no `setNoDelay()`). See `node.ts` for the
- * `node:tls` flaws worked around there.
+ * Some TLS connections go through `node.ts` (Deno's `node:tls`), because
+ * Deno's own API cannot make them: skipping verification, a client
+ * certificate (`startTls` takes none, and `connectTls` cannot turn Nagle
+ * off) and TLS over a unix socket. See `node.ts` for the `node:tls` flaws
+ * worked around there.
  *
  * @module
  */
@@ -425,8 +424,23 @@ function abortable<T>(
 }
 
 /**
- * Binds a TCP or unix listener with `Deno.listen`; TLS listeners go
- * through `node.ts`.
+ * Binds a listener through `node.ts` (Deno's `node:net` / `node:tls`).
+ *
+ * Not `Deno.listen`: each of its connections is read by one `conn.read()`
+ * op at a time, and once the process is busy Deno completes the reads of
+ * connections that were just served before those that have waited. With
+ * 2000 keep-alive connections x 100 hinted requests a request's p99 was
+ * 1.5-2.4 s and a connection's first answer came after 0.6-1.7 s (median);
+ * a bare `Deno.listen` loop with 50 us of work per request, none of this
+ * library, answered a connection's first request after 4-10 s (median),
+ * up to 22 s. Deno 2.9's `node:net`
+ * reads natively, the way libuv does, and stays fair: p99 0.35-0.5 s, like
+ * `node:http` (`scripts/keepalive_latency.ts`). It costs some 10% more CPU
+ * per request with 50 connections (28 against 25 us), and 20% less with
+ * 2000 (37 against 46 us). TLS listeners went this way first: a
+ * `Deno.listenTls` connection keeps Nagle's algorithm on and has no
+ * `setNoDelay()` (a final response written 2 ms after a 103 arrived 44 ms
+ * after it, the peer's delayed ACK).
  *
  * @param options Where and how to listen.
  * @param accept Called with each accepted socket.
@@ -436,93 +450,8 @@ async function listen(
   options: ListenOptions,
   accept: AcceptCallback,
 ): Promise<Listener> {
-  if (options.tls !== undefined) {
-    // A Deno.listenTls connection has no setNoDelay(), and Deno leaves
-    // Nagle on: a final response written 2 ms after a 103 arrived ~44 ms
-    // after it (the peer's delayed ACK), against ~3 ms through Deno's
-    // node:tls, which turns Nagle off. It costs about 15% more CPU per small
-    // round trip (scripts/bench_socket.ts, TLS).
-    const { nodeAdapter } = await import("./node.ts");
-    return nodeAdapter.listen(options, accept);
-  }
-  const path = options.path;
-  let listener: Deno.Listener;
-  try {
-    if (path !== undefined) {
-      await removeStaleUnixSocket(path);
-      listener = Deno.listen({ transport: "unix", path });
-    } else {
-      listener = Deno.listen({
-        hostname: options.hostname ?? "0.0.0.0",
-        port: options.port ?? 0,
-      });
-    }
-  } catch (error) {
-    throw toSocketError(error, `listen ${path ?? options.port}`);
-  }
-  let closed = false;
-  const accepting = (async () => {
-    while (!closed) {
-      let conn: Deno.Conn;
-      try {
-        conn = await listener.accept();
-      } catch {
-        if (closed) return;
-        // EMFILE and the like: back off instead of spinning.
-        await new Promise((resolve) => setTimeout(resolve, 10));
-        continue;
-      }
-      if ("setNoDelay" in conn && typeof conn.setNoDelay === "function") {
-        (conn as Deno.TcpConn).setNoDelay(true);
-      }
-      const socket = new DenoSocket(conn);
-      let handlers: SocketHandlers;
-      try {
-        handlers = accept(socket);
-      } catch {
-        socket.destroy();
-        continue;
-      }
-      socket.attach(handlers);
-    }
-  })();
-  const address = denoAddress(listener.addr);
-  let closing: Promise<void> | undefined;
-  return {
-    address,
-    close(): Promise<void> {
-      closing ??= (async () => {
-        closed = true;
-        try {
-          listener.close();
-        } catch {
-          // Already closed.
-        }
-        // The pending accept() holds the socket open until it is cancelled:
-        // only once the loop has seen that is the address really unbound.
-        await accepting;
-        if (path !== undefined) {
-          await Deno.remove(path).catch(() => {});
-        }
-      })();
-      return closing;
-    },
-  };
-}
-
-/**
- * Deletes a unix socket file nobody accepts on (left by a crashed process);
- * a live socket or a non-socket file is left alone, so binding then fails.
- */
-async function removeStaleUnixSocket(path: string): Promise<void> {
-  const stat = await Deno.lstat(path).catch(() => undefined);
-  if (stat === undefined || stat.isSocket !== true) return;
-  try {
-    const probe = await Deno.connect({ transport: "unix", path });
-    probe.close();
-  } catch {
-    await Deno.remove(path).catch(() => {});
-  }
+  const { nodeAdapter } = await import("./node.ts");
+  return nodeAdapter.listen(options, accept);
 }
 
 /**

@@ -61,7 +61,7 @@ export interface ServeHandlerInit extends ServeOptions {
 
 /** Which server implementation carries the connections. */
 export type ServeAdapterName =
-  /** Our engine on `Deno.listen` / `Deno.listenTls`. */
+  /** Our engine on the Deno adapter, which listens through Deno's `node:net` / `node:tls`. */
   | "deno"
   /** Our engine on `Bun.listen`. */
   | "bun"
