@@ -8,7 +8,8 @@
  * - a slow reader gets the whole response; a peer that reads nothing is
  *   dropped at `sendTimeout`;
  * - a client that pipelines requests and never reads does not make the
- *   server run (and queue) every response;
+ *   server run (and queue) every response, and one that queues more than
+ *   `MAX_WAITING_REQUESTS` behind a busy handler is closed;
  * - a request body trickling below `minBodyRate` ends, read or unread, and
  *   one that stalls ends at `bodyTimeout`;
  * - a handler that never returns gets `503` at `handlerTimeout`.
@@ -27,6 +28,7 @@ import {
   trickle,
 } from "./_support/slow_peers.ts";
 import { delay, within, withServer } from "./_support/server_util.ts";
+import { MAX_WAITING_REQUESTS } from "../src/runtime/node_http_pipeline.ts";
 
 const MIB = 1024 * 1024;
 const NODE_HTTP = { adapter: "node-http" } as const;
@@ -143,6 +145,25 @@ test("node-http: a client that pipelines and never reads: a bounded number of ha
       );
       assert.equal(handled, count);
       socket.destroy();
+    },
+  );
+});
+
+test("node-http: a client pipelining past MAX_WAITING_REQUESTS behind a busy handler is closed", async () => {
+  let handled = 0;
+  await withServer(
+    () => {
+      handled++;
+      return new Promise<Response>(() => {});
+    },
+    NODE_HTTP,
+    async (_server, port) => {
+      const socket = await connect(port);
+      socket.on("error", () => {});
+      socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(MAX_WAITING_REQUESTS + 100));
+      // Before: every request object queued (node:http parses on), none answered.
+      await within(closed(socket), 5_000, "closing the connection");
+      assert.equal(handled, 1, "only the first handler ran");
     },
   );
 });

@@ -258,20 +258,21 @@ class NodeHttpBackend implements ServerBackend {
     // node:http emits every pipelined request it parsed at once: run them
     // one at a time, the next once the previous response is out.
     const socket = incoming.socket;
-    let started = false;
-    let left = false;
+    let running = false;
     const leave = () => {
-      if (!started || left) return;
-      left = true;
+      if (!running) return;
+      running = false;
       this.#gate.leave(socket);
     };
     outgoing.once("finish", leave);
     outgoing.once("close", leave);
-    this.#gate.enter(socket, () => {
-      started = true;
-      if (outgoing.destroyed || socket.destroyed) leave();
-      else this.#run(incoming, outgoing, expectContinue);
+    const queued = this.#gate.enter(socket, () => {
+      if (outgoing.destroyed || socket.destroyed) return false;
+      running = true;
+      this.#run(incoming, outgoing, expectContinue);
+      return true;
     });
+    if (!queued) socket.destroy();
   }
 
   #run(incoming: IncomingMessage, outgoing: ServerResponse, expectContinue: boolean): void {

@@ -12,6 +12,15 @@
 
 import { SOCKET_HIGH_WATER_MARK } from "./types.ts";
 
+/**
+ * Requests that may wait behind the running one on a socket. node:http
+ * parses on while a blocked response is small, and pausing the socket does
+ * not stop its parser on Node or Deno, so a client that pipelines without
+ * reading would otherwise queue request objects without bound (about 3 KB
+ * each); past this it is closed. Clients that pipeline send a few.
+ */
+export const MAX_WAITING_REQUESTS = 1024;
+
 /** What the gate needs of a `node:net` socket (or a runtime's stand-in). */
 export interface GatedSocket {
   readonly writableLength?: number;
@@ -20,10 +29,16 @@ export interface GatedSocket {
   off(event: "drain" | "close", listener: () => void): unknown;
 }
 
+/**
+ * Starts an exchange: returns `true` when it runs (its end calls `leave`),
+ * `false` when it was skipped (the socket is gone) and the next may go.
+ */
+export type ExchangeStart = () => boolean;
+
 /** One socket's queue: whether an exchange runs, and the starts waiting. */
 interface SocketTurns {
   running: boolean;
-  readonly waiting: (() => void)[];
+  readonly waiting: ExchangeStart[];
 }
 
 /**
@@ -37,8 +52,8 @@ interface SocketTurns {
  * const gate = new PipelineGate();
  * const socket = new EventEmitter();
  * const started: number[] = [];
- * gate.enter(socket, () => started.push(1));
- * gate.enter(socket, () => started.push(2));
+ * gate.enter(socket, () => started.push(1) > 0);
+ * gate.enter(socket, () => started.push(2) > 0);
  * assert.deepEqual(started, [1]);
  * gate.leave(socket);
  * assert.deepEqual(started, [1, 2]);
@@ -52,20 +67,23 @@ export class PipelineGate {
    * before it.
    *
    * @param socket The request's socket.
-   * @param start Runs the exchange; its end must call `leave(socket)` once.
+   * @param start Runs the exchange; if it runs, its end must call `leave(socket)` once.
+   * @returns `false` when `MAX_WAITING_REQUESTS` already wait: the caller closes the socket.
    */
-  enter(socket: GatedSocket, start: () => void): void {
+  enter(socket: GatedSocket, start: ExchangeStart): boolean {
     let turns = this.#turns.get(socket);
     if (turns === undefined) {
       turns = { running: false, waiting: [] };
       this.#turns.set(socket, turns);
     }
     if (turns.running) {
+      if (turns.waiting.length >= MAX_WAITING_REQUESTS) return false;
       turns.waiting.push(start);
-      return;
+      return true;
     }
     turns.running = true;
-    start();
+    if (!start()) this.leave(socket);
+    return true;
   }
 
   /**
@@ -77,21 +95,28 @@ export class PipelineGate {
   leave(socket: GatedSocket): void {
     const turns = this.#turns.get(socket);
     if (turns === undefined) return;
-    const next = turns.waiting.shift();
-    if (next === undefined) {
-      turns.running = false;
-      return;
-    }
     if (socket.destroyed !== true && (socket.writableLength ?? 0) >= SOCKET_HIGH_WATER_MARK) {
       const go = () => {
         socket.off("drain", go);
         socket.off("close", go);
-        next();
+        this.#startNext(turns);
       };
       socket.once("drain", go);
       socket.once("close", go);
       return;
     }
-    next();
+    this.#startNext(turns);
+  }
+
+  /** Starts the next waiting exchange; a loop, not recursion, skips those of a closed socket. */
+  #startNext(turns: SocketTurns): void {
+    for (;;) {
+      const next = turns.waiting.shift();
+      if (next === undefined) {
+        turns.running = false;
+        return;
+      }
+      if (next()) return;
+    }
   }
 }
