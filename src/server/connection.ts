@@ -14,6 +14,7 @@ import { Http1Error } from "../http1/errors.ts";
 import { RequestParser } from "../http1/request_parser.ts";
 import { serializeResponse, utf8Length } from "../http1/serialize.ts";
 import type { RequestHead } from "../http1/types.ts";
+import { bodyTooSlow } from "../runtime/body_pace.ts";
 import { type Socket, SOCKET_HIGH_WATER_MARK, type SocketHandlers } from "../runtime/types.ts";
 import { httpDate } from "./date.ts";
 import { Exchange, type ExchangeHost } from "./exchange.ts";
@@ -220,12 +221,11 @@ export class Connection implements SocketHandlers, ExchangeHost {
         this.#bodyTimedOut(exchange, `made no progress for ${limits.bodyTimeout} ms`);
         return;
       }
-      // Apache mod_reqtimeout's MinRate: after the grace period each second
-      // of waiting must have brought minBodyRate bytes; only time spent
-      // waiting for the client counts, not time the handler leaves it unread.
+      // Only time spent waiting for the client counts, not time the handler
+      // leaves the body unread.
       const waited = this.#bodyWaited +
         (this.#bodyWaitingSince === 0 ? 0 : now - this.#bodyWaitingSince);
-      if (waited > limits.minBodyRateGrace + this.#bodyBytes * 1000 / limits.minBodyRate) {
+      if (bodyTooSlow(waited, this.#bodyBytes, limits)) {
         this.#bodyTimedOut(
           exchange,
           `arrived slower than limits.minBodyRate (${limits.minBodyRate} bytes/s)`,
