@@ -19,61 +19,16 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { DEFAULT_SERVE_LIMITS } from "../src/server/limits.ts";
 import { delay, within, withServer } from "./_support/server_util.ts";
+import {
+  bodyOf,
+  closed,
+  closedWhilePaused,
+  connect,
+  headEnd,
+  trickle,
+} from "./_support/slow_peers.ts";
 
 const MIB = 1024 * 1024;
-
-/** Connects a raw client to the server. */
-function connect(port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: "127.0.0.1", port }, () => resolve(socket));
-    socket.once("error", reject);
-  });
-}
-
-/** Resolves when `socket` has closed (for whatever reason). */
-function closed(socket: net.Socket): Promise<void> {
-  return new Promise((resolve) => {
-    if (socket.destroyed) resolve();
-    else socket.once("close", () => resolve());
-  });
-}
-
-/**
- * The body bytes in `bytes` after the head ending at `start`: counted as
- * they are with Content-Length, decoded when chunked (Bun streams a large
- * byte body chunked). `complete` says whether the body has ended.
- */
-function bodyOf(
-  bytes: Buffer,
-  start: number,
-  size: number,
-): { length: number; last: number; complete: boolean } {
-  const head = bytes.subarray(0, start).toString("latin1");
-  if (!/transfer-encoding: chunked/i.test(head)) {
-    const length = bytes.byteLength - start;
-    return { length, last: bytes[bytes.byteLength - 1] ?? -1, complete: length >= size };
-  }
-  let at = start;
-  let length = 0;
-  let last = -1;
-  for (;;) {
-    const lineEnd = bytes.indexOf("\r\n", at);
-    if (lineEnd < 0) return { length, last, complete: false };
-    const chunkSize = parseInt(bytes.subarray(at, lineEnd).toString("latin1"), 16);
-    if (chunkSize === 0) return { length, last, complete: true };
-    const dataEnd = lineEnd + 2 + chunkSize;
-    if (dataEnd + 2 > bytes.byteLength) return { length, last, complete: false };
-    length += chunkSize;
-    last = bytes[dataEnd - 1]!;
-    at = dataEnd + 2;
-  }
-}
-
-/** Resolves with the byte offset just past the head's empty line, once it is in `bytes`. */
-function headEnd(bytes: Buffer): number {
-  const at = bytes.indexOf("\r\n\r\n");
-  return at < 0 ? -1 : at + 4;
-}
 
 test("a slow reader gets the whole body (bytes or text) though it reads past idleTimeout; a peer reading nothing is dropped at sendTimeout", async () => {
   const size = 24 * MIB;
@@ -166,20 +121,6 @@ async function readSlowly(port: number, path: string, size: number): Promise<voi
   // Idle now: the server closes the keep-alive connection itself.
   socket.end();
   await within(ended, 8_000, `the idle close after the slow read of ${path}`);
-}
-
-/**
- * Resolves when the server has closed a socket the client does not read:
- * a paused node:net socket reports the close only once read, so poll with
- * a write, which fails after the server's reset.
- */
-async function closedWhilePaused(socket: net.Socket): Promise<void> {
-  const gone = closed(socket);
-  for (;;) {
-    const done = await Promise.race([gone.then(() => true), delay(100).then(() => false)]);
-    if (done) return;
-    socket.write("\r\n");
-  }
 }
 
 test("a client that pipelines and never reads: the server runs a bounded number of handlers until it reads", async () => {
@@ -319,37 +260,6 @@ test("bytes after the last answer (Connection: close, a 400, an idle close) are 
     },
   );
 });
-
-/**
- * Sends a request head, then its body one byte per `everyMs` until the
- * server answers and closes or `maxMs` passes. Returns what came back and
- * how many body bytes went out.
- */
-async function trickle(
-  port: number,
-  head: string,
-  bodyLength: number,
-  everyMs: number,
-  maxMs: number,
-): Promise<{ text: string; sent: number; closed: boolean }> {
-  const socket = await connect(port);
-  socket.on("error", () => {});
-  const received: Buffer[] = [];
-  socket.on("data", (chunk: Buffer) => received.push(chunk));
-  let isClosed = false;
-  const gone = closed(socket).then(() => (isClosed = true));
-  socket.write(head);
-  let sent = 0;
-  const until = Date.now() + maxMs;
-  while (!isClosed && sent < bodyLength && Date.now() < until) {
-    socket.write("x");
-    sent++;
-    await delay(everyMs);
-  }
-  await Promise.race([gone, delay(500)]);
-  socket.destroy();
-  return { text: Buffer.concat(received).toString("latin1"), sent, closed: isClosed };
-}
 
 test("a body trickling below limits.minBodyRate ends, read or unread; a faster slow body is served", async () => {
   let readError: unknown;
