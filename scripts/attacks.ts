@@ -53,7 +53,7 @@ const USAGE = `Usage: npm run attacks -- [options]
 Reproduces issue 12's attacks (slow reader, pipelined non-reader, flood after
 close, trickled body) against serve() on Deno, Bun, Node 24 and Node 26, serve()
 with adapter "node-http" on Node 26, and a plain node:http server on Node 26 as
-the baseline, all in one run, on 127.0.0.1. Full run: about 8 minutes.
+the baseline, all in one run, on 127.0.0.1. Full run: about 5 minutes.
 
 Options:
   --quick          short run (smaller bodies, shorter holds, 50 trickling
@@ -218,8 +218,9 @@ async function withMemory<T>(
 }
 
 function rssText(memory: { before: number; peak: number; after: number }): string {
-  return `${mib(memory.before)} → +${mib(memory.peak - memory.before)} → +${
-    mib(memory.after - memory.before)
+  const signed = (bytes: number) => `${bytes < 0 ? "" : "+"}${mib(bytes)}`;
+  return `${mib(memory.before)} → ${signed(memory.peak - memory.before)} → ${
+    signed(memory.after - memory.before)
   }`;
 }
 
@@ -281,9 +282,13 @@ async function slowReader(server: ServerUnderTest): Promise<Row> {
     const read = memory.result;
     const complete = read.outcome === "complete" && read.contentLength === PARAMETERS.slowBytes;
     return {
-      result: `${read.received.toLocaleString("en")} of ${
-        read.contentLength?.toLocaleString("en") ?? `? (${read.framing})`
-      } bytes, ${read.outcome} after ${seconds(read.seconds)}`,
+      result: read.contentLength === undefined
+        ? `${read.received.toLocaleString("en")} bytes, ${read.outcome} after ${
+          seconds(read.seconds)
+        }, but **${read.framing}: no Content-Length** (docs/server.md promises one)`
+        : `${read.received.toLocaleString("en")} of ${
+          read.contentLength.toLocaleString("en")
+        } bytes, ${read.outcome} after ${seconds(read.seconds)}`,
       rss: rssText(memory),
       meetsBar: complete ? "yes" : "no",
       data: { ...read, memory },
@@ -475,14 +480,17 @@ function describeParameters(): string {
     `the loopback buffers (about 4 MiB) on top of what the server read; (4) ${p.trickleConnections} ` +
     `connections announce a 1 MB body and send 1 byte/s (half to a handler that reads the body, half ` +
     `to one that answers without reading it), counted open at ${p.trickleCheckMs / 1000} s and ` +
-    `followed to ${p.trickleMaxMs / 1000} s, beside one ${p.uploadBytes / 1000} KB upload at ${
+    `followed to ${p.trickleMaxMs / 1000} s ("FIN": the server's answer and half-close; ` +
+    `"closed": seen by the client at its next 1-byte write, up to 1 s late), beside one ${
+      p.uploadBytes / 1000
+    } KB upload at ${
       p.uploadRate / 1000
     } KB/s. Servers run with default limits, one at a time for (2) and (3) and side by side ` +
     `for (1) and (4). RSS: before the attack and ${
       p.settleMs / 1000
     } s after its sockets closed, ` +
     `each after a full GC; the peak sampled from /proc every 100 ms. The bar (the issue's): every ` +
-    `byte of the body arrives; peak RSS growth under ${BAR.pipelinePeakMiB} MiB and under ${BAR.pipelineAfterMiB} MiB after ` +
+    `byte of the body arrives, framed by Content-Length; peak RSS growth under ${BAR.pipelinePeakMiB} MiB and under ${BAR.pipelineAfterMiB} MiB after ` +
     `close; under ${BAR.floodAcceptedMiB} MiB taken and closed within the wait; no trickling ` +
     `connection open at ${p.trickleCheckMs / 1000} s and the upload complete.`;
 }
