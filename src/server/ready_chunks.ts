@@ -25,13 +25,15 @@ export interface ReadyChunks {
 // eight leaves a margin and costs nothing measurable.
 const MICROTASK_TURNS = 8;
 
-// A body known in full ends within a few reads, whatever its size: Deno and
-// Node yield a string or bytes as one chunk, Bun as 16 KiB then the rest,
-// and a Blob gives one chunk per part. So past `limit`, a few more ready
-// reads may still find the end, and the body keeps its Content-Length (at
-// 64 KiB and over it went out chunked). Without a bound on those reads a
-// producer that is always ready would be read into memory without end.
-const READS_PAST_LIMIT = 4;
+// A body known in full ends within a few reads: Deno and Node yield a string
+// or bytes as one chunk, Bun as 16 KiB then 2 MiB chunks, and a Blob gives
+// one chunk per part. So past `limit`, more ready reads may still find the
+// end, and the body keeps its Content-Length (at 64 KiB and over it went out
+// chunked; on Bun, past 8 MiB). Both bounds stop a producer that is always
+// ready from being read into memory without end: 32 reads cover Bun's bytes
+// up to 64 MiB, and an always-ready stream of small chunks stops early.
+const READS_PAST_LIMIT = 32;
+const MAX_READY_BYTES = 64 * 1024 * 1024;
 
 /**
  * Reads chunks that are ready within a few microtask turns, up to `limit`
@@ -82,7 +84,7 @@ export async function readReadyChunks(
       chunks.push(chunk);
       size += chunk.byteLength;
     }
-    if (size >= limit && ++readsPastLimit > READS_PAST_LIMIT) {
+    if (size >= limit && (++readsPastLimit > READS_PAST_LIMIT || size > MAX_READY_BYTES)) {
       return { chunks, size, done: false, pending: undefined };
     }
   }
