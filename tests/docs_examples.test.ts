@@ -184,6 +184,35 @@ test(
   },
 );
 
+function runsHere(block: DocBlock): boolean {
+  return block.noRun === undefined &&
+    (block.runtimes === undefined || block.runtimes.includes(CURRENT_RUNTIME)) &&
+    (block.kind === "ts" || block.safeToRun);
+}
+
+// Each test starts its block's child and the next one's, so two children run
+// at a time: the blocks are independent (port 0, own scratch directory), and
+// most of a block's time is its runtime starting up.
+const RUNNABLE = CODE.filter(runsHere);
+const runs = new Map<DocBlock, Promise<void>>();
+
+function runOf(block: DocBlock): Promise<void> {
+  let run = runs.get(block);
+  if (run === undefined) {
+    run = block.kind === "ts" ? runTsBlock(block) : runShBlock(block);
+    // Reported by the block's own test; a prefetched failure is not unhandled meanwhile.
+    run.catch(() => {});
+    runs.set(block, run);
+  }
+  return run;
+}
+
+function runWithNext(block: DocBlock): Promise<void> {
+  const next = RUNNABLE[RUNNABLE.indexOf(block) + 1];
+  if (next !== undefined) void runOf(next);
+  return runOf(block);
+}
+
 for (const block of CODE) {
   const name = nameOf(block);
   if (block.noRun !== undefined) {
@@ -191,9 +220,9 @@ for (const block of CODE) {
   } else if (block.runtimes !== undefined && !block.runtimes.includes(CURRENT_RUNTIME)) {
     test(name, { skip: `runs on ${block.runtimes.join(", ")} only` }, () => {});
   } else if (block.kind === "ts") {
-    test(name, { timeout: BLOCK_TIMEOUT_MS + 10_000 }, () => runTsBlock(block));
+    test(name, { timeout: BLOCK_TIMEOUT_MS + 10_000 }, () => runWithNext(block));
   } else if (block.safeToRun) {
-    test(name, { timeout: BLOCK_TIMEOUT_MS + 10_000 }, () => runShBlock(block));
+    test(name, { timeout: BLOCK_TIMEOUT_MS + 10_000 }, () => runWithNext(block));
   } else {
     // A shell block can install, delete or run for minutes: it runs only when
     // its fence says it is cheap and safe (`sh run`).
