@@ -261,52 +261,58 @@ test("bytes after the last answer (Connection: close, a 400, an idle close) are 
   );
 });
 
-test("a body trickling below limits.minBodyRate ends, read or unread; a faster slow body is served", async () => {
-  let readError: unknown;
-  await withServer(
-    async (request) => {
-      if (new URL(request.url).pathname === "/unread") return new Response("early");
-      try {
-        return new Response(`read ${(await request.arrayBuffer()).byteLength}`);
-      } catch (error) {
-        readError = error;
-        throw error;
-      }
-    },
-    { limits: { minBodyRate: 1_000, minBodyRateGrace: 300, bodyTimeout: 10_000 } },
-    async (_server, port) => {
-      const head = (path: string, length: number) =>
-        `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${length}\r\n\r\n`;
-      const [read, unread, fast] = await Promise.all([
-        // 20 bytes/s, never stalling for bodyTimeout: only the rate ends it.
-        trickle(port, head("/read", 1_000), 1_000, 50, 4_000),
-        trickle(port, head("/unread", 1_000), 1_000, 50, 4_000),
-        (async () => {
-          // 2 000 bytes/s in 200-byte pieces: slow, but above the minimum.
-          const socket = await connect(port);
-          const received: Buffer[] = [];
-          socket.on("data", (chunk: Buffer) => received.push(chunk));
-          socket.write(head("/read", 2_000));
-          for (let i = 0; i < 10; i++) {
-            await delay(100);
-            socket.write("y".repeat(200));
-          }
-          await delay(300);
-          socket.destroy();
-          return Buffer.concat(received).toString("latin1");
-        })(),
-      ]);
-      assert.match(read.text, /^HTTP\/1\.1 408 /);
-      assert.ok(read.closed, "the trickling connection was closed");
-      assert.ok(read.sent < 1_000, `the whole trickle was waited for (${read.sent} bytes)`);
-      assert.ok(readError instanceof Error, `the handler's read failed: ${String(readError)}`);
-      assert.match(unread.text, /^HTTP\/1\.1 200 [^]*early$/);
-      assert.ok(unread.closed, "the connection draining an unread trickle was closed");
-      assert.ok(unread.sent < 1_000, `the unread trickle was drained whole (${unread.sent} bytes)`);
-      assert.match(fast, /^HTTP\/1\.1 200 [^]*read 2000$/);
-    },
-  );
-});
+// The same rule on both backends (the node-http one since it applies the engine's limits).
+for (const [prefix, options] of [["", {}], ["node-http: ", { adapter: "node-http" }]] as const) {
+  test(`${prefix}a body trickling below limits.minBodyRate ends, read or unread; a faster slow body is served`, async () => {
+    let readError: unknown;
+    await withServer(
+      async (request) => {
+        if (new URL(request.url).pathname === "/unread") return new Response("early");
+        try {
+          return new Response(`read ${(await request.arrayBuffer()).byteLength}`);
+        } catch (error) {
+          readError = error;
+          throw error;
+        }
+      },
+      { ...options, limits: { minBodyRate: 1_000, minBodyRateGrace: 300, bodyTimeout: 10_000 } },
+      async (_server, port) => {
+        const head = (path: string, length: number) =>
+          `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${length}\r\n\r\n`;
+        const [read, unread, fast] = await Promise.all([
+          // 20 bytes/s, never stalling for bodyTimeout: only the rate ends it.
+          trickle(port, head("/read", 1_000), 1_000, 50, 4_000),
+          trickle(port, head("/unread", 1_000), 1_000, 50, 4_000),
+          (async () => {
+            // 2 000 bytes/s in 200-byte pieces: slow, but above the minimum.
+            const socket = await connect(port);
+            const received: Buffer[] = [];
+            socket.on("data", (chunk: Buffer) => received.push(chunk));
+            socket.write(head("/read", 2_000));
+            for (let i = 0; i < 10; i++) {
+              await delay(100);
+              socket.write("y".repeat(200));
+            }
+            await delay(300);
+            socket.destroy();
+            return Buffer.concat(received).toString("latin1");
+          })(),
+        ]);
+        assert.match(read.text, /^HTTP\/1\.1 408 /);
+        assert.ok(read.closed, "the trickling connection was closed");
+        assert.ok(read.sent < 1_000, `the whole trickle was waited for (${read.sent} bytes)`);
+        assert.ok(readError instanceof Error, `the handler's read failed: ${String(readError)}`);
+        assert.match(unread.text, /^HTTP\/1\.1 200 [^]*early$/);
+        assert.ok(unread.closed, "the connection draining an unread trickle was closed");
+        assert.ok(
+          unread.sent < 1_000,
+          `the unread trickle was drained whole (${unread.sent} bytes)`,
+        );
+        assert.match(fast, /^HTTP\/1\.1 200 [^]*read 2000$/);
+      },
+    );
+  });
+}
 
 test("the default limits end a body trickling 1 byte/s within 30 s and spare a 5 KB/s upload", () => {
   const { minBodyRate, minBodyRateGrace, bodyTimeout } = DEFAULT_SERVE_LIMITS;

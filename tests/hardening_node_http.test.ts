@@ -19,14 +19,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  bodyOf,
-  closed,
-  closedWhilePaused,
-  connect,
-  headEnd,
-  trickle,
-} from "./_support/slow_peers.ts";
+import { bodyOf, closed, closedWhilePaused, connect, headEnd } from "./_support/slow_peers.ts";
 import { delay, within, withServer } from "./_support/server_util.ts";
 import { MAX_WAITING_REQUESTS } from "../src/runtime/node_http_pipeline.ts";
 
@@ -164,53 +157,6 @@ test("node-http: a client pipelining past MAX_WAITING_REQUESTS behind a busy han
       // Before: every request object queued (node:http parses on), none answered.
       await within(closed(socket), 5_000, "closing the connection");
       assert.equal(handled, 1, "only the first handler ran");
-    },
-  );
-});
-
-test("node-http: a body trickling below limits.minBodyRate ends, read or unread; a faster slow body is served", async () => {
-  let readError: unknown;
-  await withServer(
-    async (request) => {
-      if (new URL(request.url).pathname === "/unread") return new Response("early");
-      try {
-        return new Response(`read ${(await request.arrayBuffer()).byteLength}`);
-      } catch (error) {
-        readError = error;
-        throw error;
-      }
-    },
-    { ...NODE_HTTP, limits: { minBodyRate: 1_000, minBodyRateGrace: 300, bodyTimeout: 10_000 } },
-    async (_server, port) => {
-      const head = (path: string, length: number) =>
-        `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${length}\r\n\r\n`;
-      const [read, unread, fast] = await Promise.all([
-        // 20 bytes/s, never stalling for bodyTimeout: only the rate ends it.
-        trickle(port, head("/read", 1_000), 1_000, 50, 4_000),
-        trickle(port, head("/unread", 1_000), 1_000, 50, 4_000),
-        (async () => {
-          // 2 000 bytes/s in 200-byte pieces: slow, but above the minimum.
-          const socket = await connect(port);
-          const received: Buffer[] = [];
-          socket.on("data", (chunk: Buffer) => received.push(chunk));
-          socket.write(head("/read", 2_000));
-          for (let i = 0; i < 10; i++) {
-            await delay(100);
-            socket.write("y".repeat(200));
-          }
-          await delay(300);
-          socket.destroy();
-          return Buffer.concat(received).toString("latin1");
-        })(),
-      ]);
-      assert.match(read.text, /^HTTP\/1\.1 408 /);
-      assert.ok(read.closed, "the trickling connection was closed");
-      assert.ok(read.sent < 1_000, `the whole trickle was waited for (${read.sent} bytes)`);
-      assert.ok(readError instanceof Error, `the handler's read failed: ${String(readError)}`);
-      assert.match(unread.text, /^HTTP\/1\.1 200 [^]*early$/);
-      assert.ok(unread.closed, "the connection draining an unread trickle was closed");
-      assert.ok(unread.sent < 1_000, `the unread trickle was drained whole (${unread.sent} bytes)`);
-      assert.match(fast, /^HTTP\/1\.1 200 [^]*read 2000$/);
     },
   );
 });
