@@ -20,6 +20,7 @@
 
 import process from "node:process";
 import { serve } from "../server.ts";
+import { collectGarbage } from "../tests/_support/collect_garbage.ts";
 
 type ServerKind = "serve" | "serve-node-http" | "node-http";
 
@@ -42,23 +43,6 @@ if (!Number.isSafeInteger(slowBytes) || slowBytes <= 0) {
 // Allocated once at start-up: the bodies are static, their cost is in the baseline.
 const SLOW_BODY = new Uint8Array(slowBytes).fill(0x61);
 const BIG_BODY = new Uint8Array(2 ** 20).fill(0x62);
-
-/** Runs a full collection where the runtime exposes one (Node and Deno with `--expose-gc`, Bun). */
-function collectGarbage(): boolean {
-  const global = globalThis as Record<string, unknown>;
-  const gc = global["gc"];
-  if (typeof gc === "function") {
-    gc();
-    gc();
-    return true;
-  }
-  const bun = global["Bun"] as { gc?: (force: boolean) => void } | undefined;
-  if (typeof bun?.gc === "function") {
-    bun.gc(true);
-    return true;
-  }
-  return false;
-}
 
 function memoryJson(): string {
   const gc = collectGarbage();

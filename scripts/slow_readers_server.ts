@@ -21,6 +21,7 @@
 import http from "node:http";
 import process from "node:process";
 import { serve } from "../server.ts";
+import { collectGarbage } from "../tests/_support/collect_garbage.ts";
 
 const BODY_SIZE = Number(
   process.argv.find((arg) => arg.startsWith("--body-bytes="))?.slice(13) ?? String(2 ** 20),
@@ -32,18 +33,6 @@ if (!Number.isSafeInteger(BODY_SIZE) || BODY_SIZE < 1) {
 const BYTES = new Uint8Array(BODY_SIZE).fill(0x62);
 const TEXT = "b".repeat(BODY_SIZE);
 const BLOB = new Blob([BYTES]);
-
-function collectGarbage(): void {
-  const global = globalThis as Record<string, unknown>;
-  const gc = global["gc"];
-  if (typeof gc === "function") {
-    gc();
-    gc();
-    return;
-  }
-  const bun = global["Bun"] as { gc?: (force: boolean) => void } | undefined;
-  bun?.gc?.(true);
-}
 
 function memoryJson(): string {
   collectGarbage();

@@ -23,28 +23,7 @@
 
 import process from "node:process";
 import { sendInformational, serve } from "../../server.ts";
-
-/**
- * Runs a full garbage collection when the runtime allows it (Node and Deno
- * with `--expose-gc`, Bun always).
- *
- * @returns Whether a collection ran.
- */
-function collectGarbage(): boolean {
-  const global = globalThis as Record<string, unknown>;
-  const gc = global["gc"];
-  if (typeof gc === "function") {
-    gc();
-    gc();
-    return true;
-  }
-  const bun = global["Bun"] as { gc?: (force: boolean) => void } | undefined;
-  if (typeof bun?.gc === "function") {
-    bun.gc(true);
-    return true;
-  }
-  return false;
-}
+import { collectGarbage } from "./collect_garbage.ts";
 
 const CHUNK = new Uint8Array(16 * 1024).fill(0x61);
 let streamed = 0;
