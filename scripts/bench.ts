@@ -10,14 +10,18 @@
  *    `node:http` pair and a Go pair (`scripts/bench/latency_bench.ts`).
  * 4. The engine alone, memory per idle connection, memory across a long run
  *    (`scripts/bench/engine_bench.ts`).
+ * 5. A Hono app (router, `c.text`, `c.json`, `earlyHints()`) under `hey -c 32`:
+ *    ours on each transport vs what a Hono user runs today, `Deno.serve`,
+ *    `Bun.serve` and `@hono/node-server` on Node 24 and 26
+ *    (`scripts/bench/hono_bench.ts`).
  *
  * Interleaved rounds (at least three), medians with ranges, ratios from the
  * same run, loopback only. Writes `benchmarks.md`, `benchmarks.json` and
  * `benchmarks.svg` to `docs/` (full mode) or `.build/bench/` (`--quick`,
  * unless `--out=DIR`).
  *
- * Usage: `node --import tsx scripts/bench.ts [--quick] [--runtime=deno,bun,node]
- * [--only=server,client,latency,engine] [--out=DIR]` or `--render=DIR` (re-write
+ * Usage: `node --import tsx scripts/bench.ts [--quick] [--runtime=deno,bun,node,node24,node26]
+ * [--only=server,client,latency,engine,hono] [--out=DIR]` or `--render=DIR` (re-write
  * `benchmarks.md` and `.svg` from that directory's `benchmarks.json` and
  * `scripts/bench/analysis.md`, measuring nothing); through npm,
  * `npm run bench -- --quick` or `npm run bench --quick` (npm passes the
@@ -32,14 +36,23 @@ import os from "node:os";
 import path from "node:path";
 import process from "node:process";
 import { type ClientCase, runClientBench } from "./bench/client_bench.ts";
-import { HEY, progress, ROOT, type RuntimeName, RUNTIMES, runtimeVersion } from "./bench/common.ts";
+import {
+  ALL_RUNTIMES,
+  HEY,
+  progress,
+  ROOT,
+  type RuntimeName,
+  RUNTIMES,
+  runtimeVersion,
+} from "./bench/common.ts";
 import { runEngineBench } from "./bench/engine_bench.ts";
+import { HONO_RUNTIMES, runHonoBench } from "./bench/hono_bench.ts";
 import { runLatencyBench } from "./bench/latency_bench.ts";
 import { type BenchResults, renderMarkdown, renderSvg, summaryTable } from "./bench/report.ts";
 import { runServerBench, type ServerCase } from "./bench/server_bench.ts";
 import { checkTargets } from "./bench/targets.ts";
 
-const SECTIONS = ["server", "client", "latency", "engine"] as const;
+const SECTIONS = ["server", "client", "latency", "engine", "hono"] as const;
 type Section = typeof SECTIONS[number];
 
 const HELP = `usage: npm run bench -- [options]
@@ -47,8 +60,12 @@ const HELP = `usage: npm run bench -- [options]
 Measures our server, client and engine against node:http, the runtimes'
 native servers and global fetch, and Go (full mode: about ten minutes).
 
-  --quick                 under two minutes; writes .build/bench/ unless --out
-  --runtime=LIST          some of ${RUNTIMES.join(",")} (default: all)
+  --quick                 a few minutes; writes .build/bench/ unless --out
+                          (--quick --only=hono: the Hono rows alone, about two minutes)
+  --runtime=LIST          some of ${ALL_RUNTIMES.join(",")} (default: all); the
+                          server, client, latency and engine sections run on
+                          ${RUNTIMES.join(",")} (node: the Node that runs the bench),
+                          the hono section on ${HONO_RUNTIMES.join(",")}
   --only=LIST             some of ${SECTIONS.join(",")} (default: all)
   --out=DIR               where to write benchmarks.{md,json,svg}
                           (default: docs/, or .build/bench/ with --quick)
@@ -104,7 +121,9 @@ function parseList<T extends string>(
 }
 
 const quick = process.argv.includes("--quick") || process.env.npm_config_quick === "true";
-const runtimes = parseList<RuntimeName>(option("runtime", true), RUNTIMES, "runtime");
+const selected = parseList<RuntimeName>(option("runtime", true), ALL_RUNTIMES, "runtime");
+const runtimes = selected.filter((runtime) => RUNTIMES.includes(runtime));
+const honoRuntimes = selected.filter((runtime) => HONO_RUNTIMES.includes(runtime));
 const sections = parseList<Section>(option("only"), SECTIONS, "section");
 const outDir = path.resolve(
   ROOT,
@@ -124,6 +143,8 @@ const SETTINGS = quick
     memoryRounds: 1,
     longRunRequests: 40_000,
     longRunWarmupRequests: 40_000,
+    honoSeconds: 1,
+    honoWarmupSeconds: 1,
   }
   : {
     rounds: 5,
@@ -138,6 +159,8 @@ const SETTINGS = quick
     // Deno's heap steps up to its steady size once, after about 200k requests
     // (docs/benchmarks.md, section 4): warm up past it, so growth means a leak.
     longRunWarmupRequests: 400_000,
+    honoSeconds: 2,
+    honoWarmupSeconds: 2,
   };
 
 function loadAverage(): string {
@@ -162,6 +185,7 @@ function render(dir: string): void {
     results.client?.cases ?? [],
     results.latency,
     results.longRun,
+    results.hono ?? [],
   );
   const updated: BenchResults = { ...results, targets };
   writeOutputs(dir, updated);
@@ -193,12 +217,12 @@ async function main(): Promise<void> {
   const loadBefore = loadAverage();
   const skipped: string[] = [];
   progress(
-    `${quick ? "quick" : "full"} mode; runtimes ${runtimes.join(", ")}; sections ${
+    `${quick ? "quick" : "full"} mode; runtimes ${selected.join(", ")}; sections ${
       sections.join(", ")
     }; load average ${loadBefore}`,
   );
   const versions: Record<string, string> = {};
-  for (const runtime of runtimes) versions[runtime] = runtimeVersion(runtime);
+  for (const runtime of selected) versions[runtime] = runtimeVersion(runtime);
   versions.hey = HEY === undefined ? "not installed" : `${HEY} (Debian package, Go net/http)`;
   versions.go = tryVersion("go", ["version"]);
   const commit = tryVersion("git", ["-C", ROOT, "rev-parse", "--short", "HEAD"]);
@@ -268,7 +292,20 @@ async function main(): Promise<void> {
     memory = result.memory;
     longRun = result.longRun;
   }
-  const targets = checkTargets(server, client?.cases ?? [], latency, longRun);
+  let hono: BenchResults["hono"] = [];
+  if (sections.includes("hono")) {
+    if (HEY === undefined) {
+      skipped.push("hono section: `hey` is not installed (apt-get install hey)");
+    } else {
+      hono = await runHonoBench({
+        runtimes: honoRuntimes,
+        rounds: SETTINGS.rounds,
+        seconds: SETTINGS.honoSeconds,
+        warmupSeconds: SETTINGS.honoWarmupSeconds,
+      });
+    }
+  }
+  const targets = checkTargets(server, client?.cases ?? [], latency, longRun, hono);
   const userArgs = process.argv.slice(2).filter((arg) => !arg.startsWith("--out="));
   const cpuModel = os.cpus()[0]?.model ?? "unknown";
   const results: BenchResults = {
@@ -296,6 +333,7 @@ async function main(): Promise<void> {
     engine,
     memory,
     longRun,
+    hono,
     targets,
     skipped,
   };

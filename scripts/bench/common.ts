@@ -17,15 +17,37 @@ import { fileURLToPath } from "node:url";
 /** The repository root. */
 export const ROOT: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** A runtime the suite measures. */
-export type RuntimeName = "deno" | "bun" | "node";
+/**
+ * A runtime the suite measures: `node` is the Node that runs the suite (the
+ * orchestrator's own), `node24` and `node26` the npm-installed ones.
+ */
+export type RuntimeName = "deno" | "bun" | "node" | "node24" | "node26";
 
-/** All runtimes, in report order. */
+/** The runtimes of the sections that predate the Hono rows, in report order. */
 export const RUNTIMES: readonly RuntimeName[] = ["deno", "bun", "node"];
 
+/** Every runtime `--runtime` accepts, in report order. */
+export const ALL_RUNTIMES: readonly RuntimeName[] = ["deno", "bun", "node", "node24", "node26"];
+
 /**
- * The executable of a runtime: the npm-installed Deno and Bun (real ELF
- * binaries, so the child's pid is the runtime itself), and this Node.
+ * Whether a runtime is a Node.
+ *
+ * @param runtime Which runtime.
+ * @returns `true` for `node`, `node24` and `node26`.
+ *
+ * @example
+ * ```ts
+ * isNode("node24"); // true
+ * ```
+ */
+export function isNode(runtime: RuntimeName): boolean {
+  return runtime.startsWith("node");
+}
+
+/**
+ * The executable of a runtime: the npm-installed Deno, Bun, Node 24 and Node
+ * 26 (real ELF binaries, so the child's pid is the runtime itself), and this
+ * Node for `node`.
  *
  * @param runtime Which runtime.
  * @returns An absolute path.
@@ -37,6 +59,7 @@ export const RUNTIMES: readonly RuntimeName[] = ["deno", "bun", "node"];
  */
 export function runtimeBinary(runtime: RuntimeName): string {
   if (runtime === "node") return process.execPath;
+  if (isNode(runtime)) return path.join(ROOT, "node_modules", runtime, "bin", "node");
   return path.join(ROOT, "node_modules", ".bin", runtime);
 }
 
@@ -80,7 +103,8 @@ export function runtimeCommand(
 export function runtimeVersion(runtime: RuntimeName): string {
   if (runtime === "node") return `node ${process.version.slice(1)}`;
   const out = execFileSync(runtimeBinary(runtime), ["--version"], { encoding: "utf8" });
-  return runtime === "deno" ? out.split("\n")[0]!.trim() : `bun ${out.trim()}`;
+  if (runtime === "deno") return out.split("\n")[0]!.trim();
+  return isNode(runtime) ? `node ${out.trim().replace(/^v/, "")}` : `bun ${out.trim()}`;
 }
 
 /** A child process that announced its port (and pid). */

@@ -7,7 +7,7 @@
  */
 
 import type { ClientCase } from "./client_bench.ts";
-import type { Spread } from "./common.ts";
+import { type Spread, spread as spreadOf } from "./common.ts";
 import type { EngineCase, LongRunCase, MemoryCase } from "./engine_bench.ts";
 import type { LatencyCase } from "./latency_bench.ts";
 import type { ServerCase } from "./server_bench.ts";
@@ -35,6 +35,8 @@ export interface BenchResults {
   readonly engine: readonly EngineCase[];
   readonly memory: readonly MemoryCase[];
   readonly longRun: readonly LongRunCase[];
+  /** The Hono-app cases (absent in results written before issue 13). */
+  readonly hono?: readonly ServerCase[];
   readonly targets: readonly Target[];
   readonly skipped: readonly string[];
 }
@@ -44,6 +46,13 @@ const SERVER_NAMES: Record<string, string> = {
   "ours-node-http": 'interim `serve()`, `adapter: "node-http"`',
   "node-http": "`node:http` + `writeEarlyHints`",
   native: "native (`Deno.serve` / `Bun.serve`)",
+};
+const HONO_SERVER_NAMES: Record<string, string> = {
+  ours: "interim `serve(app.fetch)`, default transport",
+  "ours-node": 'interim `serve(app.fetch)`, `adapter: "node"`',
+  "ours-node-http": 'interim `serve(app.fetch)`, `adapter: "node-http"`',
+  native: "`Deno.serve(app.fetch)` / `Bun.serve({ fetch: app.fetch })`",
+  "node-server": "`@hono/node-server` `serve({ fetch: app.fetch })`",
 };
 const CLIENT_NAMES: Record<string, string> = {
   ours: "interim `Client.fetch`",
@@ -87,6 +96,8 @@ function runtimeLabel(runtime: string): string {
     ? "Bun"
     : runtime === "node"
     ? "Node"
+    : runtime.startsWith("node")
+    ? `Node ${runtime.slice(4)}`
     : "Go";
 }
 
@@ -443,11 +454,60 @@ export function renderMarkdown(results: BenchResults, analysis: string): string 
     );
     out.push("");
   }
+  if (results.hono !== undefined && results.hono.length > 0) out.push(...honoSection(results.hono));
   if (analysis.trim() !== "") {
     out.push(analysis.trim());
     out.push("");
   }
   return out.join("\n");
+}
+
+/** Section 5: the Hono app, one table per runtime, each row's CPU against the baseline's. */
+function honoSection(hono: readonly ServerCase[]): string[] {
+  const out: string[] = [];
+  out.push("## 5. A Hono app");
+  out.push("");
+  out.push(
+    "One Hono app (`scripts/bench/hono_app.ts`: a router, `/plain` = `c.text`, `/user/:id` = " +
+      "`c.json` of the parameter, `/hint` = the early-hints middleware, a `103` with one " +
+      "`link`, then `c.text`) behind ours on each transport and behind what a Hono user runs " +
+      "today: `Deno.serve`, `Bun.serve` (they cannot send a 1xx: our `earlyHints()` sends " +
+      "nothing there, so they are compared on `/plain` and `/user/:id`), and `@hono/node-server` " +
+      "with its own Link-only `earlyHints`. `hey -c 32`, keep-alive; within a round the servers " +
+      "of a runtime and path run back to back. *vs baseline* is the baseline's CPU per request " +
+      "divided by the row's, per round (median, range): ours as a fraction of the baseline's " +
+      "speed, higher is better.",
+  );
+  out.push("");
+  for (const runtime of [...new Set(hono.map((s) => s.runtime))]) {
+    const baseline = runtime === "deno" || runtime === "bun" ? "native" : "node-server";
+    out.push(`### ${runtimeLabel(runtime)}`);
+    out.push("");
+    out.push(
+      table(
+        ["server", "path", "CPU µs/request", "vs baseline", "requests/s", "p99 ms", "errors"],
+        hono.filter((s) => s.runtime === runtime).map((s) => {
+          const base = hono.find((b) =>
+            b.runtime === runtime && b.server === baseline && b.path === s.path
+          );
+          const ratio = base === undefined || s.server === baseline ? undefined : spreadOf(
+            base.rounds.map((r, i) => r.cpuUs / (s.rounds[i]?.cpuUs ?? NaN)),
+          );
+          return [
+            HONO_SERVER_NAMES[s.server] ?? s.server,
+            `\`${s.path}\``,
+            range(s.cpuUs),
+            ratio === undefined ? "—" : range(ratio, (v) => `${num(v, 2)}x`),
+            range(s.rps, kilo),
+            range(s.p99Ms),
+            String(s.errors),
+          ];
+        }),
+      ),
+    );
+    out.push("");
+  }
+  return out;
 }
 
 /** At most 12 evenly spaced samples, always with the first and the last. */

@@ -11,6 +11,7 @@
 import path from "node:path";
 import {
   cpuOf,
+  isNode,
   progress,
   ROOT,
   runHey,
@@ -28,8 +29,9 @@ export type ServerKind = "ours" | "ours-node-http" | "node-http" | "native";
 /** One server case: a server on a runtime, a path and a concurrency. */
 export interface ServerCase {
   readonly runtime: RuntimeName;
-  readonly server: ServerKind;
-  readonly path: "/hint" | "/plain";
+  /** A {@linkcode ServerKind}, or a Hono-app server (`hono_bench.ts`). */
+  readonly server: string;
+  readonly path: string;
   readonly concurrency: number;
   /** Requests per second, as `hey` reports it. */
   readonly rps: Spread;
@@ -68,7 +70,7 @@ const FIXTURE = path.join(ROOT, "scripts", "bench", "fixtures", "server.ts");
 export function serverKinds(runtime: RuntimeName): ServerKind[] {
   // On Node also our handler API on the node:http backend (`adapter: "node-http"`):
   // the evidence for which backend serve() uses there by default.
-  return runtime === "node"
+  return isNode(runtime)
     ? ["ours", "ours-node-http", "node-http"]
     : ["ours", "node-http", "native"];
 }
@@ -96,26 +98,56 @@ export function startFixture(
   return startServerChild(command, args, `${kind} on ${runtime}`);
 }
 
+/** One server to measure: what it is, which paths, and how to start it. */
+export interface ServerSpec {
+  readonly runtime: RuntimeName;
+  readonly server: string;
+  readonly paths: readonly string[];
+  start(): Promise<ServerChild>;
+}
+
+/** Durations, rounds and the order of the cases within a round. */
+export interface MeasureOptions {
+  readonly rounds: number;
+  /** Seconds per `hey` run. */
+  readonly seconds: number;
+  /** Seconds of warm-up per server and path. */
+  readonly warmupSeconds: number;
+  readonly concurrencies: readonly number[];
+  /**
+   * `server`: each server's paths in turn (the section's historical order);
+   * `path`: for each runtime, path and concurrency, the servers one after
+   * the other (ours, the baseline, ...), so a compared pair is measured
+   * back to back.
+   */
+  readonly order: "server" | "path";
+}
+
 /**
- * Runs the server section: starts every server of every runtime, warms each
- * up, then runs the rounds; each round measures every case once, in the same
- * order, so drift of the machine spreads over all servers alike.
+ * Starts every server, warms each path up, then runs the rounds; each round
+ * measures every case once, in the same order, so drift of the machine
+ * spreads over all servers alike. CPU per request is the server process's
+ * (all threads) over the `hey` run.
  *
- * @param options Runtimes, rounds and durations.
- * @returns One entry per case.
+ * @param specs The servers.
+ * @param options Rounds, durations and order.
+ * @returns One entry per server, path and concurrency.
  *
- * @example Quick run on Bun
+ * @example Our Hono app on Bun against Bun.serve
  * ```ts
- * const cases = await runServerBench({
- *   runtimes: ["bun"], rounds: 3, seconds: 0.3, warmupSeconds: 0.5, concurrencies: [1, 64],
+ * const cases = await measureServers(specs, {
+ *   rounds: 3, seconds: 1, warmupSeconds: 1, concurrencies: [32], order: "path",
  * });
  * ```
  */
-export async function runServerBench(options: ServerBenchOptions): Promise<ServerCase[]> {
+export async function measureServers(
+  specs: readonly ServerSpec[],
+  options: MeasureOptions,
+): Promise<ServerCase[]> {
   interface Plan {
     runtime: RuntimeName;
-    server: ServerKind;
-    path: "/hint" | "/plain";
+    server: string;
+    path: string;
     concurrency: number;
     child: ServerChild;
     rounds: Array<{
@@ -133,44 +165,50 @@ export async function runServerBench(options: ServerBenchOptions): Promise<Serve
   const children: ServerChild[] = [];
   const plans: Plan[] = [];
   try {
-    for (const runtime of options.runtimes) {
-      for (const server of serverKinds(runtime)) {
-        progress(`server: starting ${server} on ${runtime}`);
-        const child = await startFixture(runtime, server);
-        children.push(child);
-        const paths: Array<"/hint" | "/plain"> = server === "native"
-          ? ["/plain"]
-          : ["/hint", "/plain"];
-        // Warm-up: the JIT, the connection paths, the heap.
+    for (const spec of specs) {
+      progress(`server: starting ${spec.server} on ${spec.runtime}`);
+      const child = await spec.start();
+      children.push(child);
+      // Warm-up: the JIT, the connection paths, the heap.
+      for (const urlPath of spec.paths) {
         await runHey(
           [
             "-z",
-            `${options.warmupSeconds}s`,
+            `${options.warmupSeconds / spec.paths.length}s`,
             "-c",
             "64",
-            `http://127.0.0.1:${child.port}${paths[0]}`,
+            `http://127.0.0.1:${child.port}${urlPath}`,
           ],
           60_000,
         );
-        for (const urlPath of paths) {
-          for (const concurrency of options.concurrencies) {
-            plans.push({
-              runtime,
-              server,
-              path: urlPath,
-              concurrency,
-              child,
-              rounds: [],
-              requests: 0,
-              errors: 0,
-            });
-          }
+      }
+      for (const urlPath of spec.paths) {
+        for (const concurrency of options.concurrencies) {
+          plans.push({
+            runtime: spec.runtime,
+            server: spec.server,
+            path: urlPath,
+            concurrency,
+            child,
+            rounds: [],
+            requests: 0,
+            errors: 0,
+          });
         }
       }
     }
+    const order = options.order === "server" ? [...plans] : plans.map((plan, index) => ({
+      plan,
+      index,
+    })).sort((a, b) =>
+      (a.plan.runtime === b.plan.runtime ? 0 : a.index - b.index) ||
+      a.plan.path.localeCompare(b.plan.path) ||
+      b.plan.concurrency - a.plan.concurrency ||
+      a.index - b.index
+    ).map(({ plan }) => plan);
     for (let round = 0; round < options.rounds; round++) {
       progress(`server: round ${round + 1}/${options.rounds} (${plans.length} cases)`);
-      for (const plan of plans) {
+      for (const plan of order) {
         const url = `http://127.0.0.1:${plan.child.port}${plan.path}`;
         const before = cpuOf(plan.child.pid);
         const result = await runHey(
@@ -210,4 +248,31 @@ export async function runServerBench(options: ServerBenchOptions): Promise<Serve
     errors: plan.errors,
     rounds: plan.rounds.map(({ rps, cpuUs, p50Ms, p99Ms }) => ({ rps, cpuUs, p50Ms, p99Ms })),
   }));
+}
+
+/**
+ * Runs the server section: every fixture server of every runtime, `/hint`
+ * and `/plain` (`Deno.serve` and `Bun.serve` only `/plain`: they cannot
+ * send a 1xx).
+ *
+ * @param options Runtimes, rounds and durations.
+ * @returns One entry per case.
+ *
+ * @example Quick run on Bun
+ * ```ts
+ * const cases = await runServerBench({
+ *   runtimes: ["bun"], rounds: 3, seconds: 0.3, warmupSeconds: 0.5, concurrencies: [1, 64],
+ * });
+ * ```
+ */
+export function runServerBench(options: ServerBenchOptions): Promise<ServerCase[]> {
+  const specs: ServerSpec[] = options.runtimes.flatMap((runtime) =>
+    serverKinds(runtime).map((server) => ({
+      runtime,
+      server,
+      paths: server === "native" ? ["/plain"] : ["/hint", "/plain"],
+      start: () => startFixture(runtime, server),
+    }))
+  );
+  return measureServers(specs, { ...options, order: "server" });
 }

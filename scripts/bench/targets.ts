@@ -1,5 +1,5 @@
 /**
- * The targets of issue 6, checked against one run's figures. Ratios are
+ * The targets of issues 6 and 13, checked against one run's figures. Ratios are
  * computed per round (both sides measured in the same round) and the median
  * is reported, so a drift of the machine between rounds cancels out.
  *
@@ -77,6 +77,7 @@ function serverTarget(
  * @param client The client cases (may be empty).
  * @param latency The latency pairs (may be empty).
  * @param longRun The long runs (may be empty).
+ * @param hono The Hono-app cases (may be empty).
  * @returns One entry per target and runtime (and concurrency or path).
  *
  * @example Only the long run
@@ -89,6 +90,7 @@ export function checkTargets(
   client: readonly ClientCase[],
   latency: readonly LatencyCase[],
   longRun: readonly LongRunCase[],
+  hono: readonly ServerCase[] = [],
 ): Target[] {
   const targets: Target[] = [];
   const find = (r: RuntimeName, s: string, p: string, c: number) =>
@@ -176,6 +178,7 @@ export function checkTargets(
       });
     }
   }
+  targets.push(...honoTargets(hono));
   for (const run of longRun) {
     targets.push({
       id: "memory-no-growth",
@@ -192,6 +195,42 @@ export function checkTargets(
         (run.lastQuarterKiB / 1024).toFixed(1)
       } MiB; before ${(run.startKiB / 1024).toFixed(1)}, after ${(run.endKiB / 1024).toFixed(1)}`,
     });
+  }
+  return targets;
+}
+
+/**
+ * The targets of issue 13 on the Hono app, ours on the runtime's default
+ * transport against what a Hono user runs today: at least 0.8x `Deno.serve`
+ * and `Bun.serve` on the routes they can serve (no 1xx), at least 1.0x
+ * `@hono/node-server` on Node 24 and 26 on every route.
+ */
+function honoTargets(hono: readonly ServerCase[]): Target[] {
+  const targets: Target[] = [];
+  const find = (runtime: RuntimeName, server: string, urlPath: string) =>
+    hono.find((x) => x.runtime === runtime && x.server === server && x.path === urlPath);
+  for (const runtime of [...new Set(hono.map((x) => x.runtime))]) {
+    const native = runtime === "deno" || runtime === "bun";
+    const baseline = native ? "native" : "node-server";
+    const baselineName = runtime === "deno"
+      ? "Deno.serve"
+      : runtime === "bun"
+      ? "Bun.serve"
+      : "@hono/node-server";
+    for (const urlPath of [...new Set(hono.map((x) => x.path))]) {
+      const ours = find(runtime, "ours", urlPath);
+      const theirs = find(runtime, baseline, urlPath);
+      if (!ours || !theirs) continue;
+      const route = urlPath.startsWith("/user/") ? "/user/:id" : urlPath;
+      targets.push(serverTarget(
+        native ? "hono-vs-native" : "hono-vs-node-server",
+        `Hono app ${route} vs ${baselineName}, c=${ours.concurrency} (CPU per request)`,
+        runtime,
+        ours,
+        theirs,
+        native ? 0.8 : 1.0,
+      ));
+    }
   }
   return targets;
 }
