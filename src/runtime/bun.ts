@@ -38,6 +38,9 @@ import {
 } from "./types.ts";
 import { opensslTlsFailure, SocketError, toSocketError } from "./socket_error.ts";
 import { DrainWaiters } from "./drain_waiters.ts";
+import { HeldChunks } from "./held_chunks.ts";
+import { abortable } from "./abortable.ts";
+import { removeStaleUnixSocket, removeUnixSocketFile } from "./unix_socket_file.ts";
 import type { Socket as BunRawSocket, SocketHandler, SocketListener, TLSOptions } from "bun";
 
 /** Encodes strings given to `write()` (as UTF-8). */
@@ -81,13 +84,11 @@ class BunSocket implements Socket {
   #handshake: { resolve(): void; reject(error: Error): void } | undefined;
   #skipVerification = false;
   /**
-   * Chunks that arrived while paused; `undefined` when not paused. Bun's
+   * Chunks that arrived while paused (made on the first pause). Bun's
    * pause() stops reading the socket, but the TLS records of a read already
    * done are still delivered, one `data` call each.
    */
-  #held: Uint8Array[] | undefined;
-  #heldEnd = false;
-  #releasing = false;
+  #held: HeldChunks | undefined;
 
   constructor(handlers: SocketHandlers | undefined, unixPath: string | undefined) {
     this.#handlers = handlers;
@@ -178,37 +179,23 @@ class BunSocket implements Socket {
   }
 
   pause(): void {
-    this.#held ??= [];
+    (this.#held ??= this.#newHeldChunks()).start();
     this.#raw?.pause();
   }
 
   resume(): void {
-    if (this.#held === undefined || this.#releasing) return;
-    this.#releasing = true;
-    // Like the other adapters, resume() never calls onData itself.
-    queueMicrotask(() => this.#releaseHeld());
+    this.#held?.release();
   }
 
-  #releaseHeld(): void {
-    this.#releasing = false;
-    const held = this.#held;
-    if (held === undefined) return;
-    this.#held = undefined;
-    for (let i = 0; i < held.length; i++) {
-      if (this.#closed) return;
-      this.#handlers?.onData(held[i] as Uint8Array);
-      // The owner paused again: keep the rest, in order.
-      const again = this.#held as Uint8Array[] | undefined;
-      if (again !== undefined) {
-        again.unshift(...held.slice(i + 1));
-        return;
-      }
-    }
-    this.#raw?.resume();
-    if (this.#heldEnd) {
-      this.#heldEnd = false;
-      this.peerEnded();
-    }
+  #newHeldChunks(): HeldChunks {
+    return new HeldChunks({
+      stopped: () => this.#closed,
+      deliver: (chunk) => this.#handlers?.onData(chunk),
+      released: (end) => {
+        this.#raw?.resume();
+        if (end) this.peerEnded();
+      },
+    });
   }
 
   end(): void {
@@ -241,8 +228,9 @@ class BunSocket implements Socket {
   /** Bytes arrived. */
   received(chunk: Uint8Array): void {
     if (this.#closed) return;
-    if (this.#held === undefined) this.#handlers?.onData(chunk);
-    else this.#held.push(chunk);
+    const held = this.#held;
+    if (held === undefined || !held.holding) this.#handlers?.onData(chunk);
+    else held.push(chunk);
   }
 
   /** The kernel accepts writes again: send what was queued. */
@@ -269,8 +257,8 @@ class BunSocket implements Socket {
   /** The peer sent FIN. */
   peerEnded(): void {
     if (this.#closed || this.#peerEnded) return;
-    if (this.#held !== undefined) {
-      this.#heldEnd = true;
+    if (this.#held?.holding === true) {
+      this.#held.pushEnd();
       return;
     }
     this.#peerEnded = true;
@@ -303,14 +291,13 @@ class BunSocket implements Socket {
     // re-entrantly from its own call.
     queueMicrotask(() => {
       const handlers = this.#handlers;
-      const held = this.#held;
-      this.#held = undefined;
+      const held = this.#held?.take();
       if (this.#error === undefined) {
         // A clean close loses nothing: bytes held by pause() come first.
         if (held !== undefined) { for (const chunk of held) handlers?.onData(chunk); }
         // Bun closes a socket whose write side we shut down as soon as the
         // peer sends FIN, without calling `end`: report the FIN first.
-        if (!this.#peerEnded && (this.#heldEnd || this.#finSent)) {
+        if (!this.#peerEnded && (this.#held?.endHeld === true || this.#finSent)) {
           this.#peerEnded = true;
           handlers?.onEnd();
         }
@@ -450,18 +437,14 @@ async function connect(options: ConnectOptions, handlers: SocketHandlers): Promi
         ? { ...common, hostname, port: options.port ?? 0 }
         : { ...common, hostname, port: options.port ?? 0, tls },
     );
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    if (signal === undefined) return;
-    onAbort = () => {
-      socket.abandoned = true;
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
+  // Abandoned at once on abort: a socket that opens later is dropped in `open`.
+  const onAbort = () => {
+    socket.abandoned = true;
+  };
+  signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    await Promise.race([opening, aborted]);
-    if (handshake !== undefined) await Promise.race([handshake, aborted]);
+    await abortable(opening, signal);
+    if (handshake !== undefined) await abortable(handshake, signal);
     return socket;
   } catch (error) {
     socket.abandoned = true;
@@ -472,7 +455,7 @@ async function connect(options: ConnectOptions, handlers: SocketHandlers): Promi
     const tlsFailure = options.tls !== undefined ? opensslTlsFailure(error) : undefined;
     throw toSocketError(error, `connect ${target}`, tlsFailure);
   } finally {
-    if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
+    signal?.removeEventListener("abort", onAbort);
   }
 }
 
@@ -507,7 +490,7 @@ async function listen(options: ListenOptions, accept: AcceptCallback): Promise<L
   let address: SocketAddress;
   try {
     if (path !== undefined) {
-      await removeStaleUnixSocket(path);
+      await removeStaleUnixSocket(path, bunAccepts);
       const common = { socket: asBunHandlers(callbacks), allowHalfOpen: true, unix: path };
       server = Bun.listen<BunSocket>(tls === undefined ? common : { ...common, tls });
       address = { transport: "unix", path };
@@ -532,32 +515,22 @@ async function listen(options: ListenOptions, accept: AcceptCallback): Promise<L
       closing ??= (async () => {
         // false: open sockets stay with their owners.
         server.stop(false);
-        if (path !== undefined) {
-          const { rm } = await import("node:fs/promises");
-          await rm(path, { force: true });
-        }
+        if (path !== undefined) await removeUnixSocketFile(path);
       })();
       return closing;
     },
   };
 }
 
-/**
- * Deletes a unix socket file nobody accepts on (left by a crashed process);
- * a live socket or a non-socket file is left alone, so binding then fails.
- */
-async function removeStaleUnixSocket(path: string): Promise<void> {
-  const { lstat, rm } = await import("node:fs/promises");
-  const stat = await lstat(path).catch(() => undefined);
-  if (stat === undefined || !stat.isSocket()) return;
-  const alive = await Bun.connect({
+/** Whether anybody accepts on the unix socket at `path` (see `removeStaleUnixSocket`). */
+function bunAccepts(path: string): Promise<boolean> {
+  return Bun.connect({
     unix: path,
     socket: { data() {}, connectError() {} },
   }).then((probe) => {
     probe.terminate();
     return true;
   }, () => false);
-  if (!alive) await rm(path, { force: true });
 }
 
 /**

@@ -36,6 +36,7 @@ import {
 } from "./types.ts";
 import { SocketError, type TlsFailure, toSocketError } from "./socket_error.ts";
 import { DrainWaiters } from "./drain_waiters.ts";
+import { abortable } from "./abortable.ts";
 import { concatBytes } from "../http1/_bytes.ts";
 
 /** Encodes strings given to `write()` (as UTF-8). */
@@ -393,34 +394,6 @@ function rustlsFailure(error: unknown): TlsFailure | undefined {
   if (/invalid peer certificate/i.test(message)) return "untrusted-certificate";
   if (/corrupt message|InvalidContentType/i.test(message)) return "not-tls";
   return "handshake";
-}
-
-/**
- * Races `promise` against `signal`. A value that arrives after the abort is
- * handed to `dispose` so that nothing opened is leaked.
- */
-function abortable<T>(
-  promise: Promise<T>,
-  signal: AbortSignal | undefined,
-  dispose?: (late: T) => void,
-): Promise<T> {
-  if (signal === undefined) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        if (signal.aborted) dispose?.(value);
-        else resolve(value);
-      },
-      (error) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /**

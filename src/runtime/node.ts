@@ -37,6 +37,9 @@ import {
 } from "./types.ts";
 import { opensslTlsFailure, SocketError, toSocketError } from "./socket_error.ts";
 import { DrainWaiters } from "./drain_waiters.ts";
+import { HeldChunks } from "./held_chunks.ts";
+import { abortable } from "./abortable.ts";
+import { removeStaleUnixSocket, removeUnixSocketFile } from "./unix_socket_file.ts";
 
 type NodeNet = typeof import("node:net");
 type NodeTls = typeof import("node:tls");
@@ -46,7 +49,6 @@ type NodeServer = import("node:net").Server;
 interface NodeModules {
   readonly net: NodeNet;
   readonly tls: NodeTls;
-  readonly fs: typeof import("node:fs/promises");
 }
 
 let nodeModules: Promise<NodeModules> | undefined;
@@ -55,8 +57,7 @@ function loadNodeModules(): Promise<NodeModules> {
   nodeModules ??= Promise.all([
     import("node:net"),
     import("node:tls"),
-    import("node:fs/promises"),
-  ]).then(([net, tls, fs]) => ({ net, tls, fs }));
+  ]).then(([net, tls]) => ({ net, tls }));
   return nodeModules;
 }
 
@@ -91,14 +92,9 @@ class NodeSocket implements Socket {
   #closeDelivered = false;
   #error: Error | undefined;
   readonly #drainWaiters = new DrainWaiters();
-  /** See `SOFT_PAUSE_LIMIT`. */
-  #softPause: boolean;
-  /** Chunks held while soft-paused; `undefined` when not paused. */
-  #held: Uint8Array[] | undefined;
-  #heldBytes = 0;
-  #heldEnd = false;
+  /** Chunks held while soft-paused (see `SOFT_PAUSE_LIMIT`); only on Deno's `node:tls`. */
+  #held: HeldChunks | undefined;
   #hardPaused = false;
-  #releasing = false;
   /** Bytes not yet handed to Node (see `NODE_SLICE`), in order. */
   #backlog: (Uint8Array | string)[] = [];
   #backlogBytes = 0;
@@ -110,7 +106,7 @@ class NodeSocket implements Socket {
 
   constructor(raw: NodeStream, unixPath: string | undefined, softPause: boolean) {
     this.#raw = raw;
-    this.#softPause = softPause;
+    if (softPause) this.#held = this.#newHeldChunks();
     if (unixPath !== undefined) {
       this.localAddress = { transport: "unix", path: unixPath };
       this.remoteAddress = { transport: "unix", path: unixPath };
@@ -135,12 +131,12 @@ class NodeSocket implements Socket {
       // A plain view, not a Buffer: Buffer#slice shares memory where
       // Uint8Array#slice copies, a trap for code written against the web type.
       const view = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      if (this.#held === undefined) handlers.onData(view);
-      else this.#hold(view);
+      if (this.#held?.holding === true) this.#hold(view);
+      else handlers.onData(view);
     });
     raw.on("end", () => {
-      if (this.#held === undefined) handlers.onEnd();
-      else this.#heldEnd = true;
+      if (this.#held?.holding === true) this.#held.pushEnd();
+      else handlers.onEnd();
     });
     raw.on("error", (error: Error) => {
       this.#error ??= toSocketError(error, "socket");
@@ -222,57 +218,38 @@ class NodeSocket implements Socket {
   };
 
   pause(): void {
-    if (!this.#softPause) this.#raw.pause();
-    else this.#held ??= [];
+    if (this.#held === undefined) this.#raw.pause();
+    else this.#held.start();
   }
 
   resume(): void {
-    if (!this.#softPause) this.#raw.resume();
-    else if (this.#held !== undefined && !this.#releasing) {
-      this.#releasing = true;
-      // Like the other adapters, resume() never calls onData itself.
-      queueMicrotask(() => this.#releaseHeld());
-    }
+    if (this.#held === undefined) this.#raw.resume();
+    else this.#held.release();
   }
 
   /** Soft pause: keeps a chunk until resume(), pausing for real past a limit. */
   #hold(chunk: Uint8Array): void {
-    this.#held?.push(chunk);
-    this.#heldBytes += chunk.byteLength;
-    if (this.#heldBytes >= SOFT_PAUSE_LIMIT && !this.#hardPaused) {
+    const held = this.#held as HeldChunks;
+    held.push(chunk);
+    if (held.bytes >= SOFT_PAUSE_LIMIT && !this.#hardPaused) {
       this.#hardPaused = true;
       this.#raw.pause();
     }
   }
 
-  #releaseHeld(): void {
-    this.#releasing = false;
-    const held = this.#held;
-    const handlers = this.#handlers;
-    if (held === undefined || handlers === undefined) return;
-    this.#held = undefined;
-    for (let i = 0; i < held.length; i++) {
+  #newHeldChunks(): HeldChunks {
+    return new HeldChunks({
       // Not this.closed: a stream Node ended cleanly still owes these bytes.
-      if (this.#destroyed || this.#closeDelivered) return;
-      const chunk = held[i] as Uint8Array;
-      this.#heldBytes -= chunk.byteLength;
-      handlers.onData(chunk);
-      // The owner paused again: keep the rest, in order.
-      const again = this.#held as Uint8Array[] | undefined;
-      if (again !== undefined) {
-        again.unshift(...held.slice(i + 1));
-        return;
-      }
-    }
-    this.#heldBytes = 0;
-    if (this.#hardPaused) {
-      this.#hardPaused = false;
-      this.#raw.resume();
-    }
-    if (this.#heldEnd) {
-      this.#heldEnd = false;
-      handlers.onEnd();
-    }
+      stopped: () => this.#destroyed || this.#closeDelivered,
+      deliver: (chunk) => this.#handlers?.onData(chunk),
+      released: (end) => {
+        if (this.#hardPaused) {
+          this.#hardPaused = false;
+          this.#raw.resume();
+        }
+        if (end) this.#handlers?.onEnd();
+      },
+    });
   }
 
   end(): void {
@@ -304,12 +281,11 @@ class NodeSocket implements Socket {
     this.#closeDelivered = true;
     this.#drainWaiters.release();
     const handlers = this.#handlers;
-    const held = this.#held;
-    this.#held = undefined;
+    const held = this.#held?.take();
     if (held !== undefined && this.#error === undefined && !this.#destroyed) {
       // A clean close loses nothing: bytes held by a soft pause come first.
       for (const chunk of held) handlers?.onData(chunk);
-      if (this.#heldEnd) handlers?.onEnd();
+      if (this.#held?.endHeld === true) handlers?.onEnd();
     }
     handlers?.onClose(this.#error);
   }
@@ -375,49 +351,46 @@ async function connect(
   if (path === undefined && port === undefined) {
     throw new SocketError("EINVAL", `connect ${target}: no port or path`);
   }
-  return new Promise<Socket>((resolve, reject) => {
-    const where: { path: string } | { host: string; port: number } = path !== undefined
-      ? { path }
-      : { host: hostname, port: port ?? 0 };
-    // allowHalfOpen: our end() alone decides when we send FIN. tls.connect
-    // honours it although its option type does not list it.
-    const raw: NodeStream = options.tls !== undefined
-      ? tls.connect(Object.assign(
-        { ...where, allowHalfOpen: true, noDelay: true },
-        nodeTlsOptions(options.tls, hostname, tls.rootCertificates),
-      ))
-      : net.connect({ ...where, allowHalfOpen: true, noDelay: true });
-    const settle = () => {
-      raw.off(options.tls !== undefined ? "secureConnect" : "connect", onOpen);
-      raw.off("error", onError);
-      signal?.removeEventListener("abort", onAbort);
-    };
+  const where: { path: string } | { host: string; port: number } = path !== undefined
+    ? { path }
+    : { host: hostname, port: port ?? 0 };
+  // allowHalfOpen: our end() alone decides when we send FIN. tls.connect
+  // honours it although its option type does not list it.
+  const raw: NodeStream = options.tls !== undefined
+    ? tls.connect(Object.assign(
+      { ...where, allowHalfOpen: true, noDelay: true },
+      nodeTlsOptions(options.tls, hostname, tls.rootCertificates),
+    ))
+    : net.connect({ ...where, allowHalfOpen: true, noDelay: true });
+  const openEvent = options.tls !== undefined ? "secureConnect" : "connect";
+  const opening = new Promise<NodeSocket>((resolve, reject) => {
     const onOpen = () => {
-      settle();
+      raw.off("error", onError);
       if (options.path === undefined) raw.setNoDelay(true);
       const socket = new NodeSocket(
         raw,
         options.path,
         needsSoftPause(options.tls !== undefined),
       );
+      // In the same callback: an error or close right after opening is not missed.
       socket.attach(handlers);
       resolve(socket);
     };
     const onError = (error: Error) => {
-      settle();
+      raw.off(openEvent, onOpen);
       raw.destroy();
       const tlsFailure = options.tls !== undefined ? opensslTlsFailure(error) : undefined;
       reject(toSocketError(error, `connect ${target}`, tlsFailure));
     };
-    const onAbort = () => {
-      settle();
-      raw.destroy();
-      reject(signal?.reason);
-    };
-    raw.once(options.tls !== undefined ? "secureConnect" : "connect", onOpen);
+    raw.once(openEvent, onOpen);
     raw.once("error", onError);
-    signal?.addEventListener("abort", onAbort, { once: true });
   });
+  try {
+    return await abortable(opening, signal, (late) => late.destroy());
+  } catch (error) {
+    if (signal?.aborted) raw.destroy();
+    throw error;
+  }
 }
 
 /**
@@ -431,7 +404,7 @@ async function listen(
   options: ListenOptions,
   accept: AcceptCallback,
 ): Promise<Listener> {
-  const { net, tls, fs } = await loadNodeModules();
+  const { net, tls } = await loadNodeModules();
   const path = options.path;
   const softPause = needsSoftPause(options.tls !== undefined);
   const onConnection = (raw: NodeStream) => {
@@ -455,7 +428,7 @@ async function listen(
     }).on("secureConnection", onConnection)
     : net.createServer({ allowHalfOpen: true }, onConnection);
   if (path !== undefined) {
-    await removeStaleUnixSocket(path, net, fs);
+    await removeStaleUnixSocket(path, (stale) => nodeAccepts(stale, net));
   }
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error) => {
@@ -490,26 +463,16 @@ async function listen(
         // server.close's callback waits for every open connection; the
         // contract leaves those to their owners, so do not wait for it.
         server.close();
-        if (path !== undefined) await fs.rm(path, { force: true });
+        if (path !== undefined) await removeUnixSocketFile(path);
       })();
       return closing;
     },
   };
 }
 
-/**
- * Deletes a unix socket file nobody accepts on (left by a crashed process),
- * so that binding does not fail; a live socket or a non-socket file is left
- * alone and binding then fails with `EADDRINUSE`.
- */
-async function removeStaleUnixSocket(
-  path: string,
-  net: NodeNet,
-  fs: typeof import("node:fs/promises"),
-): Promise<void> {
-  const stat = await fs.lstat(path).catch(() => undefined);
-  if (stat === undefined || !stat.isSocket()) return;
-  const alive = await new Promise<boolean>((resolve) => {
+/** Whether anybody accepts on the unix socket at `path` (see `removeStaleUnixSocket`). */
+function nodeAccepts(path: string, net: NodeNet): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
     const probe = net.connect({ path });
     probe.once("connect", () => {
       probe.destroy();
@@ -517,7 +480,6 @@ async function removeStaleUnixSocket(
     });
     probe.once("error", () => resolve(false));
   });
-  if (!alive) await fs.rm(path, { force: true });
 }
 
 /**
