@@ -6,6 +6,9 @@
  *
  * Usage: `node --import tsx scripts/bench/profile.ts RUNTIME SERVER PATH
  * [SECONDS] [CONCURRENCY]`, e.g. `... profile.ts deno ours /hint 5 64`.
+ * SERVER `hono-KIND` profiles the Hono app of `hono_app.ts` behind KIND of
+ * `fixtures/hono_server.ts` (`hono-ours`, `hono-native`, `hono-node-server`
+ * ...), e.g. `... profile.ts node24 hono-ours /plain 5 32`.
  * SERVER `client-ours` or `client-fetch` profiles a client instead
  * (`fixtures/client_loop.ts`) against Go's `seed_server`. With
  * `BENCH_PROFILE_KIND=heap` in the environment a server gets the sampling
@@ -52,6 +55,8 @@ function area(url: string, name: string): string {
   if (url.includes("/src/runtime/")) return "adapters (src/runtime)";
   if (url.includes("/src/client/")) return "client (src/client)";
   if (url.includes("/scripts/bench/")) return "fixture handler";
+  if (url.includes("/node_modules/hono/")) return "hono";
+  if (url.includes("/node_modules/@hono/node-server/")) return "@hono/node-server";
   if (url === "") return "native / builtins";
   return "runtime internals";
 }
@@ -89,10 +94,11 @@ async function profileClient(file: string): Promise<void> {
 }
 
 async function profileServer(file: string): Promise<void> {
+  const hono = server.startsWith("hono-");
   const [command, args] = runtimeCommand(
     runtime as RuntimeName,
-    path.join(ROOT, "scripts", "bench", "fixtures", "server.ts"),
-    [server],
+    path.join(ROOT, "scripts", "bench", "fixtures", hono ? "hono_server.ts" : "server.ts"),
+    [hono ? server.slice("hono-".length) : server],
   );
   const child = await startServerChild(command, args, `${server} on ${runtime}`, {
     BENCH_CPU_PROFILE: file,

@@ -6,6 +6,8 @@
  *
  * Usage: `node --import tsx scripts/bench/syscalls.ts RUNTIME SERVER PATH
  * [CONCURRENCY] [REQUESTS]`, e.g. `... syscalls.ts bun node-http /hint 64`.
+ * SERVER `hono-KIND` runs the Hono app behind KIND of `fixtures/hono_server.ts`
+ * (e.g. `... syscalls.ts node24 hono-node-server /plain 32`).
  * Needs `strace` (and the permission to trace a child process).
  * `BENCH_FIXTURE=FILE` runs another copy of the fixture (e.g. one importing a
  * modified `src/`, to check a change's effect on the system calls).
@@ -29,10 +31,12 @@ const [runtime = "node", server = "ours", urlPath = "/hint", cArg = "64", nArg =
   .argv.slice(2);
 
 async function main(): Promise<void> {
+  const hono = server.startsWith("hono-");
   const [command, args] = runtimeCommand(
     runtime as RuntimeName,
-    process.env.BENCH_FIXTURE ?? path.join(ROOT, "scripts", "bench", "fixtures", "server.ts"),
-    [server],
+    process.env.BENCH_FIXTURE ??
+      path.join(ROOT, "scripts", "bench", "fixtures", hono ? "hono_server.ts" : "server.ts"),
+    [hono ? server.slice("hono-".length) : server],
   );
   const child = await startServerChild(command, args, `${server} on ${runtime}`);
   const url = `http://127.0.0.1:${child.port}${urlPath}`;
