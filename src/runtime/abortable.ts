@@ -23,14 +23,14 @@
  * import assert from "node:assert/strict";
  * import { abortable } from "./abortable.ts";
  * const controller = new AbortController();
+ * const connection = Promise.withResolvers<string>();
  * let closed = false;
- * let open!: (value: string) => void;
- * const opening = abortable(new Promise<string>((resolve) => open = resolve), controller.signal, () => {
+ * const opening = abortable(connection.promise, controller.signal, () => {
  *   closed = true;
  * });
  * controller.abort(new Error("stop"));
  * await assert.rejects(opening, /stop/);
- * open("socket");
+ * connection.resolve("socket");
  * await Promise.resolve();
  * assert.equal(closed, true);
  * ```

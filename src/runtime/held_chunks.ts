@@ -54,6 +54,8 @@ export class HeldChunks {
   #releasing = false;
 
   /**
+   * Holds nothing yet; {@linkcode start} begins holding.
+   *
    * @param sink Receives the chunks on release.
    */
   constructor(sink: HeldChunkSink) {
