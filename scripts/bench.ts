@@ -58,10 +58,11 @@ type Section = typeof SECTIONS[number];
 const HELP = `usage: npm run bench -- [options]
 
 Measures our server, client and engine against node:http, the runtimes'
-native servers and global fetch, and Go (full mode: about ten minutes).
+native servers and global fetch, and Go, and a Hono app against the servers
+Hono users run (full mode: about seventeen minutes, seven of them the Hono rows).
 
-  --quick                 a few minutes; writes .build/bench/ unless --out
-                          (--quick --only=hono: the Hono rows alone, about two minutes)
+  --quick                 about five minutes; writes .build/bench/ unless --out
+                          (--quick --only=hono: the Hono rows alone, under three minutes)
   --runtime=LIST          some of ${ALL_RUNTIMES.join(",")} (default: all); the
                           server, client, latency and engine sections run on
                           ${RUNTIMES.join(",")} (node: the Node that runs the bench),
@@ -130,7 +131,10 @@ const outDir = path.resolve(
   option("out") ?? (quick ? path.join(".build", "bench") : "docs"),
 );
 
-/** Durations and sizes of each mode (quick: under two minutes for all three runtimes). */
+/**
+ * Durations and sizes of each mode (quick: about two minutes for sections 1-4
+ * on three runtimes, under three for the Hono rows on four).
+ */
 const SETTINGS = quick
   ? {
     rounds: 3,

@@ -219,7 +219,8 @@ export function renderMarkdown(results: BenchResults, analysis: string): string 
   out.push("");
   out.push("```sh no-run: measures for minutes");
   out.push("npm run bench                 # full mode, writes docs/benchmarks.{md,json,svg}");
-  out.push("npm run bench -- --quick      # under two minutes, writes .build/bench/");
+  out.push("npm run bench -- --quick      # about five minutes, writes .build/bench/");
+  out.push("npm run bench -- --quick --only=hono   # the Hono-app rows alone, under three minutes");
   out.push("npm run bench -- --quick --runtime=bun,node --only=server,latency");
   out.push("```");
   out.push("");
