@@ -63,10 +63,10 @@ Hono users run (full mode: about seventeen minutes, seven of them the Hono rows)
 
   --quick                 about five minutes; writes .build/bench/ unless --out
                           (--quick --only=hono: the Hono rows alone, under three minutes)
-  --runtime=LIST          some of ${ALL_RUNTIMES.join(",")} (default: all); the
-                          server, client, latency and engine sections run on
-                          ${RUNTIMES.join(",")} (node: the Node that runs the bench),
-                          the hono section on ${HONO_RUNTIMES.join(",")}
+  --runtime=LIST          some of ${ALL_RUNTIMES.join(",")} (node: the Node that
+                          runs the bench); by default the server, client, latency
+                          and engine sections run on ${RUNTIMES.join(",")} and the hono
+                          section on ${HONO_RUNTIMES.join(",")} (never on node)
   --only=LIST             some of ${SECTIONS.join(",")} (default: all)
   --out=DIR               where to write benchmarks.{md,json,svg}
                           (default: docs/, or .build/bench/ with --quick)
@@ -122,8 +122,10 @@ function parseList<T extends string>(
 }
 
 const quick = process.argv.includes("--quick") || process.env.npm_config_quick === "true";
-const selected = parseList<RuntimeName>(option("runtime", true), ALL_RUNTIMES, "runtime");
-const runtimes = selected.filter((runtime) => RUNTIMES.includes(runtime));
+const runtimeOption = option("runtime", true);
+const selected = parseList<RuntimeName>(runtimeOption, ALL_RUNTIMES, "runtime");
+// Sections 1-4 keep their historical runtimes unless --runtime names others.
+const runtimes = runtimeOption === undefined ? [...RUNTIMES] : selected;
 const honoRuntimes = selected.filter((runtime) => HONO_RUNTIMES.includes(runtime));
 const sections = parseList<Section>(option("only"), SECTIONS, "section");
 const outDir = path.resolve(
