@@ -1,6 +1,7 @@
 /**
- * Slow and hostile peers against the engine server's flow control (issue
- * 12, items 1-4), on loopback with raw `node:net` clients:
+ * Slow and hostile peers against the server's flow control (issue 12,
+ * items 1-4), on every transport (tests/_support/transports.ts), on loopback
+ * with raw `node:net` clients:
  *
  * - a slow reader gets the whole response although it outlasts the idle
  *   timeout, and a peer that reads nothing is dropped at `sendTimeout`;
@@ -27,41 +28,44 @@ import {
   headEnd,
   trickle,
 } from "./_support/slow_peers.ts";
+import { TRANSPORTS } from "./_support/transports.ts";
 
 const MIB = 1024 * 1024;
 
-test("a slow reader gets the whole body (bytes or text) though it reads past idleTimeout; a peer reading nothing is dropped at sendTimeout", async () => {
-  const size = 24 * MIB;
-  const bytes = new Uint8Array(size).fill(0x61);
-  bytes[size - 1] = 0x7a;
-  // Text bodies reach the socket as strings (Node and Bun encode them), a
-  // path of its own: a large one must show send progress as bytes do.
-  const text = "a".repeat(size - 1) + "z";
-  await withServer(
-    (request) => new Response(new URL(request.url).pathname === "/text" ? text : bytes),
-    // The OS reports send progress when a third or so of its send buffer
-    // (up to 4 MiB on Linux) frees: at 2 MiB/s, every second or so.
-    { limits: { idleTimeout: 200, sendTimeout: 3_000 } },
-    async (_server, port) => {
-      // A peer that reads nothing at all, beside the slow ones: dropped once
-      // sendTimeout passes without progress (before: at idleTimeout plus
-      // the 5 s linger).
-      const stalled = await connect(port);
-      stalled.on("error", () => {});
-      stalled.pause();
-      stalled.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
-      // Settled to its error, if any, so that it is reported where awaited.
-      const stalledDropped = within(
-        closedWhilePaused(stalled),
-        4_500,
-        "dropping a peer that reads nothing",
-      ).then(() => undefined, (error: unknown) => error);
-      await Promise.all([readSlowly(port, "/big", size), readSlowly(port, "/text", size)]);
-      const stalledError = await stalledDropped;
-      if (stalledError !== undefined) throw stalledError;
-    },
-  );
-});
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: a slow reader gets the whole body (bytes or text) though it reads past idleTimeout; a peer reading nothing is dropped at sendTimeout`, async () => {
+    const size = 24 * MIB;
+    const bytes = new Uint8Array(size).fill(0x61);
+    bytes[size - 1] = 0x7a;
+    // Text bodies reach the socket as strings (Node and Bun encode them), a
+    // path of its own: a large one must show send progress as bytes do.
+    const text = "a".repeat(size - 1) + "z";
+    await withServer(
+      (request) => new Response(new URL(request.url).pathname === "/text" ? text : bytes),
+      // The OS reports send progress when a third or so of its send buffer
+      // (up to 4 MiB on Linux) frees: at 2 MiB/s, every second or so.
+      { ...options, limits: { idleTimeout: 200, sendTimeout: 3_000 } },
+      async (_server, port) => {
+        // A peer that reads nothing at all, beside the slow ones: dropped once
+        // sendTimeout passes without progress (before: at idleTimeout plus
+        // the 5 s linger).
+        const stalled = await connect(port);
+        stalled.on("error", () => {});
+        stalled.pause();
+        stalled.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+        // Settled to its error, if any, so that it is reported where awaited.
+        const stalledDropped = within(
+          closedWhilePaused(stalled),
+          4_500,
+          "dropping a peer that reads nothing",
+        ).then(() => undefined, (error: unknown) => error);
+        await Promise.all([readSlowly(port, "/big", size), readSlowly(port, "/text", size)]);
+        const stalledError = await stalledDropped;
+        if (stalledError !== undefined) throw stalledError;
+      },
+    );
+  });
+}
 
 /**
  * Reads `path` at 2 MiB/s for 6 s (past idleTimeout plus the 5 s linger
@@ -123,53 +127,58 @@ async function readSlowly(port: number, path: string, size: number): Promise<voi
   await within(ended, 8_000, `the idle close after the slow read of ${path}`);
 }
 
-test("a client that pipelines and never reads: the server runs a bounded number of handlers until it reads", async () => {
-  const count = 100;
-  const size = 512 * 1024;
-  const body = new Uint8Array(size).fill(0x62);
-  let handled = 0;
-  await withServer(
-    () => {
-      handled++;
-      return new Response(body);
-    },
-    {},
-    async (_server, port) => {
-      const socket = await connect(port);
-      socket.on("error", () => {});
-      socket.pause();
-      socket.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".repeat(count));
-      // Let the server run as far as it goes while nothing is read.
-      let last = -1;
-      for (let i = 0; i < 40 && handled !== last; i++) {
-        last = handled;
-        await delay(150);
-      }
-      const whileStalled = handled;
-      console.log(
-        `hardening: pipelined non-reader: ${whileStalled} of ${count} handlers ran (responses of ${
-          size / 1024
-        } KiB) while the client read nothing`,
-      );
-      // Kernel buffers on both sides plus one queued response, far below all.
-      assert.ok(whileStalled >= 1, "the first request was served");
-      assert.ok(whileStalled <= 40, `${whileStalled} handlers ran for a client that reads nothing`);
-      // Reading resumes: every response arrives, complete.
-      let received = 0;
-      socket.on("data", (chunk: Buffer) => (received += chunk.byteLength));
-      socket.resume();
-      await within(
-        (async () => {
-          while (handled < count || received < count * size) await delay(20);
-        })(),
-        20_000,
-        "the pipelined responses once the client reads",
-      );
-      assert.equal(handled, count);
-      socket.destroy();
-    },
-  );
-});
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: a client that pipelines and never reads: the server runs a bounded number of handlers until it reads`, async () => {
+    const count = 100;
+    const size = 512 * 1024;
+    const body = new Uint8Array(size).fill(0x62);
+    let handled = 0;
+    await withServer(
+      () => {
+        handled++;
+        return new Response(body);
+      },
+      options,
+      async (_server, port) => {
+        const socket = await connect(port);
+        socket.on("error", () => {});
+        socket.pause();
+        socket.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".repeat(count));
+        // Let the server run as far as it goes while nothing is read.
+        let last = -1;
+        for (let i = 0; i < 40 && handled !== last; i++) {
+          last = handled;
+          await delay(150);
+        }
+        const whileStalled = handled;
+        console.log(
+          `hardening ${name}: pipelined non-reader: ${whileStalled} of ${count} handlers ran (responses of ${
+            size / 1024
+          } KiB) while the client read nothing`,
+        );
+        // Kernel buffers on both sides plus one queued response, far below all.
+        assert.ok(whileStalled >= 1, "the first request was served");
+        assert.ok(
+          whileStalled <= 40,
+          `${whileStalled} handlers ran for a client that reads nothing`,
+        );
+        // Reading resumes: every response arrives, complete.
+        let received = 0;
+        socket.on("data", (chunk: Buffer) => (received += chunk.byteLength));
+        socket.resume();
+        await within(
+          (async () => {
+            while (handled < count || received < count * size) await delay(20);
+          })(),
+          20_000,
+          "the pipelined responses once the client reads",
+        );
+        assert.equal(handled, count);
+        socket.destroy();
+      },
+    );
+  });
+}
 
 /** What a flooding client achieved after the server's last answer. */
 interface Flood {
@@ -222,48 +231,55 @@ async function floodAfter(
   return { accepted, closed: isClosed, text: Buffer.concat(received).toString("latin1") };
 }
 
-test("bytes after the last answer (Connection: close, a 400, an idle close) are not read on: the client meets backpressure, the server closes", async () => {
-  await withServer(
-    () => new Response("ok"),
-    { limits: { idleTimeout: 200 } },
-    async (_server, port) => {
-      const floodMs = 1_500;
-      const [afterClose, afterBad, afterIdle] = await Promise.all([
-        floodAfter(
-          port,
-          "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-          100,
-          floodMs,
-          7_000,
-        ),
-        floodAfter(port, "GET / HTTP/1.1\r\nHost: x\r\nBad Field: 1\r\n\r\n", 100, floodMs, 7_000),
-        floodAfter(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 600, floodMs, 7_000),
-      ]);
-      for (
-        const [name, flood, status] of [
-          ["Connection: close", afterClose, "200"],
-          ["400", afterBad, "400"],
-          ["idle close", afterIdle, "200"],
-        ] as const
-      ) {
-        console.log(
-          `hardening: flood after ${name}: the server took ${
-            (flood.accepted / MIB).toFixed(1)
-          } MiB in ${floodMs} ms, closed: ${flood.closed}`,
-        );
-        assert.match(flood.text, new RegExp(`^HTTP/1\\.1 ${status} `), name);
-        // Loopback socket buffers on both sides hold a few MiB; a server
-        // that reads on takes hundreds in the same time.
-        assert.ok(flood.accepted < 24 * MIB, `${name}: ${flood.accepted} bytes taken`);
-        assert.ok(flood.closed, `${name}: the server did not close the connection`);
-      }
-    },
-  );
-});
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: bytes after the last answer (Connection: close, a 400, an idle close) are not read on: the client meets backpressure, the server closes`, async () => {
+    await withServer(
+      () => new Response("ok"),
+      { ...options, limits: { idleTimeout: 200 } },
+      async (_server, port) => {
+        const floodMs = 1_500;
+        const [afterClose, afterBad, afterIdle] = await Promise.all([
+          floodAfter(
+            port,
+            "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            100,
+            floodMs,
+            7_000,
+          ),
+          floodAfter(
+            port,
+            "GET / HTTP/1.1\r\nHost: x\r\nBad Field: 1\r\n\r\n",
+            100,
+            floodMs,
+            7_000,
+          ),
+          floodAfter(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 600, floodMs, 7_000),
+        ]);
+        for (
+          const [after, flood, status] of [
+            ["Connection: close", afterClose, "200"],
+            ["400", afterBad, "400"],
+            ["idle close", afterIdle, "200"],
+          ] as const
+        ) {
+          console.log(
+            `hardening ${name}: flood after ${after}: the server took ${
+              (flood.accepted / MIB).toFixed(1)
+            } MiB in ${floodMs} ms, closed: ${flood.closed}`,
+          );
+          assert.match(flood.text, new RegExp(`^HTTP/1\\.1 ${status} `), after);
+          // Loopback socket buffers on both sides hold a few MiB; a server
+          // that reads on takes hundreds in the same time.
+          assert.ok(flood.accepted < 24 * MIB, `${after}: ${flood.accepted} bytes taken`);
+          assert.ok(flood.closed, `${after}: the server did not close the connection`);
+        }
+      },
+    );
+  });
+}
 
-// The same rule on both backends (the node-http one since it applies the engine's limits).
-for (const [prefix, options] of [["", {}], ["node-http: ", { adapter: "node-http" }]] as const) {
-  test(`${prefix}a body trickling below limits.minBodyRate ends, read or unread; a faster slow body is served`, async () => {
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: a body trickling below limits.minBodyRate ends, read or unread; a faster slow body is served`, async () => {
     let readError: unknown;
     await withServer(
       async (request) => {

@@ -3,7 +3,9 @@
  * a reader too slow for the body, a handler throwing after a hint or in the
  * middle of its body, TLS handshakes that fail, connections reset by either
  * side. Each must end cleanly: a clear error where one is due, no hang, no
- * leak, and the server keeps serving.
+ * leak, and the server keeps serving. What runs in this process against
+ * serve() runs on every transport (tests/_support/transports.ts); the child
+ * process scenarios run the default one.
  */
 
 import { test } from "node:test";
@@ -20,6 +22,7 @@ import { sendInPieces } from "./_support/hostile_wire.ts";
 import { startRawServer } from "./_support/raw_server.ts";
 import { rawConnect, rawRequest } from "./_support/server_raw.ts";
 import { delay, within, withServer } from "./_support/server_util.ts";
+import { TRANSPORTS } from "./_support/transports.ts";
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures", "tls");
 
@@ -46,54 +49,58 @@ function settle<T>(
   return within(promise.then((value) => ({ value }), (error: unknown) => ({ error })), ms, what);
 }
 
-test("client disconnects mid-handler: request.signal fires for each, nothing stays open", async () => {
-  const count = 20;
-  let started = 0;
-  let aborted = 0;
-  let cancelled = 0;
-  const startedAll = deferred();
-  const abortedAll = deferred();
-  await withServer(
-    async (request) => {
-      if (++started === count) startedAll.resolve();
-      if (new URL(request.url).pathname === "/stream") {
-        // The response streams forever: its source must be cancelled.
-        return new Response(
-          new ReadableStream({
-            async pull(controller) {
-              await delay(5);
-              controller.enqueue(new Uint8Array(1024));
-            },
-            cancel() {
-              cancelled++;
-            },
-          }),
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: client disconnects mid-handler: request.signal fires for each, nothing stays open`, async () => {
+    const count = 20;
+    let started = 0;
+    let aborted = 0;
+    let cancelled = 0;
+    const startedAll = deferred();
+    const abortedAll = deferred();
+    await withServer(
+      async (request) => {
+        if (++started === count) startedAll.resolve();
+        if (new URL(request.url).pathname === "/stream") {
+          // The response streams forever: its source must be cancelled.
+          return new Response(
+            new ReadableStream({
+              async pull(controller) {
+                await delay(5);
+                controller.enqueue(new Uint8Array(1024));
+              },
+              cancel() {
+                cancelled++;
+              },
+            }),
+          );
+        }
+        sendInformational(request, 103, { link: "</a.css>; rel=preload" });
+        await new Promise<void>((resolve) => {
+          request.signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+        if (++aborted === count / 2) abortedAll.resolve();
+        return new Response("never read");
+      },
+      options,
+      async (server, port) => {
+        const sockets = await Promise.all(Array.from({ length: count }, () => rawConnect(port)));
+        sockets.forEach((socket, i) =>
+          socket.write(`GET /${i % 2 === 0 ? "wait" : "stream"} HTTP/1.1\r\nHost: x\r\n\r\n`)
         );
-      }
-      sendInformational(request, 103, { link: "</a.css>; rel=preload" });
-      await new Promise<void>((resolve) => {
-        request.signal.addEventListener("abort", () => resolve(), { once: true });
-      });
-      if (++aborted === count / 2) abortedAll.resolve();
-      return new Response("never read");
-    },
-    {},
-    async (server, port) => {
-      const sockets = await Promise.all(Array.from({ length: count }, () => rawConnect(port)));
-      sockets.forEach((socket, i) =>
-        socket.write(`GET /${i % 2 === 0 ? "wait" : "stream"} HTTP/1.1\r\nHost: x\r\n\r\n`)
-      );
-      await within(startedAll.promise, 5_000, "every handler starting");
-      await Promise.all(sockets.map((socket) => socket.read((text) => text.includes("\r\n\r\n"))));
-      for (const socket of sockets) socket.destroy();
-      await within(abortedAll.promise, 5_000, "request.signal firing for every waiting handler");
-      for (let i = 0; i < 100 && cancelled < count / 2; i++) await delay(20);
-      assert.equal(cancelled, count / 2, "every streaming response body was cancelled");
-      // Graceful shutdown waits for busy connections: it ends at once only if none is left.
-      await within(server.shutdown(), 2_000, "shutdown after the clients vanished");
-    },
-  );
-});
+        await within(startedAll.promise, 5_000, "every handler starting");
+        await Promise.all(
+          sockets.map((socket) => socket.read((text) => text.includes("\r\n\r\n"))),
+        );
+        for (const socket of sockets) socket.destroy();
+        await within(abortedAll.promise, 5_000, "request.signal firing for every waiting handler");
+        for (let i = 0; i < 100 && cancelled < count / 2; i++) await delay(20);
+        assert.equal(cancelled, count / 2, "every streaming response body was cancelled");
+        // Graceful shutdown waits for busy connections: it ends at once only if none is left.
+        await within(server.shutdown(), 2_000, "shutdown after the clients vanished");
+      },
+    );
+  });
+}
 
 test("server dies mid-body (the process is killed): the client's body stream errors cleanly", async () => {
   const server = await startChildServer();
@@ -171,189 +178,205 @@ test("connection reset before any response byte: fetch rejects with CLOSED_BEFOR
   }
 });
 
-test("handler's body stream fails mid-way: the client sees an error, never a clean truncated body", async () => {
-  await withServer(
-    () => {
-      let sent = 0;
-      return new Response(
-        new ReadableStream<Uint8Array>({
-          async pull(controller) {
-            if (sent++ === 3) throw new Error("the data source broke");
-            await delay(2);
-            controller.enqueue(new TextEncoder().encode("part "));
-          },
-        }),
-      );
-    },
-    {},
-    async (_server, port) => {
-      const client = new Client();
-      try {
-        const response = await client.fetch(`http://127.0.0.1:${port}/`);
-        const outcome = await settle(response.text(), 5_000, "body read");
-        assert.ok(
-          outcome.error instanceof FetchError,
-          `the truncated body ended without error: ${JSON.stringify(outcome.value)}`,
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: handler's body stream fails mid-way: the client sees an error, never a clean truncated body`, async () => {
+    await withServer(
+      () => {
+        let sent = 0;
+        return new Response(
+          new ReadableStream<Uint8Array>({
+            async pull(controller) {
+              if (sent++ === 3) throw new Error("the data source broke");
+              await delay(2);
+              controller.enqueue(new TextEncoder().encode("part "));
+            },
+          }),
         );
-        // The server keeps serving.
-        const again = await client.fetch(`http://127.0.0.1:${port}/`).then(
-          (r) => r.body?.cancel(),
-          (e: unknown) => e,
-        );
-        assert.equal(again, undefined);
-      } finally {
-        await client.close();
-      }
-    },
-  );
-});
-
-test("handler throws after sending a hint: a well-formed 500 follows, the connection goes on", async () => {
-  const errors: unknown[] = [];
-  await withServer(
-    async (request) => {
-      sendInformational(request, 103, { link: "</a.css>; rel=preload" });
-      if (new URL(request.url).pathname === "/async") await delay(5);
-      throw new Error("handler failed after the hint");
-    },
-    { onError: (error) => errors.push(error) },
-    async (_server, port) => {
-      // Raw bytes: 103, then a complete 500, twice on one connection.
-      const conn = await rawConnect(port);
-      try {
-        conn.write("GET /sync HTTP/1.1\r\nHost: x\r\n\r\nGET /async HTTP/1.1\r\nHost: x\r\n\r\n");
-        const text = await conn.read((t) => responseStatuses(t).length >= 4);
-        assert.deepEqual(responseStatuses(text), [103, 500, 103, 500]);
-        for (const head of text.split("HTTP/1.1 500").slice(1)) {
-          const length = /content-length: (\d+)\r\n/i.exec(head);
-          assert.ok(length !== null, "the 500 has a Content-Length");
-          const body = head.slice(head.indexOf("\r\n\r\n") + 4);
-          assert.ok(body.length >= Number(length[1]), "the 500's body is complete");
+      },
+      options,
+      async (_server, port) => {
+        const client = new Client();
+        try {
+          const response = await client.fetch(`http://127.0.0.1:${port}/`);
+          const outcome = await settle(response.text(), 5_000, "body read");
+          assert.ok(
+            outcome.error instanceof FetchError,
+            `the truncated body ended without error: ${JSON.stringify(outcome.value)}`,
+          );
+          // The server keeps serving.
+          const again = await client.fetch(`http://127.0.0.1:${port}/`).then(
+            (r) => r.body?.cancel(),
+            (e: unknown) => e,
+          );
+          assert.equal(again, undefined);
+        } finally {
+          await client.close();
         }
-      } finally {
-        conn.destroy();
-      }
-      // Our client: the hint is reported, then the 500.
-      const client = new Client();
-      try {
-        const statuses: number[] = [];
-        const response = await client.fetch(`http://127.0.0.1:${port}/async`, {
-          onInformational: (info) => void statuses.push(info.status),
+      },
+    );
+  });
+}
+
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: handler throws after sending a hint: a well-formed 500 follows, the connection goes on`, async () => {
+    const errors: unknown[] = [];
+    await withServer(
+      async (request) => {
+        sendInformational(request, 103, { link: "</a.css>; rel=preload" });
+        if (new URL(request.url).pathname === "/async") await delay(5);
+        throw new Error("handler failed after the hint");
+      },
+      { ...options, onError: (error) => errors.push(error) },
+      async (_server, port) => {
+        // Raw bytes: 103, then a complete 500, twice on one connection.
+        const conn = await rawConnect(port);
+        try {
+          conn.write("GET /sync HTTP/1.1\r\nHost: x\r\n\r\nGET /async HTTP/1.1\r\nHost: x\r\n\r\n");
+          const text = await conn.read((t) => responseStatuses(t).length >= 4);
+          assert.deepEqual(responseStatuses(text), [103, 500, 103, 500]);
+          for (const head of text.split("HTTP/1.1 500").slice(1)) {
+            const length = /content-length: (\d+)\r\n/i.exec(head);
+            assert.ok(length !== null, "the 500 has a Content-Length");
+            const body = head.slice(head.indexOf("\r\n\r\n") + 4);
+            assert.ok(body.length >= Number(length[1]), "the 500's body is complete");
+          }
+        } finally {
+          conn.destroy();
+        }
+        // Our client: the hint is reported, then the 500.
+        const client = new Client();
+        try {
+          const statuses: number[] = [];
+          const response = await client.fetch(`http://127.0.0.1:${port}/async`, {
+            onInformational: (info) => void statuses.push(info.status),
+          });
+          await response.arrayBuffer();
+          statuses.push(response.status);
+          assert.deepEqual(statuses, [103, 500]);
+        } finally {
+          await client.close();
+        }
+        assert.equal(errors.length, 3, "onError saw every failure");
+      },
+    );
+  });
+}
+
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: TLS handshake failures get clear errors and do not disturb the server`, async () => {
+    const [cert, key, ca, untrustedCa] = await Promise.all(
+      [
+        "test-server-cert.pem",
+        "test-server-key.pem",
+        "test-ca-cert.pem",
+        "test-untrusted-ca-cert.pem",
+      ]
+        .map((name) => readFile(path.join(FIXTURES, name), "utf8")),
+    );
+    await withServer(
+      () => new Response("secure"),
+      { ...options, cert, key },
+      async (_server, port) => {
+        const url = `https://localhost:${port}/`;
+        // An untrusted certificate, several times over.
+        for (let i = 0; i < 5; i++) {
+          const client = new Client({ tls: { ca: untrustedCa! } });
+          try {
+            const outcome = await settle(client.fetch(url), 10_000, "fetch with an untrusted CA");
+            assert.ok(outcome.error instanceof FetchError, String(outcome.error ?? outcome.value));
+            assert.equal(outcome.error.code, "TLS_FAILURE");
+          } finally {
+            await client.close();
+          }
+        }
+        // Plain HTTP and raw garbage at the TLS port.
+        const plain = await rawRequest(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", {
+          timeoutMs: 5_000,
         });
-        await response.arrayBuffer();
-        statuses.push(response.status);
-        assert.deepEqual(statuses, [103, 500]);
-      } finally {
-        await client.close();
-      }
-      assert.equal(errors.length, 3, "onError saw every failure");
-    },
-  );
-});
-
-test("TLS handshake failures get clear errors and do not disturb the server", async () => {
-  const [cert, key, ca, untrustedCa] = await Promise.all(
-    [
-      "test-server-cert.pem",
-      "test-server-key.pem",
-      "test-ca-cert.pem",
-      "test-untrusted-ca-cert.pem",
-    ]
-      .map((name) => readFile(path.join(FIXTURES, name), "utf8")),
-  );
-  await withServer(() => new Response("secure"), { cert, key }, async (_server, port) => {
-    const url = `https://localhost:${port}/`;
-    // An untrusted certificate, several times over.
-    for (let i = 0; i < 5; i++) {
-      const client = new Client({ tls: { ca: untrustedCa! } });
-      try {
-        const outcome = await settle(client.fetch(url), 10_000, "fetch with an untrusted CA");
-        assert.ok(outcome.error instanceof FetchError, String(outcome.error ?? outcome.value));
-        assert.equal(outcome.error.code, "TLS_FAILURE");
-      } finally {
-        await client.close();
-      }
-    }
-    // Plain HTTP and raw garbage at the TLS port.
-    const plain = await rawRequest(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", { timeoutMs: 5_000 });
-    assert.equal(plain.timedOut, false, "the server closed the plain-text connection");
-    assert.ok(!plain.text.startsWith("HTTP/1.1 200"));
-    const junk = await rawRequest(port, "\x16\x03\x01\x00\x05hello", { timeoutMs: 5_000 });
-    assert.equal(junk.timedOut, false, "the server closed the bad handshake");
-    // A proper client still gets served.
-    const client = new Client({ tls: { ca: ca! } });
-    try {
-      const response = await within(client.fetch(url), 10_000, "fetch with the right CA");
-      assert.equal(await response.text(), "secure");
-    } finally {
-      await client.close();
-    }
-  });
-});
-
-test("TLS client against a plain HTTP server rejects clearly instead of hanging", async () => {
-  await withServer(() => new Response("plain"), {}, async (_server, port) => {
-    const client = new Client({ connectTimeout: 3_000, headersTimeout: 3_000 });
-    try {
-      const outcome = await settle(
-        client.fetch(`https://127.0.0.1:${port}/`),
-        10_000,
-        "https fetch to a plain server",
-      );
-      assert.ok(outcome.error instanceof FetchError, String(outcome.error ?? outcome.value));
-      assert.ok(
-        ["TLS_FAILURE", "CONNECT_FAILED", "CLOSED_BEFORE_RESPONSE", "CONNECT_TIMEOUT"].includes(
-          outcome.error.code,
-        ),
-        outcome.error.code,
-      );
-    } finally {
-      await client.close();
-    }
-  });
-});
-
-test("client resets mid-request-body: the handler's body read fails, the server keeps serving", async () => {
-  const bodyErrors: unknown[] = [];
-  const gotFirstBytes = deferred();
-  const handlerDone = deferred();
-  await withServer(
-    async (request) => {
-      if (request.method !== "POST") return new Response("alive");
-      const reader = request.body!.getReader();
-      try {
-        for (;;) {
-          const { done } = await reader.read();
-          gotFirstBytes.resolve();
-          if (done) break;
+        assert.equal(plain.timedOut, false, "the server closed the plain-text connection");
+        assert.ok(!plain.text.startsWith("HTTP/1.1 200"));
+        const junk = await rawRequest(port, "\x16\x03\x01\x00\x05hello", { timeoutMs: 5_000 });
+        assert.equal(junk.timedOut, false, "the server closed the bad handshake");
+        // A proper client still gets served.
+        const client = new Client({ tls: { ca: ca! } });
+        try {
+          const response = await within(client.fetch(url), 10_000, "fetch with the right CA");
+          assert.equal(await response.text(), "secure");
+        } finally {
+          await client.close();
         }
-      } catch (error) {
-        bodyErrors.push(error);
+      },
+    );
+  });
+}
+
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: TLS client against a plain HTTP server rejects clearly instead of hanging`, async () => {
+    await withServer(() => new Response("plain"), options, async (_server, port) => {
+      const client = new Client({ connectTimeout: 3_000, headersTimeout: 3_000 });
+      try {
+        const outcome = await settle(
+          client.fetch(`https://127.0.0.1:${port}/`),
+          10_000,
+          "https fetch to a plain server",
+        );
+        assert.ok(outcome.error instanceof FetchError, String(outcome.error ?? outcome.value));
+        assert.ok(
+          ["TLS_FAILURE", "CONNECT_FAILED", "CLOSED_BEFORE_RESPONSE", "CONNECT_TIMEOUT"].includes(
+            outcome.error.code,
+          ),
+          outcome.error.code,
+        );
       } finally {
-        handlerDone.resolve();
+        await client.close();
       }
-      return new Response("unreachable");
-    },
-    {},
-    async (_server, port) => {
-      const socket = net.connect(port, "127.0.0.1");
-      socket.on("error", () => {});
-      await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
-      socket.write(
-        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n" + "x".repeat(10_000),
-      );
-      await within(gotFirstBytes.promise, 5_000, "the handler reading the body");
-      reset(socket);
-      await within(handlerDone.promise, 5_000, "the handler's body read ending");
-      assert.equal(bodyErrors.length, 1, "reading the rest of the body failed");
-      const { text } = await rawRequest(
-        port,
-        "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-      );
-      assert.deepEqual(responseStatuses(text), [200]);
-    },
-  );
-});
+    });
+  });
+}
+
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: client resets mid-request-body: the handler's body read fails, the server keeps serving`, async () => {
+    const bodyErrors: unknown[] = [];
+    const gotFirstBytes = deferred();
+    const handlerDone = deferred();
+    await withServer(
+      async (request) => {
+        if (request.method !== "POST") return new Response("alive");
+        const reader = request.body!.getReader();
+        try {
+          for (;;) {
+            const { done } = await reader.read();
+            gotFirstBytes.resolve();
+            if (done) break;
+          }
+        } catch (error) {
+          bodyErrors.push(error);
+        } finally {
+          handlerDone.resolve();
+        }
+        return new Response("unreachable");
+      },
+      options,
+      async (_server, port) => {
+        const socket = net.connect(port, "127.0.0.1");
+        socket.on("error", () => {});
+        await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+        socket.write(
+          "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n" + "x".repeat(10_000),
+        );
+        await within(gotFirstBytes.promise, 5_000, "the handler reading the body");
+        reset(socket);
+        await within(handlerDone.promise, 5_000, "the handler's body read ending");
+        assert.equal(bodyErrors.length, 1, "reading the rest of the body failed");
+        const { text } = await rawRequest(
+          port,
+          "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        );
+        assert.deepEqual(responseStatuses(text), [200]);
+      },
+    );
+  });
+}
 
 test("a slow reader holds the server's response in check (backpressure; child process)", async () => {
   const limit = 64 * 2 ** 20;
@@ -474,44 +497,46 @@ test("uploads a handler does not read are not buffered: the server stops reading
   }
 });
 
-test("a request body that stalls ends at limits.bodyTimeout: 408, request.signal aborts, close", async () => {
-  let aborted: unknown;
-  let bodyError: unknown;
-  const done = deferred();
-  await withServer(
-    async (request) => {
-      request.signal.addEventListener("abort", () => (aborted = request.signal.reason), {
-        once: true,
-      });
-      try {
-        await request.arrayBuffer();
-      } catch (error) {
-        bodyError = error;
-      } finally {
-        done.resolve();
-      }
-      return new Response("read");
-    },
-    { limits: { bodyTimeout: 300, headersTimeout: 300 } },
-    async (_server, port) => {
-      // Stalled: 3 of 100 bytes, then silence with the socket open.
-      const stalled = await rawRequest(
-        port,
-        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc",
-        { timeoutMs: 5_000 },
-      );
-      assert.equal(stalled.timedOut, false, "the stalled connection was never closed");
-      assert.deepEqual(responseStatuses(stalled.text), [408]);
-      await within(done.promise, 5_000, "the handler's body read ending");
-      assert.ok(bodyError !== undefined, "reading the stalled body failed");
-      assert.ok(aborted !== undefined, "request.signal aborted");
-      // A slow body that keeps making progress is not cut off.
-      const pieces = [
-        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\nConnection: close\r\n\r\n",
-      ];
-      for (let i = 0; i < 8; i++) pieces.push("x");
-      const slow = await sendInPieces(port, pieces, { pauseMs: 100, timeoutMs: 5_000 });
-      assert.deepEqual(responseStatuses(slow.text), [200]);
-    },
-  );
-});
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: a request body that stalls ends at limits.bodyTimeout: 408, request.signal aborts, close`, async () => {
+    let aborted: unknown;
+    let bodyError: unknown;
+    const done = deferred();
+    await withServer(
+      async (request) => {
+        request.signal.addEventListener("abort", () => (aborted = request.signal.reason), {
+          once: true,
+        });
+        try {
+          await request.arrayBuffer();
+        } catch (error) {
+          bodyError = error;
+        } finally {
+          done.resolve();
+        }
+        return new Response("read");
+      },
+      { ...options, limits: { bodyTimeout: 300, headersTimeout: 300 } },
+      async (_server, port) => {
+        // Stalled: 3 of 100 bytes, then silence with the socket open.
+        const stalled = await rawRequest(
+          port,
+          "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc",
+          { timeoutMs: 5_000 },
+        );
+        assert.equal(stalled.timedOut, false, "the stalled connection was never closed");
+        assert.deepEqual(responseStatuses(stalled.text), [408]);
+        await within(done.promise, 5_000, "the handler's body read ending");
+        assert.ok(bodyError !== undefined, "reading the stalled body failed");
+        assert.ok(aborted !== undefined, "request.signal aborted");
+        // A slow body that keeps making progress is not cut off.
+        const pieces = [
+          "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\nConnection: close\r\n\r\n",
+        ];
+        for (let i = 0; i < 8; i++) pieces.push("x");
+        const slow = await sendInPieces(port, pieces, { pauseMs: 100, timeoutMs: 5_000 });
+        assert.deepEqual(responseStatuses(slow.text), [200]);
+      },
+    );
+  });
+}

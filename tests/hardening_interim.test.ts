@@ -21,7 +21,8 @@ import { fieldValueArb, tokenArb } from "./_support/hostile_generators.ts";
 import { responseStatuses } from "./_support/hostile_requests.ts";
 import { fuzzSeed } from "./_support/hostile_properties.ts";
 import { rawRequest } from "./_support/server_raw.ts";
-import { ENGINE_ADAPTER, withServer } from "./_support/server_util.ts";
+import { withServer } from "./_support/server_util.ts";
+import { TRANSPORTS } from "./_support/transports.ts";
 
 const BAD_VALUES = [
   "a\r\nx-injected: yes",
@@ -44,141 +45,153 @@ function forms(name: string, value: string): Fields[] {
   return [{ [name]: value }, [[name, value]]];
 }
 
-test("sendInformational() refuses CR, LF, NUL, controls and non-latin1 in names and values, writing nothing", async () => {
-  const cases: Array<{ fields: Fields; label: string }> = [];
-  for (const value of BAD_VALUES) {
-    for (const fields of forms("x-hint", value)) {
-      cases.push({ fields, label: `value ${JSON.stringify(value)}` });
-    }
-  }
-  for (const name of BAD_NAMES) {
-    for (const fields of forms(name, "v")) {
-      cases.push({ fields, label: `name ${JSON.stringify(name)}` });
-    }
-  }
-  let current = 0;
-  const outcomes: string[] = [];
-  await withServer(
-    (request) => {
-      const { fields, label } = cases[current]!;
-      try {
-        sendInformational(request, 103, fields);
-        outcomes.push(`${label}: accepted`);
-      } catch (error) {
-        if (!(error instanceof TypeError)) outcomes.push(`${label}: threw ${String(error)}`);
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: sendInformational() refuses CR, LF, NUL, controls and non-latin1 in names and values, writing nothing`, async () => {
+    const cases: Array<{ fields: Fields; label: string }> = [];
+    for (const value of BAD_VALUES) {
+      for (const fields of forms("x-hint", value)) {
+        cases.push({ fields, label: `value ${JSON.stringify(value)}` });
       }
-      return new Response("final");
-    },
-    {},
-    async (_server, port) => {
-      for (current = 0; current < cases.length; current++) {
+    }
+    for (const name of BAD_NAMES) {
+      for (const fields of forms(name, "v")) {
+        cases.push({ fields, label: `name ${JSON.stringify(name)}` });
+      }
+    }
+    let current = 0;
+    const outcomes: string[] = [];
+    await withServer(
+      (request) => {
+        const { fields, label } = cases[current]!;
+        try {
+          sendInformational(request, 103, fields);
+          outcomes.push(`${label}: accepted`);
+        } catch (error) {
+          if (!(error instanceof TypeError)) outcomes.push(`${label}: threw ${String(error)}`);
+        }
+        return new Response("final");
+      },
+      options,
+      async (_server, port) => {
+        for (current = 0; current < cases.length; current++) {
+          const { text } = await rawRequest(
+            port,
+            "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+          );
+          const label = cases[current]!.label;
+          assert.deepEqual(responseStatuses(text), [200], `${label}: only the final response`);
+          assert.ok(!text.includes("injected"), `${label}: nothing injected`);
+        }
+      },
+    );
+    assert.deepEqual(outcomes, [], "every bad field was refused with a TypeError");
+  });
+}
+
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: hint(c) refuses CR, LF and NUL in the fields it is given; the route goes on`, async () => {
+    const app = new Hono();
+    const errors: string[] = [];
+    app.get("/:index", (c) => {
+      const value = BAD_VALUES[Number(c.req.param("index"))]!;
+      try {
+        hint(c, { "x-pod-name": value });
+        errors.push(`${JSON.stringify(value)} accepted`);
+      } catch (error) {
+        if (!(error instanceof TypeError)) {
+          errors.push(`${JSON.stringify(value)}: ${String(error)}`);
+        }
+      }
+      return c.text("final");
+    });
+    await withServer(app.fetch, options, async (_server, port) => {
+      for (const [index] of BAD_VALUES.entries()) {
         const { text } = await rawRequest(
           port,
-          "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+          `GET /${index} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
         );
-        const label = cases[current]!.label;
-        assert.deepEqual(responseStatuses(text), [200], `${label}: only the final response`);
-        assert.ok(!text.includes("injected"), `${label}: nothing injected`);
+        assert.deepEqual(responseStatuses(text), [200]);
       }
-    },
-  );
-  assert.deepEqual(outcomes, [], "every bad field was refused with a TypeError");
-});
-
-test("hint(c) refuses CR, LF and NUL in the fields it is given; the route goes on", async () => {
-  const app = new Hono();
-  const errors: string[] = [];
-  app.get("/:index", (c) => {
-    const value = BAD_VALUES[Number(c.req.param("index"))]!;
-    try {
-      hint(c, { "x-pod-name": value });
-      errors.push(`${JSON.stringify(value)} accepted`);
-    } catch (error) {
-      if (!(error instanceof TypeError)) errors.push(`${JSON.stringify(value)}: ${String(error)}`);
-    }
-    return c.text("final");
+    });
+    assert.deepEqual(errors, []);
   });
-  await withServer(app.fetch, {}, async (_server, port) => {
-    for (const [index] of BAD_VALUES.entries()) {
-      const { text } = await rawRequest(
-        port,
-        `GET /${index} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
-      );
-      assert.deepEqual(responseStatuses(text), [200]);
-    }
-  });
-  assert.deepEqual(errors, []);
-});
+}
 
-test("random interim fields: bad ones are refused, good ones arrive intact through our client", async () => {
-  const seed = fuzzSeed(process.env);
-  const runs = Math.max(50, Math.round(200 * Number(process.env.EH_FUZZ_RUNS ?? "1")));
-  const badChar = fc.constantFrom("\r", "\n", "\x00", "\x01", "\x0b", "\x7f", "\u0100", "\u2028");
-  const fieldArb = fc.oneof(
-    fc.tuple(tokenArb, fieldValueArb).map(([name, value]) => ({
-      name: `x-${name}`,
-      value,
-      ok: true,
-    })),
-    fc.tuple(tokenArb, fieldValueArb, badChar, fc.nat()).map(([name, value, bad, at]) => ({
-      name: `x-${name}`,
-      value: value.slice(0, at % (value.length + 1)) + bad + value.slice(at % (value.length + 1)),
-      ok: false,
-    })),
-  );
-  let current: Array<{ name: string; value: string; ok: boolean }> = [];
-  let thrown: unknown;
-  const failures: string[] = [];
-  await withServer(
-    (request) => {
-      thrown = undefined;
-      try {
-        sendInformational(
-          request,
-          103,
-          current.map(({ name, value }): [string, string] => [name, value]),
-        );
-      } catch (error) {
-        thrown = error;
-      }
-      return new Response("final");
-    },
-    {},
-    async (_server, port) => {
-      const client = new Client();
-      try {
-        await fc.assert(
-          fc.asyncProperty(fc.array(fieldArb, { minLength: 1, maxLength: 6 }), async (fields) => {
-            current = fields;
-            const response = await client.fetch(`http://127.0.0.1:${port}/`);
-            assert.equal(await response.text(), "final");
-            const valid = fields.every((field) => field.ok);
-            if (!valid) {
-              assert.ok(
-                thrown instanceof TypeError,
-                `a bad field was not refused: ${String(thrown)}`,
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: random interim fields: bad ones are refused, good ones arrive intact through our client`, async () => {
+    const seed = fuzzSeed(process.env);
+    const runs = Math.max(50, Math.round(200 * Number(process.env.EH_FUZZ_RUNS ?? "1")));
+    const badChar = fc.constantFrom("\r", "\n", "\x00", "\x01", "\x0b", "\x7f", "\u0100", "\u2028");
+    const fieldArb = fc.oneof(
+      fc.tuple(tokenArb, fieldValueArb).map(([name, value]) => ({
+        name: `x-${name}`,
+        value,
+        ok: true,
+      })),
+      fc.tuple(tokenArb, fieldValueArb, badChar, fc.nat()).map(([name, value, bad, at]) => ({
+        name: `x-${name}`,
+        value: value.slice(0, at % (value.length + 1)) + bad + value.slice(at % (value.length + 1)),
+        ok: false,
+      })),
+    );
+    let current: Array<{ name: string; value: string; ok: boolean }> = [];
+    let thrown: unknown;
+    const failures: string[] = [];
+    await withServer(
+      (request) => {
+        thrown = undefined;
+        try {
+          sendInformational(
+            request,
+            103,
+            current.map(({ name, value }): [string, string] => [name, value]),
+          );
+        } catch (error) {
+          thrown = error;
+        }
+        return new Response("final");
+      },
+      options,
+      async (_server, port) => {
+        const client = new Client();
+        try {
+          await fc.assert(
+            fc.asyncProperty(fc.array(fieldArb, { minLength: 1, maxLength: 6 }), async (fields) => {
+              current = fields;
+              const response = await client.fetch(`http://127.0.0.1:${port}/`);
+              assert.equal(await response.text(), "final");
+              const valid = fields.every((field) => field.ok);
+              if (!valid) {
+                assert.ok(
+                  thrown instanceof TypeError,
+                  `a bad field was not refused: ${String(thrown)}`,
+                );
+                assert.equal(
+                  response.informational.length,
+                  0,
+                  "nothing was sent for a refused hint",
+                );
+                return;
+              }
+              assert.equal(thrown, undefined);
+              assert.equal(response.informational.length, 1);
+              assert.deepEqual(
+                response.informational[0]!.rawHeaders,
+                fields.map(({ name, value }) => [name.toLowerCase(), value]),
               );
-              assert.equal(response.informational.length, 0, "nothing was sent for a refused hint");
-              return;
-            }
-            assert.equal(thrown, undefined);
-            assert.equal(response.informational.length, 1);
-            assert.deepEqual(
-              response.informational[0]!.rawHeaders,
-              fields.map(({ name, value }) => [name.toLowerCase(), value]),
-            );
-          }),
-          { seed, numRuns: runs },
-        );
-      } catch (error) {
-        failures.push(`seed ${seed} (EH_FUZZ_SEED=${seed} replays): ${String(error)}`);
-      } finally {
-        await client.close();
-      }
-    },
-  );
-  assert.deepEqual(failures, []);
-});
+            }),
+            { seed, numRuns: runs },
+          );
+        } catch (error) {
+          failures.push(`seed ${seed} (EH_FUZZ_SEED=${seed} replays): ${String(error)}`);
+        } finally {
+          await client.close();
+        }
+      },
+    );
+    assert.deepEqual(failures, []);
+  });
+}
 
 const GET_CLOSE = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
 
@@ -201,8 +214,8 @@ function interimHeads(text: string): string[] {
   return text.match(/HTTP\/1\.1 1\d\d [^\r]*\r\n(?:[^\r]+\r\n)*\r\n/g) ?? [];
 }
 
-for (const adapter of [ENGINE_ADAPTER, "node-http" as const]) {
-  test(`sendInformational() (${adapter}) sends at most limits.maxInformational interim responses per request`, async () => {
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: sendInformational() sends at most limits.maxInformational interim responses per request`, async () => {
     await recordingWarnings(async (warnings) => {
       let results: InformationalResult[] = [];
       const handler = (request: Request) => {
@@ -213,7 +226,7 @@ for (const adapter of [ENGINE_ADAPTER, "node-http" as const]) {
         }
         return new Response("final");
       };
-      await withServer(handler, { adapter }, async (_server, port) => {
+      await withServer(handler, options, async (_server, port) => {
         for (let round = 0; round < 2; round++) {
           const { text } = await rawRequest(port, GET_CLOSE);
           assert.equal(responseStatuses(text).filter((s) => s === 103).length, 100);
@@ -230,15 +243,21 @@ for (const adapter of [ENGINE_ADAPTER, "node-http" as const]) {
       });
       const about = warnings.filter((warning) => warning.includes("limits.maxInformational "));
       assert.equal(about.length, 1, "one warning for three requests over the bound");
-      await withServer(handler, { adapter, limits: { maxInformational: 3 } }, async (_s, port) => {
-        const { text } = await rawRequest(port, GET_CLOSE);
-        assert.deepEqual(responseStatuses(text), [103, 103, 103, 200]);
-        assert.equal(results.filter((result) => result.sent).length, 3);
-      });
+      await withServer(
+        handler,
+        { ...options, limits: { maxInformational: 3 } },
+        async (_s, port) => {
+          const { text } = await rawRequest(port, GET_CLOSE);
+          assert.deepEqual(responseStatuses(text), [103, 103, 103, 200]);
+          assert.equal(results.filter((result) => result.sent).length, 3);
+        },
+      );
     });
   });
+}
 
-  test(`sendInformational() (${adapter}) counts the automatic 100 Continue toward limits.maxInformational`, async () => {
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: sendInformational() counts the automatic 100 Continue toward limits.maxInformational`, async () => {
     let results: InformationalResult[] = [];
     await withServer(
       async (request) => {
@@ -247,7 +266,7 @@ for (const adapter of [ENGINE_ADAPTER, "node-http" as const]) {
         results.push(sendInformational(request, 103, { link: "</b.css>; rel=preload" }));
         return new Response(`got ${body}`);
       },
-      { adapter, limits: { maxInformational: 2 } },
+      { ...options, limits: { maxInformational: 2 } },
       async (_server, port) => {
         const { text } = await rawRequest(
           port,
@@ -260,8 +279,10 @@ for (const adapter of [ENGINE_ADAPTER, "node-http" as const]) {
     );
     assert.deepEqual(results, [{ sent: true }, { sent: false, reason: "too-many" }]);
   });
+}
 
-  test(`sendInformational() (${adapter}) refuses an interim response over limits.maxInformationalBytes`, async () => {
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: sendInformational() refuses an interim response over limits.maxInformationalBytes`, async () => {
     // "HTTP/1.1 103 Early Hints\r\n" + "link: " + value + "\r\n" + "\r\n" is 36 bytes and the value.
     const exact = "x".repeat(16_384 - 36);
     const values: Record<string, string> = {
@@ -277,7 +298,7 @@ for (const adapter of [ENGINE_ADAPTER, "node-http" as const]) {
           result = sendInformational(request, 103, { link: value });
           return new Response("final");
         },
-        { adapter },
+        options,
         async (_server, port) => {
           const sent = await rawRequest(port, GET_CLOSE.replace("/", "/exact"));
           assert.deepEqual(result, { sent: true });
@@ -299,7 +320,7 @@ for (const adapter of [ENGINE_ADAPTER, "node-http" as const]) {
           result = sendInformational(request, 103, { link: "x".repeat(65) });
           return new Response("final");
         },
-        { adapter, limits: { maxInformationalBytes: 100 } },
+        { ...options, limits: { maxInformationalBytes: 100 } },
         async (_server, port) => {
           const { text } = await rawRequest(port, GET_CLOSE);
           assert.deepEqual(responseStatuses(text), [200]);

@@ -3,6 +3,7 @@
  * seed program as a Hono app, observed by raw bytes, our client and Go's
  * client), `hint(c, headers)`, the `earlyHints()` and `preload()`
  * middleware, and `hint()` under servers that cannot send interim responses.
+ * What runs on serve() runs on every transport (tests/_support/transports.ts).
  */
 
 import { test } from "node:test";
@@ -18,6 +19,7 @@ import { goSkipReason, runGoClient } from "./_support/go.ts";
 import { rawRequest, statusLines } from "./_support/server_raw.ts";
 import { delay, RUNTIME, withServer } from "./_support/server_util.ts";
 import { SEED_OUTPUT_LINES } from "./_support/seed.ts";
+import { TRANSPORTS } from "./_support/transports.ts";
 import { arrivalTimes, busyFor } from "./_support/arrival_times.ts";
 
 const SEED_LINES = SEED_OUTPUT_LINES;
@@ -40,56 +42,60 @@ function seedApp(delayMs: number): Hono {
   return app;
 }
 
-/** Field lines of one head, in order, names lower-cased. */
+/** Field lines of one head but Date, in order, names as sent (HTTP/1.1 field names are case-insensitive). */
 function fieldLines(head: string): string[] {
-  return head.split("\r\n").slice(1).filter((line) => line !== "" && !line.startsWith("date:"));
+  return head.split("\r\n").slice(1).filter((line) => line !== "" && !/^date:/i.test(line));
 }
 
-test("hint(c) sends the seed's 103 and final fields on the wire", async () => {
-  await withServer(seedApp(20).fetch, {}, async (_server, port) => {
-    const { text } = await rawRequest(
-      port,
-      "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    );
-    const [interim, final] = text.split("\r\n\r\n");
-    assert.equal(statusLines(interim!)[0], "HTTP/1.1 103 Early Hints");
-    assert.deepEqual(fieldLines(interim!), ["aaa: bbb", "sss: ttt", "xxx: yyy"]);
-    assert.equal(statusLines(final!)[0], "HTTP/1.1 200 OK");
-    assert.deepEqual(fieldLines(final!).filter((line) => !line.startsWith("connection")), [
-      "aaa: bbb",
-      "ccc: ddd",
-      "sss: ttt",
-      "sss: uuu",
-      "xxx: zzz",
-      "content-length: 0",
-    ]);
-  });
-});
-
-test("hint(c) gives the seed's lines to our client", async () => {
-  await withServer(seedApp(20).fetch, {}, async (_server, port) => {
-    const lines: string[] = [];
-    const values = (pairs: ReadonlyArray<readonly [string, string]>, name: string) =>
-      `[${pairs.filter(([n]) => n === name).map(([, v]) => v).join(" ")}]`;
-    const response = await fetch(`http://127.0.0.1:${port}/`, {
-      onInformational(info) {
-        if (info.status !== 103) return;
-        for (const name of ["xxx", "aaa", "ccc", "sss"]) {
-          lines.push(`hinted ${values(info.rawHeaders, name)}`);
-        }
-      },
-      signal: AbortSignal.timeout(5_000),
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: hint(c) sends the seed's 103 and final fields on the wire`, async () => {
+    await withServer(seedApp(20).fetch, options, async (_server, port) => {
+      const { text } = await rawRequest(
+        port,
+        "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      );
+      const [interim, final] = text.split("\r\n\r\n");
+      assert.equal(statusLines(interim!)[0], "HTTP/1.1 103 Early Hints");
+      assert.deepEqual(fieldLines(interim!), ["aaa: bbb", "sss: ttt", "xxx: yyy"]);
+      assert.equal(statusLines(final!)[0], "HTTP/1.1 200 OK");
+      assert.deepEqual(fieldLines(final!).filter((line) => !/^connection:/i.test(line)), [
+        "aaa: bbb",
+        "ccc: ddd",
+        "sss: ttt",
+        "sss: uuu",
+        "xxx: zzz",
+        "content-length: 0",
+      ]);
     });
-    await response.body?.cancel();
-    lines.push(`final ${response.status} ${response.statusText}`);
-    for (const name of ["xxx", "aaa", "ccc", "sss"]) {
-      lines.push(`final ${values(response.rawHeaders, name)}`);
-    }
-    assert.deepEqual(lines, SEED_LINES);
-    // A web Headers joins the two sss lines, as RFC 9110 section 5.3 allows.
-    assert.equal(response.headers.get("sss"), "ttt, uuu");
   });
-});
+}
+
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: hint(c) gives the seed's lines to our client`, async () => {
+    await withServer(seedApp(20).fetch, options, async (_server, port) => {
+      const lines: string[] = [];
+      const values = (pairs: ReadonlyArray<readonly [string, string]>, name: string) =>
+        `[${pairs.filter(([n]) => n === name).map(([, v]) => v).join(" ")}]`;
+      const response = await fetch(`http://127.0.0.1:${port}/`, {
+        onInformational(info) {
+          if (info.status !== 103) return;
+          for (const name of ["xxx", "aaa", "ccc", "sss"]) {
+            lines.push(`hinted ${values(info.rawHeaders, name)}`);
+          }
+        },
+        signal: AbortSignal.timeout(5_000),
+      });
+      await response.body?.cancel();
+      lines.push(`final ${response.status} ${response.statusText}`);
+      for (const name of ["xxx", "aaa", "ccc", "sss"]) {
+        lines.push(`final ${values(response.rawHeaders, name)}`);
+      }
+      assert.deepEqual(lines, SEED_LINES);
+      // A web Headers joins the two sss lines, as RFC 9110 section 5.3 allows.
+      assert.equal(response.headers.get("sss"), "ttt, uuu");
+    });
+  });
+}
 
 const goSkip = await goSkipReason();
 
@@ -99,128 +105,146 @@ const curlSkip = await new Promise<string | false>((resolve) => {
   child.on("exit", (code) => resolve(code === 0 ? false : "curl not installed"));
 });
 
-test("hint(c) shows curl the seed's 103 before the 200", { skip: curlSkip }, async () => {
-  await withServer(seedApp(20).fetch, {}, async (server) => {
-    const stderr = await new Promise<string>((resolve, reject) => {
-      const child = spawn("curl", ["-sv", "--max-time", "10", `${server.url}/`]);
-      let output = "";
-      child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-      child.stdout.resume();
-      child.on("error", reject);
-      child.on("close", () => resolve(output));
+for (const { name, options } of TRANSPORTS) {
+  test(
+    `${name}: hint(c) shows curl the seed's 103 before the 200`,
+    { skip: curlSkip },
+    async () => {
+      await withServer(seedApp(20).fetch, options, async (server) => {
+        const stderr = await new Promise<string>((resolve, reject) => {
+          const child = spawn("curl", ["-sv", "--max-time", "10", `${server.url}/`]);
+          let output = "";
+          child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+          child.stdout.resume();
+          child.on("error", reject);
+          child.on("close", () => resolve(output));
+        });
+        const lines = stderr.split("\n").map((line) => line.trim()).filter((line) =>
+          /^< (HTTP\/1\.1 \d{3}|xxx|aaa|ccc|sss)/.test(line)
+        );
+        assert.deepEqual(lines, [
+          "< HTTP/1.1 103 Early Hints",
+          "< aaa: bbb",
+          "< sss: ttt",
+          "< xxx: yyy",
+          "< HTTP/1.1 200 OK",
+          "< aaa: bbb",
+          "< ccc: ddd",
+          "< sss: ttt",
+          "< sss: uuu",
+          "< xxx: zzz",
+        ]);
+      });
+    },
+  );
+}
+
+for (const { name, options } of TRANSPORTS) {
+  test(
+    `${name}: hint(c) gives Go's client exactly the seed's output`,
+    { skip: goSkip },
+    async () => {
+      await withServer(seedApp(50).fetch, options, async (server) => {
+        const result = await runGoClient([`${server.url}/`]);
+        assert.equal(result.code, 0, result.stdout + result.stderr);
+        assert.equal(result.stdout, SEED_LINES.join("\n") + "\n");
+      });
+    },
+  );
+}
+
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: hint(c) keeps Go's semantics through Hono middleware`, async () => {
+    const app = new Hono();
+    app.use(async (c, next) => {
+      await next();
+      c.header("x-after", "1");
     });
-    const lines = stderr.split("\n").map((line) => line.trim()).filter((line) =>
-      /^< (HTTP\/1\.1 \d{3}|xxx|aaa|ccc|sss)/.test(line)
-    );
-    assert.deepEqual(lines, [
-      "< HTTP/1.1 103 Early Hints",
-      "< aaa: bbb",
-      "< sss: ttt",
-      "< xxx: yyy",
-      "< HTTP/1.1 200 OK",
-      "< aaa: bbb",
-      "< ccc: ddd",
-      "< sss: ttt",
-      "< sss: uuu",
-      "< xxx: zzz",
-    ]);
+    app.get("/", (c) => {
+      c.header("link", "</a.css>; rel=preload; as=style");
+      hint(c);
+      c.header("link", "</b.js>; rel=preload; as=script", { append: true });
+      c.header("x-replaced", "old");
+      hint(c);
+      c.header("x-replaced", "new");
+      return c.text("ok");
+    });
+    await withServer(app.fetch, options, async (_server, port) => {
+      const { text } = await rawRequest(
+        port,
+        "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      );
+      const heads = text.split("\r\n\r\n");
+      assert.deepEqual(fieldLines(heads[0]!), ["link: </a.css>; rel=preload; as=style"]);
+      assert.deepEqual(fieldLines(heads[1]!), [
+        "link: </a.css>; rel=preload; as=style",
+        "link: </b.js>; rel=preload; as=script",
+        "x-replaced: old",
+      ]);
+      const final = fieldLines(heads[2]!);
+      assert.deepEqual(final.filter((line) => line.startsWith("link")), [
+        "link: </a.css>; rel=preload; as=style",
+        "link: </b.js>; rel=preload; as=script",
+      ]);
+      assert.ok(final.includes("x-replaced: new"));
+      assert.ok(final.includes("x-after: 1"));
+      assert.match(heads[3]!, /^ok$/);
+    });
   });
-});
+}
 
-test("hint(c) gives Go's client exactly the seed's output", { skip: goSkip }, async () => {
-  await withServer(seedApp(50).fetch, {}, async (server) => {
-    const result = await runGoClient([`${server.url}/`]);
-    assert.equal(result.code, 0, result.stdout + result.stderr);
-    assert.equal(result.stdout, SEED_LINES.join("\n") + "\n");
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: hint(c, headers) sends exactly those fields and leaves the context alone`, async () => {
+    const app = new Hono();
+    app.get("/", (c) => {
+      c.header("x-context", "kept");
+      const result = hint(c, { link: ["</a.css>; rel=preload", "</b.css>; rel=preload"] });
+      return c.json(result);
+    });
+    await withServer(app.fetch, options, async (_server, port) => {
+      const { text } = await rawRequest(
+        port,
+        "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      );
+      const heads = text.split("\r\n\r\n");
+      assert.deepEqual(fieldLines(heads[0]!), [
+        "link: </a.css>; rel=preload",
+        "link: </b.css>; rel=preload",
+      ]);
+      assert.doesNotMatch(heads[1]!, /link:/);
+      assert.match(heads[1]!, /x-context: kept/);
+      assert.equal(heads[2], '{"sent":true}');
+    });
   });
-});
+}
 
-test("hint(c) keeps Go's semantics through Hono middleware", async () => {
-  const app = new Hono();
-  app.use(async (c, next) => {
-    await next();
-    c.header("x-after", "1");
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: earlyHints() and preload() middleware hint before the route runs`, async () => {
+    const app = new Hono();
+    app.use("/mw/*", earlyHints((c) => ({ "x-path": new URL(c.req.url).pathname })));
+    app.get("/mw/page", preload(["/app.css", "/app.js", "/inter.woff2"]), (c) => c.text("page"));
+    await withServer(app.fetch, options, async (_server, port) => {
+      const { text } = await rawRequest(
+        port,
+        "GET /mw/page HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      );
+      const heads = text.split("\r\n\r\n");
+      assert.deepEqual(statusLines(text), [
+        "HTTP/1.1 103 Early Hints",
+        "HTTP/1.1 103 Early Hints",
+        "HTTP/1.1 200 OK",
+      ]);
+      assert.deepEqual(fieldLines(heads[0]!), ["x-path: /mw/page"]);
+      assert.deepEqual(fieldLines(heads[1]!), [
+        "link: </app.css>; rel=preload; as=style",
+        "link: </app.js>; rel=preload; as=script",
+        "link: </inter.woff2>; rel=preload; as=font; crossorigin=anonymous",
+      ]);
+      assert.equal(heads[3], "page");
+    });
+    assert.throws(() => preloadLinks(["/bad>url"]), TypeError);
   });
-  app.get("/", (c) => {
-    c.header("link", "</a.css>; rel=preload; as=style");
-    hint(c);
-    c.header("link", "</b.js>; rel=preload; as=script", { append: true });
-    c.header("x-replaced", "old");
-    hint(c);
-    c.header("x-replaced", "new");
-    return c.text("ok");
-  });
-  await withServer(app.fetch, {}, async (_server, port) => {
-    const { text } = await rawRequest(
-      port,
-      "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    );
-    const heads = text.split("\r\n\r\n");
-    assert.deepEqual(fieldLines(heads[0]!), ["link: </a.css>; rel=preload; as=style"]);
-    assert.deepEqual(fieldLines(heads[1]!), [
-      "link: </a.css>; rel=preload; as=style",
-      "link: </b.js>; rel=preload; as=script",
-      "x-replaced: old",
-    ]);
-    const final = fieldLines(heads[2]!);
-    assert.deepEqual(final.filter((line) => line.startsWith("link")), [
-      "link: </a.css>; rel=preload; as=style",
-      "link: </b.js>; rel=preload; as=script",
-    ]);
-    assert.ok(final.includes("x-replaced: new"));
-    assert.ok(final.includes("x-after: 1"));
-    assert.match(heads[3]!, /^ok$/);
-  });
-});
-
-test("hint(c, headers) sends exactly those fields and leaves the context alone", async () => {
-  const app = new Hono();
-  app.get("/", (c) => {
-    c.header("x-context", "kept");
-    const result = hint(c, { link: ["</a.css>; rel=preload", "</b.css>; rel=preload"] });
-    return c.json(result);
-  });
-  await withServer(app.fetch, {}, async (_server, port) => {
-    const { text } = await rawRequest(
-      port,
-      "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    );
-    const heads = text.split("\r\n\r\n");
-    assert.deepEqual(fieldLines(heads[0]!), [
-      "link: </a.css>; rel=preload",
-      "link: </b.css>; rel=preload",
-    ]);
-    assert.doesNotMatch(heads[1]!, /link:/);
-    assert.match(heads[1]!, /x-context: kept/);
-    assert.equal(heads[2], '{"sent":true}');
-  });
-});
-
-test("earlyHints() and preload() middleware hint before the route runs", async () => {
-  const app = new Hono();
-  app.use("/mw/*", earlyHints((c) => ({ "x-path": new URL(c.req.url).pathname })));
-  app.get("/mw/page", preload(["/app.css", "/app.js", "/inter.woff2"]), (c) => c.text("page"));
-  await withServer(app.fetch, {}, async (_server, port) => {
-    const { text } = await rawRequest(
-      port,
-      "GET /mw/page HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    );
-    const heads = text.split("\r\n\r\n");
-    assert.deepEqual(statusLines(text), [
-      "HTTP/1.1 103 Early Hints",
-      "HTTP/1.1 103 Early Hints",
-      "HTTP/1.1 200 OK",
-    ]);
-    assert.deepEqual(fieldLines(heads[0]!), ["x-path: /mw/page"]);
-    assert.deepEqual(fieldLines(heads[1]!), [
-      "link: </app.css>; rel=preload; as=style",
-      "link: </app.js>; rel=preload; as=script",
-      "link: </inter.woff2>; rel=preload; as=font; crossorigin=anonymous",
-    ]);
-    assert.equal(heads[3], "page");
-  });
-  assert.throws(() => preloadLinks(["/bad>url"]), TypeError);
-});
+}
 
 /** Runs `app` on the runtime's own server, which cannot send 1xx. */
 async function withPlainServer(
@@ -339,20 +363,22 @@ test("hint(c) writes through @hono/node-server's ServerResponse (c.env.outgoing)
   }
 });
 
-test("earlyHints() middleware flushes its hint before a route that renders synchronously", async () => {
-  const app = new Hono();
-  app.get("/page", preload(["/app.css"]), (c) => {
-    busyFor(400);
-    return c.html("<h1>rendered</h1>");
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: earlyHints() middleware flushes its hint before a route that renders synchronously`, async () => {
+    const app = new Hono();
+    app.get("/page", preload(["/app.css"]), (c) => {
+      busyFor(400);
+      return c.html("<h1>rendered</h1>");
+    });
+    await withServer(app.fetch, options, async (_server, port) => {
+      const times = await arrivalTimes(port, "/page");
+      assert.ok(
+        times.final - times.hint >= 200,
+        `the hint arrived ${times.final - times.hint} ms before the page`,
+      );
+    });
   });
-  await withServer(app.fetch, {}, async (_server, port) => {
-    const times = await arrivalTimes(port, "/page");
-    assert.ok(
-      times.final - times.hint >= 200,
-      `the hint arrived ${times.final - times.hint} ms before the page`,
-    );
-  });
-});
+}
 
 test("@interim/http/hono exports the same helpers as @interim/http/server", () => {
   assert.deepEqual(Object.keys(honoEntry).sort(), [
@@ -367,31 +393,38 @@ test("@interim/http/hono exports the same helpers as @interim/http/server", () =
   assert.equal(honoEntry.preloadLinks, preloadLinks);
 });
 
-test("a Hono app served as serve(app) and as serve({ fetch: app.fetch }) sends hints from the hono entry", async () => {
-  const app = new Hono();
-  app.use("/page", honoEntry.preload(["/app.css"]));
-  app.get("/page", (c) => {
-    c.header("x-pod-name", "daemon-0");
-    honoEntry.hint(c);
-    return c.text("page");
-  });
-  for (
-    const start of [() => serve(app, LOOPBACK), () => serve({ fetch: app.fetch, ...LOOPBACK })]
-  ) {
-    const server = await start();
-    try {
-      const seen: string[] = [];
-      const response = await fetch(new URL("/page", server.url), {
-        onInformational: (info) =>
-          seen.push([...info.headers].map(([n, v]) => `${n}: ${v}`).join("; ")),
-      });
-      assert.deepEqual(seen, [
-        "link: </app.css>; rel=preload; as=style",
-        "x-pod-name: daemon-0",
-      ]);
-      assert.equal(await response.text(), "page");
-    } finally {
-      await server.close();
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: a Hono app served as serve(app) and as serve({ fetch: app.fetch }) sends hints from the hono entry`, async () => {
+    const app = new Hono();
+    app.use("/page", honoEntry.preload(["/app.css"]));
+    app.get("/page", (c) => {
+      c.header("x-pod-name", "daemon-0");
+      honoEntry.hint(c);
+      return c.text("page");
+    });
+    for (
+      const start of [
+        () => serve(app, { ...LOOPBACK, ...options }),
+        () => serve({ fetch: app.fetch, ...LOOPBACK, ...options }),
+      ]
+    ) {
+      const server = await start();
+      try {
+        const seen: string[] = [];
+        const response = await fetch(new URL("/page", server.url), {
+          onInformational: (info) =>
+            seen.push(
+              [...info.headers].map(([n, v]) => `${n}: ${v}`).join("; "),
+            ),
+        });
+        assert.deepEqual(seen, [
+          "link: </app.css>; rel=preload; as=style",
+          "x-pod-name: daemon-0",
+        ]);
+        assert.equal(await response.text(), "page");
+      } finally {
+        await server.close();
+      }
     }
-  }
-});
+  });
+}

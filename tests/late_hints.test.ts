@@ -15,6 +15,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { type RunningProgram, startProgram } from "./_support/run_ts.ts";
 import { rawRequest, statusLines } from "./_support/server_raw.ts";
+import { TRANSPORTS } from "./_support/transports.ts";
 
 const SENT = { sent: true };
 const FINISHED = { sent: false, reason: "finished" };
@@ -67,13 +68,14 @@ function endsWithBody(text: string, body: string): boolean {
 
 const FIRST_HINT_HEAD = (text: string) => /^HTTP\/1\.1 103 Early Hints\r\n[^]*?\r\n\r\n/.test(text);
 
+// Every serve() transport, and hint(c) under @hono/node-server.
 const VARIANTS = [
-  { api: "send", server: "engine" },
-  { api: "send", server: "node-http" },
-  { api: "hint", server: "engine" },
-  { api: "hint", server: "node-http" },
-  { api: "hint", server: "node-server" },
-] as const;
+  ...TRANSPORTS.flatMap(({ name }) => [
+    { api: "send", server: name } as const,
+    { api: "hint", server: name } as const,
+  ]),
+  { api: "hint", server: "node-server" } as const,
+];
 
 for (const { api, server } of VARIANTS) {
   const what = api === "send" ? "sendInformational()" : "hint(c)";

@@ -10,8 +10,9 @@
  * (the fast path, src/server/lazy_request.ts: Deno and Node 22), else as a
  * real `Request` whose signal is made on first read (Bun) or given at
  * construction (Node 24+, Deno and Node 22 when the fast path is off). The
- * tests that depend on it run in each way on every runtime; a way the
- * runtime cannot take is listed as skipped, with the reason.
+ * tests that depend on it run in each way on every runtime and transport
+ * (tests/_support/transports.ts); a way the runtime cannot take is listed as
+ * skipped, with the reason.
  */
 
 import { test } from "node:test";
@@ -23,6 +24,7 @@ import { allowLazyRequests, lazyRequestsWork } from "../src/server/lazy_request.
 import { forceSignalAtConstruction, IncomingRequest } from "../src/server/incoming_request.ts";
 import { rawConnect, rawRequest, statusLines } from "./_support/server_raw.ts";
 import { RUNTIME, within, withServer } from "./_support/server_util.ts";
+import { type Transport, TRANSPORTS } from "./_support/transports.ts";
 
 /** One way the server can build the handler's `Request`. */
 interface RequestWay {
@@ -47,29 +49,30 @@ const LAZY_AVAILABLE = lazyRequestsWork();
 const RUNTIME_NAME = RUNTIME === "node" ? `Node ${process.versions.node}` : RUNTIME;
 
 /**
- * Declares `title` once per way, with the server switched to that way while
- * it runs (and switched back after); a way the runtime cannot take is skipped
- * with the reason.
+ * Declares `title` once per way and transport, with the server switched to
+ * that way while it runs (and switched back after); a way the runtime cannot
+ * take is skipped with the reason.
  */
 function testEachWay(
   title: string,
-  body: (way: RequestWay) => Promise<void>,
-  ways: readonly RequestWay[] = WAYS,
+  body: (way: RequestWay, transport: Transport) => Promise<void>,
 ): void {
-  for (const way of ways) {
+  for (const way of WAYS) {
     const skip = way.lazy && !LAZY_AVAILABLE
       ? `the lazy fast path is not available on ${RUNTIME_NAME} (probed): the server uses a real Request`
-      : undefined;
-    test(`${title} [${way.name}]`, { skip }, async () => {
-      allowLazyRequests(way.lazy);
-      forceSignalAtConstruction(way.signalAtConstruction);
-      try {
-        await body(way);
-      } finally {
-        allowLazyRequests(true);
-        forceSignalAtConstruction(undefined);
-      }
-    });
+      : false;
+    for (const transport of TRANSPORTS) {
+      test(`${transport.name}: ${title} [${way.name}]`, { skip }, async () => {
+        allowLazyRequests(way.lazy);
+        forceSignalAtConstruction(way.signalAtConstruction);
+        try {
+          await body(way, transport);
+        } finally {
+          allowLazyRequests(true);
+          forceSignalAtConstruction(undefined);
+        }
+      });
+    }
   }
 }
 
@@ -171,7 +174,7 @@ test("request URLs match the runtime's URL parser for generated targets (propert
 
 testEachWay(
   "the handler's request behaves as a real Request: copies, clones, bodies, fetch",
-  async (way) => {
+  async (way, { options }) => {
     // A real peer for fetch(request): node:http echoes what it received.
     const echo = http.createServer((incoming, outgoing) => {
       const chunks: Buffer[] = [];
@@ -234,7 +237,7 @@ testEachWay(
           seen.push(facts);
           return new Response("ok");
         },
-        {},
+        options,
         async (_server, port) => {
           const send = (method: string, path: string, body = "") =>
             within(
@@ -286,7 +289,7 @@ testEachWay(
 
 testEachWay(
   "a request the handler never reads still aborts its signal when the client leaves",
-  async () => {
+  async (_way, { options }) => {
     let signal: AbortSignal | undefined;
     let aborted!: () => void;
     const abortSeen = new Promise<void>((resolve) => (aborted = resolve));
@@ -298,7 +301,7 @@ testEachWay(
         else signal.addEventListener("abort", () => aborted());
         return new Response("late");
       },
-      {},
+      options,
       async (_server, port) => {
         await rawRequest(port, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n", {
           end: true,
@@ -326,51 +329,79 @@ test("the lazy fast path is taken on Deno and Node 22 (undici 6), a real Request
   }
 });
 
-test("an absolute-form target with userinfo gets 400 and never reaches the handler", async () => {
-  let called = false;
-  await withServer(
-    () => {
-      called = true;
-      return new Response("no");
-    },
-    {},
-    async (_server, port) => {
-      const { text } = await rawRequest(
-        port,
-        "GET http://user:secret@127.0.0.1/p HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
-        { until: (received) => received.includes("\r\n\r\n") },
-      );
-      assert.deepEqual(statusLines(text), ["HTTP/1.1 400 Bad Request"]);
-    },
-  );
-  assert.equal(called, false);
-});
-
-test("an onError that throws is logged; the client still gets its 500 and the server goes on", async () => {
-  const logged: unknown[][] = [];
-  const original = console.error;
-  console.error = (...args: unknown[]) => void logged.push(args);
-  try {
-    await withServer(() => {
-      throw new Error("handler failed");
-    }, {
-      onError: () => {
-        throw new Error("logger failed");
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: an absolute-form target with userinfo gets 400 and never reaches the handler`, async () => {
+    let called = false;
+    await withServer(
+      () => {
+        called = true;
+        return new Response("no");
       },
-    }, async (_server, port) => {
-      for (let i = 0; i < 2; i++) {
-        const { text } = await rawRequest(port, "GET /x HTTP/1.1\r\nHost: x\r\n\r\n", {
-          until: (received) => received.endsWith("500\n"),
-        });
-        assert.deepEqual(statusLines(text), ["HTTP/1.1 500 Internal Server Error"]);
-      }
-    });
-  } finally {
-    console.error = original;
-  }
-  assert.equal(logged.length, 2);
-  assert.match(String(logged[0]![1]), /logger failed/);
-});
+      options,
+      async (_server, port) => {
+        const { text } = await rawRequest(
+          port,
+          "GET http://user:secret@127.0.0.1/p HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+          { until: (received) => received.includes("\r\n\r\n") },
+        );
+        assert.deepEqual(statusLines(text), ["HTTP/1.1 400 Bad Request"]);
+      },
+    );
+    assert.equal(called, false);
+  });
+}
+
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: an onError that throws is logged; the client still gets its 500 and the server goes on`, async () => {
+    const logged: unknown[][] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void logged.push(args);
+    try {
+      await withServer(() => {
+        throw new Error("handler failed");
+      }, {
+        ...options,
+        onError: () => {
+          throw new Error("logger failed");
+        },
+      }, async (_server, port) => {
+        for (let i = 0; i < 2; i++) {
+          const { text } = await rawRequest(port, "GET /x HTTP/1.1\r\nHost: x\r\n\r\n", {
+            until: (received) => received.endsWith("500\n"),
+          });
+          assert.deepEqual(statusLines(text), ["HTTP/1.1 500 Internal Server Error"]);
+        }
+      });
+    } finally {
+      console.error = original;
+    }
+    assert.equal(logged.length, 2);
+    assert.match(String(logged[0]![1]), /logger failed/);
+  });
+}
+
+for (const { name, options } of TRANSPORTS) {
+  test(`${name}: a Host that is not uri-host [:port] gets 400 and never reaches the handler`, async () => {
+    const seen: string[] = [];
+    await withServer(
+      (request) => {
+        seen.push(request.url);
+        return new Response("no");
+      },
+      options,
+      async (_server, port) => {
+        // Left unchecked, the Host would move the path the handler sees to /admin.
+        const { text } = await rawRequest(
+          port,
+          "GET /public/x HTTP/1.1\r\nHost: a/admin?\r\nConnection: close\r\n\r\n",
+          { until: (received) => received.includes("\r\n\r\n") },
+        );
+        assert.deepEqual(statusLines(text), ["HTTP/1.1 400 Bad Request"]);
+      },
+    );
+    assert.deepEqual(seen, []);
+  });
+}
 
 /**
  * A node:http peer that accepts requests and never answers them, as a slow
@@ -391,58 +422,52 @@ async function withSilentUpstream<T>(
   }
 }
 
-for (const adapter of ["engine", "node-http"] as const) {
-  testEachWay(
-    `${adapter}: copies of the request (new Request(request), with init, clone(), fetch(request)) are aborted when the client leaves`,
-    async (way) => {
-      const signals = new Map<string, AbortSignal>();
-      let fetchOutcome: Promise<unknown> | undefined;
-      let builtAsAsked: boolean | undefined;
-      let aborted!: () => void;
-      const abortSeen = new Promise<void>((resolve) => (aborted = resolve));
-      await withSilentUpstream(async (upstreamPort, upstreamReached) => {
-        await withServer(
-          async (request) => {
-            builtAsAsked = adapter === "node-http"
-              ? request instanceof IncomingRequest
-              : builtAs(request, way);
-            request.signal.addEventListener("abort", () => aborted());
-            signals.set("new Request(request)", new Request(request).signal);
-            signals.set(
-              "new Request(request, init)",
-              new Request(request, { headers: { "x-copy": "1" } }).signal,
-            );
-            signals.set("request.clone()", request.clone().signal);
-            // The request's own URL names the upstream (the client sent its
-            // address as Host): fetch(request) forwards it as it is.
-            fetchOutcome = fetch(request).then(
-              () => "answered",
-              (error: unknown) => error,
-            );
-            await new Promise((resolve) => setTimeout(resolve, 2_000));
-            return new Response("late");
-          },
-          adapter === "node-http" ? { adapter } : {},
-          async (_server, port) => {
-            const client = await rawConnect(port);
-            client.write(`GET /slow HTTP/1.1\r\nHost: 127.0.0.1:${upstreamPort}\r\n\r\n`);
-            try {
-              // Leave once the forwarded request is at the upstream.
-              await within(upstreamReached, 3_000, "the forwarded request");
-            } finally {
-              client.destroy();
-            }
-            await within(abortSeen, 3_000, "the request's abort");
-          },
-        );
-      });
-      assert.equal(builtAsAsked, true, `the server built a ${way.name}`);
-      for (const [what, signal] of signals) assert.equal(signal.aborted, true, what);
-      const outcome = await within(fetchOutcome!, 3_000, "fetch(request) to settle");
-      assert.ok(outcome instanceof Error, `fetch(request) was ${String(outcome)}`);
-      assert.equal(outcome.name, "AbortError", String(outcome));
-    },
-    // The node-http backend builds a real Request from node:http's message: never lazy.
-    adapter === "node-http" ? WAYS.filter((way) => !way.lazy) : WAYS,
-  );
-}
+testEachWay(
+  `copies of the request (new Request(request), with init, clone(), fetch(request)) are aborted when the client leaves`,
+  async (way, { options }) => {
+    const signals = new Map<string, AbortSignal>();
+    let fetchOutcome: Promise<unknown> | undefined;
+    let builtAsAsked: boolean | undefined;
+    let aborted!: () => void;
+    const abortSeen = new Promise<void>((resolve) => (aborted = resolve));
+    await withSilentUpstream(async (upstreamPort, upstreamReached) => {
+      await withServer(
+        async (request) => {
+          builtAsAsked = builtAs(request, way);
+          request.signal.addEventListener("abort", () => aborted());
+          signals.set("new Request(request)", new Request(request).signal);
+          signals.set(
+            "new Request(request, init)",
+            new Request(request, { headers: { "x-copy": "1" } }).signal,
+          );
+          signals.set("request.clone()", request.clone().signal);
+          // The request's own URL names the upstream (the client sent its
+          // address as Host): fetch(request) forwards it as it is.
+          fetchOutcome = fetch(request).then(
+            () => "answered",
+            (error: unknown) => error,
+          );
+          await new Promise((resolve) => setTimeout(resolve, 2_000));
+          return new Response("late");
+        },
+        options,
+        async (_server, port) => {
+          const client = await rawConnect(port);
+          client.write(`GET /slow HTTP/1.1\r\nHost: 127.0.0.1:${upstreamPort}\r\n\r\n`);
+          try {
+            // Leave once the forwarded request is at the upstream.
+            await within(upstreamReached, 3_000, "the forwarded request");
+          } finally {
+            client.destroy();
+          }
+          await within(abortSeen, 3_000, "the request's abort");
+        },
+      );
+    });
+    assert.equal(builtAsAsked, true, `the server built a ${way.name}`);
+    for (const [what, signal] of signals) assert.equal(signal.aborted, true, what);
+    const outcome = await within(fetchOutcome!, 3_000, "fetch(request) to settle");
+    assert.ok(outcome instanceof Error, `fetch(request) was ${String(outcome)}`);
+    assert.equal(outcome.name, "AbortError", String(outcome));
+  },
+);

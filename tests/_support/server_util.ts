@@ -1,7 +1,7 @@
 /**
  * Test support for the server tests: start a server on a free loopback port
- * for the duration of a callback, closing it in every case, and the list of
- * server adapters to test on the current runtime.
+ * for the duration of a callback, closing it in every case, and the engine's
+ * adapter on the current runtime.
  *
  * @module
  */
@@ -17,8 +17,8 @@ export const RUNTIME: "deno" | "bun" | "node" = "Deno" in globalThis
   : "node";
 
 /**
- * The server adapters with the full feature set on this runtime: our engine
- * on the runtime's sockets (and on Node also `node-http`, tested apart).
+ * The adapter of our engine on this runtime's sockets (the default); the
+ * shared server tests run on it and on `node-http` (transports.ts).
  */
 export const ENGINE_ADAPTER: ServeAdapterName = RUNTIME;
 
