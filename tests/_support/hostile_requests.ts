@@ -39,11 +39,6 @@ export interface HostileRequest {
   readonly end?: boolean;
   /** RFC section backing the expectation, for the report. */
   readonly rfc: string;
-  /**
-   * The entry of `/work/brief/findings.md` (e.g. `"F1"`) describing why the
-   * server does not answer as expected yet; such cases run in their own test.
-   */
-  readonly finding?: string;
 }
 
 const HOST = "Host: example.test\r\n";
@@ -68,7 +63,7 @@ function manyFields(count: number): string {
  * library's default limits (8 KiB request line, 64 KiB header section, 2000
  * fields).
  */
-export const HOSTILE_REQUESTS: readonly HostileRequest[] = withFindings([
+export const HOSTILE_REQUESTS: readonly HostileRequest[] = [
   // --- Content-Length and Transfer-Encoding together (RFC 9112 section 6.1, 6.3)
   {
     name: "Content-Length then Transfer-Encoding (CL.TE)",
@@ -517,21 +512,7 @@ export const HOSTILE_REQUESTS: readonly HostileRequest[] = withFindings([
     statuses: [200, 400],
     rfc: "RFC 9112 9.6 (close after a bad request; nothing after it is read)",
   },
-], {
-  // F1: a request line whose method ends in a visible delimiter is answered 501, not 400.
-  "request line: delimiter in the method": "F1",
-  "request line: no space after the method": "F1",
-});
-
-function withFindings(
-  cases: readonly HostileRequest[],
-  findings: Readonly<Record<string, string>>,
-): readonly HostileRequest[] {
-  return cases.map((entry) => {
-    const finding = findings[entry.name];
-    return finding === undefined ? entry : { ...entry, finding };
-  });
-}
+];
 
 /**
  * The first status line of each response in raw response text, as numbers.
