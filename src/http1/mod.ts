@@ -42,3 +42,5 @@ export * from "./response_parser.ts";
 export * from "./serialize.ts";
 export * from "./validate.ts";
 export * from "./reason_phrase.ts";
+export * from "./response_framing.ts";
+export * from "./response_sender.ts";
