@@ -72,7 +72,11 @@ export class ResponseSender {
   #length = -1;
   #sent = 0;
 
-  /** @param request The request this response answers. */
+  /**
+   * Starts a response in state `interim`.
+   *
+   * @param request The request this response answers.
+   */
   constructor(request: SenderRequest) {
     this.#minorVersion = request.minorVersion;
   }
