@@ -18,7 +18,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { defaultAdapter } from "../src/runtime/select.ts";
 import type { RuntimeAdapter, Socket } from "../src/runtime/types.ts";
-import { staticBodySource } from "../src/server/static_body.ts";
+import { staticBodySource } from "../src/runtime/response_body_source.ts";
 import { encodeShared } from "../src/server/shared_encoding.ts";
 import { RUNTIME, within, withServer } from "./_support/server_util.ts";
 

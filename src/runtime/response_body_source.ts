@@ -31,6 +31,10 @@ interface Slots {
   readonly source?: symbol;
   /** Deno: `false` while the fast path has not consumed the body. */
   readonly consumed?: symbol;
+  /** Deno: the string kept for `Deno.serve` also when init headers were given (`c.json`). */
+  readonly fastBody?: symbol;
+  /** Deno: the inner response, whose body says whether a stream was made. */
+  readonly inner?: symbol;
 }
 
 const NONE: Slots = { kind: "none" };
@@ -107,9 +111,16 @@ function readSource(response: Response, slots: Slots): string | Uint8Array | und
   if (slots.kind === "deno-lazy-static-body") {
     // Read before `bodyUsed`: Deno's getter builds the stream, which
     // empties the slot.
-    const value = object[slots.source as symbol];
+    let value = object[slots.source as symbol];
     const consumed = slots.consumed;
     if (consumed !== undefined && object[consumed] !== false) return undefined;
+    if (value === null && slots.fastBody !== undefined) {
+      // A Response made with init headers keeps no lazy static body, but
+      // the string Deno.serve would send, while no stream was made of it.
+      if (!staticInnerBody(object[slots.inner as symbol])) return undefined;
+      value = object[slots.fastBody];
+      if (typeof value !== "string") return undefined;
+    }
     if (response.bodyUsed) return undefined;
     return sourceOf(value);
   }
@@ -152,6 +163,14 @@ function probe(): Slots {
       const locked = new Response(PROBE_TEXT);
       locked.body?.getReader();
       if (readSource(locked, candidate) !== undefined) continue;
+      if (candidate.fastBody !== undefined) {
+        // With init headers: the string while untouched, nothing once a stream exists.
+        const init = { headers: { "content-type": "application/json" } };
+        if (readSource(new Response(PROBE_TEXT, init), candidate) !== PROBE_TEXT) continue;
+        const streamed = new Response(PROBE_TEXT, init);
+        void streamed.body;
+        if (readSource(streamed, candidate) !== undefined) continue;
+      }
       return candidate;
     }
   } catch {
@@ -168,6 +187,13 @@ function candidates(): Slots[] {
   const lazy = named("lazy static body");
   if (lazy !== undefined) {
     const consumed = named("serve fast consumed");
+    const fastBody = named("serve fast body");
+    const inner = named("response");
+    const withFastBody = consumed !== undefined && fastBody !== undefined && inner !== undefined;
+    // With the fast body first: the probe rejects it where it misbehaves.
+    if (withFastBody) {
+      found.push({ kind: "deno-lazy-static-body", source: lazy, consumed, fastBody, inner });
+    }
     found.push(
       consumed === undefined
         ? { kind: "deno-lazy-static-body", source: lazy }
@@ -177,6 +203,14 @@ function candidates(): Slots[] {
   const state = named("state");
   if (state !== undefined) found.push({ kind: "undici-state", source: state });
   return found;
+}
+
+/** Whether Deno's inner response body is still its static value, not a stream. */
+function staticInnerBody(inner: unknown): boolean {
+  const body = (inner as { body?: { streamOrStatic?: unknown } | null } | undefined)?.body;
+  const value = body?.streamOrStatic as { consumed?: unknown } | undefined;
+  return typeof value === "object" && value !== null && !(value instanceof ReadableStream) &&
+    value.consumed === false;
 }
 
 function undiciLength(response: Response, slots: Slots): unknown {

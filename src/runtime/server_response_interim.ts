@@ -232,8 +232,11 @@ export function rawInterimWritesWork(outgoing: ServerResponseLike): boolean {
  *
  * @example
  * ```ts
- * import { allowRawInterimWrites } from "./server_response_interim.ts";
+ * import assert from "node:assert/strict";
+ * import { allowRawInterimWrites, rawInterimWritesWork } from "./server_response_interim.ts";
+ * const outgoing = { headersSent: false, destroyed: false, writeContinue() {}, writeEarlyHints() {} };
  * allowRawInterimWrites(false);
+ * assert.equal(rawInterimWritesWork(outgoing), false);
  * allowRawInterimWrites(true);
  * ```
  */

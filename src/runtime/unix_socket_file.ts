@@ -47,8 +47,10 @@ export async function removeStaleUnixSocket(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { removeUnixSocketFile } from "./unix_socket_file.ts";
- * await removeUnixSocketFile("/nonexistent/interim.sock");
+ * // Gone already: nothing to do, and no error.
+ * assert.equal(await removeUnixSocketFile("/nonexistent/interim.sock"), undefined);
  * ```
  */
 export async function removeUnixSocketFile(path: string): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * What `serve()` needs from a server implementation: the engine on a socket
- * adapter (`engine_server.ts`) or `node:http` (`src/runtime/node_http.ts`).
+ * adapter (`engine_server.ts`) or `node:http` (`node_http_server.ts`).
  * This module is browser compatible.
  *
  * @module

@@ -18,6 +18,9 @@ import { bodyTooSlow } from "../runtime/body_pace.ts";
 import { type Socket, SOCKET_HIGH_WATER_MARK, type SocketHandlers } from "../runtime/types.ts";
 import { httpDate } from "./date.ts";
 import { Exchange, type ExchangeHost } from "./exchange.ts";
+import { H1Channel, type H1ChannelHost } from "./h1_channel.ts";
+import { RequestBody } from "./request_body.ts";
+import { fetchMethod, isForbiddenMethod } from "./methods.ts";
 import { RequestUrls } from "./request_url.ts";
 import type { ServeHandler, ServeLimits } from "./types.ts";
 
@@ -64,13 +67,19 @@ const LINGER_DISCARD_LIMIT = 64 * 1024;
 /**
  * Serves HTTP/1.1 on one socket.
  */
-export class Connection implements SocketHandlers, ExchangeHost {
+export class Connection implements SocketHandlers, ExchangeHost, H1ChannelHost {
   /** The socket. */
   readonly socket: Socket;
   readonly #context: ConnectionContext;
   readonly #parser: RequestParser;
   readonly #urls: RequestUrls;
   #exchange: Exchange | undefined;
+  /** The current exchange's response channel. */
+  #channel: H1Channel | undefined;
+  /** The current request's body, when it has one the handler can read. */
+  #body: RequestBody | undefined;
+  /** The parser has emitted the current request's `end`. */
+  #requestComplete = false;
   #served = 0;
   #deadline: number;
   #deadlineKind = HEAD_DEADLINE;
@@ -121,6 +130,11 @@ export class Connection implements SocketHandlers, ExchangeHost {
     this.#urls = new RequestUrls(context.scheme, context.defaultHost);
   }
 
+  /** Whether the parser has seen the whole current request. */
+  get requestComplete(): boolean {
+    return this.#requestComplete;
+  }
+
   /** Whether the current exchange is the connection's last (its response says `Connection: close`). */
   get closing(): boolean {
     return this.#closing || this.#context.draining ||
@@ -161,10 +175,10 @@ export class Connection implements SocketHandlers, ExchangeHost {
     // client went away; the handler learns it from request.signal. A client
     // that pipelined more requests before its FIN still wants the answers.
     if (
-      exchange !== undefined && exchange.requestComplete && !exchange.done &&
+      exchange !== undefined && this.#requestComplete && !this.#responded &&
       this.#parser.buffered === 0
     ) {
-      exchange.abort(new DOMException("the client closed the connection", "AbortError"));
+      this.#abortExchange(new DOMException("the client closed the connection", "AbortError"));
     }
     this.#process();
   }
@@ -177,9 +191,7 @@ export class Connection implements SocketHandlers, ExchangeHost {
   onClose(error?: Error): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#exchange?.abort(
-      error ?? new DOMException("the connection closed", "AbortError"),
-    );
+    this.#abortExchange(error ?? new DOMException("the connection closed", "AbortError"));
     this.#context.connectionClosed(this);
   }
 
@@ -214,8 +226,8 @@ export class Connection implements SocketHandlers, ExchangeHost {
       else if (this.#deadlineKind === LINGER_DEADLINE) this.#deadline = now + LINGER_MS;
     } else this.#sendProgressAt = now;
     if (
-      exchange !== undefined && !exchange.requestComplete &&
-      (exchange.done || exchange.body === undefined || exchange.body.wantsData)
+      exchange !== undefined && !this.#requestComplete &&
+      (this.#responded || this.#body === undefined || this.#body.wantsData)
     ) {
       if (now - this.#bodyProgressAt > limits.bodyTimeout) {
         this.#bodyTimedOut(exchange, `made no progress for ${limits.bodyTimeout} ms`);
@@ -259,8 +271,19 @@ export class Connection implements SocketHandlers, ExchangeHost {
    * @param reason The abort reason given to `request.signal`.
    */
   destroy(reason: unknown): void {
-    this.#exchange?.abort(reason);
+    this.#abortExchange(reason);
     this.socket.destroy();
+  }
+
+  /** Whether the current response is over on the wire (written in full, or given up). */
+  get #responded(): boolean {
+    return this.#channel === undefined;
+  }
+
+  /** Aborts the current request's signal and body. */
+  #abortExchange(reason: unknown): void {
+    this.#exchange?.abort(reason);
+    this.#body?.error(reason);
   }
 
   // --- ExchangeHost --------------------------------------------------------
@@ -270,13 +293,9 @@ export class Connection implements SocketHandlers, ExchangeHost {
     return this.#context.limits;
   }
 
-  /**
-   * The handler waits for body bytes: deliver more events.
-   *
-   * @param exchange The exchange whose handler reads.
-   */
-  bodyPulled(exchange: Exchange): void {
-    if (exchange !== this.#exchange) return;
+  /** The handler waits for body bytes: deliver more events. */
+  #bodyPulled(body: RequestBody): void {
+    if (body !== this.#body) return;
     // The handler starts waiting now: the body timeout counts from here.
     this.#bodyProgressAt = Date.now();
     this.#process();
@@ -285,18 +304,19 @@ export class Connection implements SocketHandlers, ExchangeHost {
   /**
    * The final response is written: go on with the next request or close.
    *
-   * @param exchange The exchange whose response is written.
+   * @param channel The channel whose response is written.
    * @param keepAlive Whether the connection may carry another request.
    */
-  responseDone(exchange: Exchange, keepAlive: boolean): void {
-    if (exchange !== this.#exchange) return;
+  responseDone(channel: H1Channel, keepAlive: boolean): void {
+    if (channel !== this.#channel) return;
+    this.#channel = undefined;
     this.#served++;
     if (!keepAlive || this.#served >= this.#context.limits.maxRequestsPerConnection) {
       this.#closing = true;
     }
-    if (!exchange.requestComplete) {
+    if (!this.#requestComplete) {
       // The handler answered without reading the whole body.
-      exchange.body?.error(
+      this.#body?.error(
         new TypeError("the request body can no longer be read: the response was already sent"),
       );
       if (this.#closing) {
@@ -325,6 +345,7 @@ export class Connection implements SocketHandlers, ExchangeHost {
 
   #nextExchange(): void {
     this.#exchange = undefined;
+    this.#body = undefined;
     // Pipelined requests that arrived before an EOF still get answers.
     if (
       this.#closing || this.#context.draining || this.#closed ||
@@ -384,8 +405,9 @@ export class Connection implements SocketHandlers, ExchangeHost {
       const exchange = this.#exchange;
       if (exchange !== undefined) {
         // Waiting for the response, or for the handler to read the body.
-        if (exchange.requestComplete) break;
-        if (!exchange.done && exchange.body !== undefined && !exchange.body.wantsData) break;
+        if (this.#requestComplete) break;
+        const body = this.#body;
+        if (!this.#responded && body !== undefined && !body.wantsData) break;
       }
       let event;
       try {
@@ -395,9 +417,7 @@ export class Connection implements SocketHandlers, ExchangeHost {
         return;
       }
       if (event === undefined) {
-        if (
-          exchange !== undefined && !exchange.requestComplete && this.#bodyWaitingSince === 0
-        ) {
+        if (exchange !== undefined && !this.#requestComplete && this.#bodyWaitingSince === 0) {
           this.#bodyWaitingSince = Date.now();
         }
         if (this.#paused) {
@@ -415,20 +435,20 @@ export class Connection implements SocketHandlers, ExchangeHost {
           if (exchange === undefined) break;
           this.#bodyProgressAt = Date.now();
           this.#bodyBytes += event.data.byteLength;
-          if (exchange.done || exchange.body === undefined || exchange.body.state !== "open") {
+          if (this.#responded || this.#body === undefined || this.#body.state !== "open") {
             this.#discarded += event.data.byteLength;
-            if (this.#discarded > DISCARD_LIMIT && exchange.done) {
+            if (this.#discarded > DISCARD_LIMIT && this.#responded) {
               this.#exchange = undefined;
               this.#end();
               return;
             }
-          } else exchange.body.push(event.data);
+          } else this.#body.push(event.data);
           break;
         case "end":
           if (exchange === undefined) break;
-          exchange.requestComplete = true;
-          exchange.body?.end();
-          if (exchange.done) this.#nextExchange();
+          this.#requestComplete = true;
+          this.#body?.end();
+          if (this.#responded) this.#nextExchange();
           break;
       }
     }
@@ -442,11 +462,12 @@ export class Connection implements SocketHandlers, ExchangeHost {
   #bodyTimedOut(exchange: Exchange, why: string): void {
     const error = new DOMException(`the request body ${why}`, "TimeoutError");
     this.#closing = true;
-    exchange.abort(error);
-    if (!exchange.finalStarted && !exchange.done) {
+    const answerable = exchange.answerable;
+    this.#abortExchange(error);
+    if (answerable) {
       // RFC 9110 section 15.5.9: the client was too slow to send its request.
-      exchange.answerStatus(408, false);
-    } else if (exchange.done) {
+      exchange.answer(408, false);
+    } else if (this.#responded) {
       this.#exchange = undefined;
       this.#end();
     }
@@ -460,22 +481,39 @@ export class Connection implements SocketHandlers, ExchangeHost {
     this.#bodyWaited = 0;
     this.#bodyWaitingSince = 0;
     const method = fetchMethod(head.method);
-    const exchange = new Exchange(this, head, method, this.socket.remoteAddress);
+    const channel = new H1Channel(this, head);
+    const exchange = new Exchange(channel, this, {
+      method,
+      expectContinue: head.expectContinue && head.minorVersion === 1,
+      remoteAddr: this.socket.remoteAddress,
+    });
     this.#exchange = exchange;
-    if (head.framing === "none") exchange.requestComplete = true;
+    this.#channel = channel;
+    this.#requestComplete = head.framing === "none";
+    // A Fetch Request with method GET or HEAD cannot carry a body.
+    const body = head.framing !== "none" && method !== "GET" && method !== "HEAD"
+      ? new RequestBody({
+        onPull: (first) => {
+          if (first) exchange.bodyWanted();
+          this.#bodyPulled(body!);
+        },
+        onCancel: () => this.#bodyPulled(body!),
+      })
+      : undefined;
+    this.#body = body;
     if (isForbiddenMethod(method)) {
-      exchange.answerStatus(501, false);
+      exchange.answer(501, false);
       return;
     }
     const url = this.#urls.of(head);
     if (url === undefined) {
-      exchange.answerStatus(400, false);
+      exchange.answer(400, false);
       return;
     }
     try {
-      exchange.createRequest(url);
+      exchange.createRequest(url, head.headers, body?.stream);
     } catch {
-      exchange.answerStatus(400, false);
+      exchange.answer(400, false);
       return;
     }
     exchange.run(this.#context.handler);
@@ -486,12 +524,12 @@ export class Connection implements SocketHandlers, ExchangeHost {
     const status = error instanceof Http1Error ? error.status : 400;
     if (error instanceof Http1Error && error.code === "INCOMPLETE_MESSAGE") {
       // The client closed mid-request: nobody is left to answer.
-      exchange?.abort(error);
+      this.#abortExchange(error);
       this.#closing = true;
-      if (exchange === undefined || exchange.done) this.#end();
+      if (exchange === undefined || this.#responded) this.#end();
       return;
     }
-    if (exchange !== undefined && exchange.done) {
+    if (exchange !== undefined && this.#responded) {
       // The answer is out; the bytes after it are garbage: just close.
       this.#exchange = undefined;
       this.#end();
@@ -501,8 +539,9 @@ export class Connection implements SocketHandlers, ExchangeHost {
       // A bad body: the handler sees the error when reading; its response
       // (or the error's status when it rethrows) goes out, then we close.
       this.#closing = true;
-      exchange.body?.error(error);
-      if (exchange.body === undefined || !exchange.body.touched) exchange.fail(error);
+      const body = this.#body;
+      body?.error(error);
+      if (body === undefined || !body.touched) exchange.fail(error);
       return;
     }
     this.#writeError(status, error instanceof Error ? error.message : String(error));
@@ -548,22 +587,4 @@ export class Connection implements SocketHandlers, ExchangeHost {
     this.#deadline = Date.now() + LINGER_MS;
     this.socket.end();
   }
-}
-
-/** Methods the Fetch standard writes in upper case whatever case they came in. */
-const NORMALIZED_METHODS = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
-
-/** Methods the Fetch standard cannot represent in a Request, in any case. */
-const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
-
-/** Whether a Request cannot carry `method` (checked without upper-casing the usual ones). */
-function isForbiddenMethod(method: string): boolean {
-  return method.length >= 5 && method.length <= 7 && FORBIDDEN_METHODS.has(method.toUpperCase());
-}
-
-/** The method as `Request.method` gives it (Fetch's "normalize a method"). */
-function fetchMethod(method: string): string {
-  if (method === "GET" || method === "POST") return method;
-  const upper = method.toUpperCase();
-  return NORMALIZED_METHODS.has(upper) ? upper : method;
 }

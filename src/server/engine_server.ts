@@ -9,6 +9,7 @@
 import type { Listener, RuntimeAdapter, Socket } from "../runtime/types.ts";
 import { authorityOf, type BackendSettings, type ServerBackend } from "./backend.ts";
 import { Connection, type ConnectionContext } from "./connection.ts";
+import { sweepPeriod } from "./limits.ts";
 import type { ServeHandler, ServeLimits } from "./types.ts";
 
 /**
@@ -71,26 +72,10 @@ class EngineServer implements ServerBackend, ConnectionContext {
   bind(listener: Listener): void {
     this.#listener = listener;
     this.defaultHost = authorityOf(listener.address);
-    // One coarse timer for every connection's deadlines is far cheaper than
-    // a timer re-armed per request; a deadline fires at most a period late.
-    const period = Math.max(
-      50,
-      Math.min(
-        1000,
-        Math.min(
-          this.limits.headersTimeout,
-          this.limits.idleTimeout,
-          this.limits.bodyTimeout,
-          this.limits.minBodyRateGrace,
-          this.limits.sendTimeout,
-          this.limits.handlerTimeout,
-        ) / 4,
-      ),
-    );
     this.#sweep = setInterval(() => {
       const now = Date.now();
       for (const connection of this.#connections) connection.checkDeadline(now);
-    }, period);
+    }, sweepPeriod(this.limits));
   }
 
   accept(socket: Socket): Connection {

@@ -22,9 +22,13 @@
 import type { HeaderList } from "../http1/types.ts";
 import type { InterimTarget } from "./interim_target.ts";
 import { LazySignal } from "./lazy_signal.ts";
-import { findRequestSlots, type RequestSlots } from "../runtime/request_slots.ts";
-
-type Indexable = Record<PropertyKey, unknown>;
+import {
+  findRequestSlots,
+  forwardRequestMembers,
+  type RequestSlots,
+  requestStandInsWork,
+  standInBehavesAsRequest,
+} from "../runtime/request_internals.ts";
 
 /**
  * A server request built on demand; typed as a `Request` for handlers.
@@ -134,7 +138,7 @@ export class LazyRequest {
     }
     const real = new Request(this.#url, init);
     // Appending to the built request's headers is the constructor's own
-    // algorithm and cheaper than its `headers` option (see exchange.ts).
+    // algorithm and cheaper than its `headers` option (see request_factory.ts).
     const headers = real.headers;
     const fields = this.#fields;
     for (let i = 0; i < fields.length; i++) {
@@ -147,105 +151,25 @@ export class LazyRequest {
 
   /**
    * Puts `Request.prototype` under this class and forwards to the built
-   * request every member this class does not answer itself: the public
-   * accessors and methods, and the runtime's symbol-keyed internal slots.
+   * request every member this class does not answer itself
+   * (src/runtime/request_internals.ts), then checks that a lazy request
+   * behaves as a real one.
    *
    * @param slots The runtime's slots.
    * @returns Whether a lazy request then behaves as a real one.
    */
   static install(slots: RequestSlots): boolean {
-    const prototype = LazyRequest.prototype;
-    Object.setPrototypeOf(prototype, Request.prototype);
-    const build = (object: unknown): Indexable => {
+    const build = (object: unknown): Request => {
       if (!(object instanceof LazyRequest)) {
         throw new TypeError("Illegal invocation: not a server request");
       }
-      return object.#build() as unknown as Indexable;
+      return object.#build();
     };
-    for (const name of Object.getOwnPropertyNames(Request.prototype)) {
-      if (name === "constructor" || Object.hasOwn(prototype, name)) continue;
-      const descriptor = Object.getOwnPropertyDescriptor(Request.prototype, name)!;
-      if (descriptor.get !== undefined) {
-        Object.defineProperty(prototype, name, {
-          configurable: true,
-          get(this: unknown) {
-            return build(this)[name];
-          },
-        });
-      } else if (typeof descriptor.value === "function") {
-        Object.defineProperty(prototype, name, {
-          configurable: true,
-          writable: true,
-          value(this: unknown, ...args: unknown[]) {
-            const real = build(this);
-            return (real[name] as (...args: unknown[]) => unknown).apply(real, args);
-          },
-        });
-      }
-    }
-    // `request.constructor` is `Request`, as on a real one, so that
-    // `new request.constructor(url, init)` builds a real request.
-    Object.defineProperty(prototype, "constructor", {
-      configurable: true,
-      writable: true,
-      value: Request,
+    forwardRequestMembers(LazyRequest.prototype, build, slots);
+    return standInBehavesAsRequest((url, method, fields) => {
+      const lazy = new LazyRequest(url, method, fields, undefined);
+      return { request: lazy as unknown as Request, abort: (reason) => lazy.abortWith(reason) };
     });
-    // The slots `new Request(request)` and `fetch(request)` take the signal
-    // from answer with ours (without building anything), so a copy is
-    // aborted when the client goes away, as the request itself is.
-    for (const symbol of slots.signal) {
-      Object.defineProperty(prototype, symbol, {
-        configurable: true,
-        get(this: LazyRequest) {
-          return this.signal;
-        },
-      });
-    }
-    for (const symbol of slots.state) {
-      Object.defineProperty(prototype, symbol, {
-        configurable: true,
-        get(this: unknown) {
-          return build(this)[symbol];
-        },
-        set(this: unknown, value: unknown) {
-          build(this)[symbol] = value;
-        },
-      });
-    }
-    return behavesAsRequest();
-  }
-}
-
-/** Whether the runtime's `Request` and `fetch` machinery takes a lazy request as a real one. */
-function behavesAsRequest(): boolean {
-  try {
-    const lazy = new LazyRequest(
-      "http://localhost/probe?q=1",
-      "PUT",
-      [["x-probe", "1"], ["x-probe", "2"]],
-      undefined,
-    );
-    const request = lazy as unknown as Request;
-    if (!(request instanceof Request)) return false;
-    // The runtime's own accessors must accept it (brand checks go through
-    // the forwarded slots), not only its constructor.
-    const urlGetter = Object.getOwnPropertyDescriptor(Request.prototype, "url")?.get;
-    if (urlGetter === undefined || urlGetter.call(request) !== request.url) return false;
-    const copy = new Request(request);
-    const changed = new Request(request, { method: "POST", body: "x" });
-    const shapeHolds = copy.url === request.url && copy.method === "PUT" &&
-      copy.headers.get("x-probe") === "1, 2" && request.headers.get("x-probe") === "1, 2" &&
-      changed.method === "POST" && changed.headers.get("x-probe") === "1, 2" &&
-      request.clone().url === request.url && !request.bodyUsed && request.body === null;
-    if (!shapeHolds) return false;
-    // Copies made before and after the client leaves follow our signal.
-    const reason = new Error("probe");
-    lazy.abortWith(reason);
-    const copyAfter = new Request(request);
-    return copy.signal.aborted && changed.signal.aborted && copyAfter.signal.reason === reason &&
-      request.clone().signal.aborted;
-  } catch {
-    return false;
   }
 }
 
@@ -270,7 +194,7 @@ export function lazyRequestsWork(): boolean {
   if (!allowed) return false;
   if (works === undefined) {
     try {
-      const slots = findRequestSlots();
+      const slots = requestStandInsWork() ? findRequestSlots() : undefined;
       works = slots !== undefined && LazyRequest.install(slots);
     } catch {
       works = false;

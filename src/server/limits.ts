@@ -55,3 +55,31 @@ export function resolveServeLimits(limits: Partial<ServeLimits> | undefined): Se
   }
   return resolved;
 }
+
+/**
+ * The period of a server's one sweep timer over every deadline: a quarter
+ * of the shortest timeout, between 50 ms and 1 s. One coarse timer is far
+ * cheaper than a timer re-armed per request; a deadline fires at most a
+ * period late.
+ *
+ * @param limits The server's limits.
+ * @returns The period in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_SERVE_LIMITS, sweepPeriod } from "./limits.ts";
+ * assert.equal(sweepPeriod({ ...DEFAULT_SERVE_LIMITS, headersTimeout: 400 }), 100);
+ * ```
+ */
+export function sweepPeriod(limits: Readonly<ServeLimits>): number {
+  const shortest = Math.min(
+    limits.headersTimeout,
+    limits.idleTimeout,
+    limits.bodyTimeout,
+    limits.minBodyRateGrace,
+    limits.sendTimeout,
+    limits.handlerTimeout,
+  );
+  return Math.max(50, Math.min(1000, shortest / 4));
+}

@@ -218,7 +218,7 @@ async function startBackend(settings: BackendSettings): Promise<ServerBackend> {
   else {
     const name = choice ?? (detectRuntime() === "node" ? NODE_DEFAULT : undefined);
     if (name === "node-http") {
-      const { startNodeHttpServer } = await import("../runtime/node_http.ts");
+      const { startNodeHttpServer } = await import("./node_http_server.ts");
       return await startNodeHttpServer(settings);
     }
     if (name === undefined) adapter = await defaultAdapter();
