@@ -8,11 +8,8 @@
 import { Http1Error } from "../http1/errors.ts";
 import { defaultAdapter } from "../runtime/select.ts";
 import type { ClientTlsOptions, ConnectOptions, RuntimeAdapter } from "../runtime/types.ts";
-import {
-  type ExchangeRequest,
-  type ExchangeResponse,
-  isStaleConnectionError,
-} from "./connection.ts";
+import type { ExchangeRequest, ExchangeResponse } from "./exchange.ts";
+import { isStaleConnectionError } from "./exchange_errors.ts";
 import { FetchError } from "./errors.ts";
 import { OriginPool } from "./pool.ts";
 import { isRedirectStatus, redirectRequest } from "./redirect.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ExchangeResponse } from "./connection.ts";
+import type { ExchangeResponse } from "./exchange.ts";
 import { codingsToUndo, decodeBody } from "./decode.ts";
 import { FetchError } from "./errors.ts";
 import { headerValue } from "./request.ts";
