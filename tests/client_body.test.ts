@@ -230,6 +230,65 @@ test("fetch() sends the held body when no 100 comes within expectContinueTimeout
   }
 });
 
+test("fetch() reuses no socket whose response ended before the upload did", async () => {
+  const server = await startRawServer(async (peer) => {
+    await peer.readHead();
+    // A whole answer while the chunked upload is still open.
+    peer.write(rawResponse("early"));
+    await peer.readUntil("never sent");
+  });
+  const client = new Client();
+  const upload = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = upload.writable.getWriter();
+  void writer.write(new TextEncoder().encode("part")).catch(() => {});
+  try {
+    const early = await client.fetch(server.url, { method: "POST", body: upload.readable });
+    assert.equal(await early.text(), "early");
+    // The server may still be reading that request: the next one needs a new socket.
+    const next = await client.fetch(server.url, { signal: AbortSignal.timeout(5_000) });
+    assert.equal(await next.text(), "early");
+    assert.equal(server.connections, 2);
+  } finally {
+    void writer.abort().catch(() => {});
+    await client.close();
+    await server.close();
+  }
+});
+
+test("fetch() reuses the socket when the upload ends while an early response's body streams", async () => {
+  let headSeen!: () => void;
+  const responseStarted = new Promise<void>((resolve) => headSeen = resolve);
+  const server = await startRawServer(async (peer) => {
+    await peer.readHead();
+    peer.write("HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nfirst");
+    // The rest of the body only once the whole chunked upload has arrived.
+    await peer.readUntil("0\r\n\r\n");
+    peer.write("-half");
+    await peer.readHead();
+    peer.write(rawResponse("second"));
+  });
+  const client = new Client();
+  const upload = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = upload.writable.getWriter();
+  void writer.write(new TextEncoder().encode("part")).catch(() => {});
+  void responseStarted.then(() => writer.close()).catch(() => {});
+  try {
+    const response = await client.fetch(server.url, {
+      method: "POST",
+      body: upload.readable,
+      signal: AbortSignal.timeout(5_000),
+    });
+    headSeen();
+    assert.equal(await response.text(), "first-half");
+    const next = await client.fetch(server.url, { signal: AbortSignal.timeout(5_000) });
+    assert.equal(await next.text(), "second");
+    assert.equal(server.connections, 1);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
 test("fetch() gives HEAD, 204 and 304 a null body and keeps the connection", async () => {
   const server = http.createServer((req, res) => {
     if (req.url === "/204") res.writeHead(204).end();
