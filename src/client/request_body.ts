@@ -70,7 +70,7 @@ export function extractBody(
     return { kind: "stream", stream: body, contentType: null };
   }
   if (body instanceof Blob) {
-    return readBlob(body, body.type === "" ? null : body.type);
+    return readWhole(body, body.type === "" ? null : body.type, "the Blob body");
   }
   if (body instanceof FormData) {
     // The Response constructor implements multipart/form-data encoding and
@@ -83,23 +83,6 @@ export function extractBody(
   );
 }
 
-async function readBlob(
-  blob: Blob,
-  contentType: string | null,
-): Promise<RequestBody> {
-  try {
-    return {
-      kind: "bytes",
-      bytes: new Uint8Array(await blob.arrayBuffer()),
-      contentType,
-    };
-  } catch (error) {
-    throw new FetchError("REQUEST_BODY_FAILED", "reading the Blob body failed", {
-      cause: error,
-    });
-  }
-}
-
 /**
  * Reads the body of a `Request` or `Response` completely.
  *
@@ -110,21 +93,27 @@ async function readBlob(
  * @param message The request or response whose body to read.
  * @returns The bytes and the message's `Content-Type`.
  */
-export async function readResponseBody(
+export function readResponseBody(
   message: Request | Response,
 ): Promise<RequestBody> {
   // Read the type first: Bun forgets a FormData boundary once the body is read.
-  const contentType = message.headers.get("content-type");
+  return readWhole(message, message.headers.get("content-type"), "the request body");
+}
+
+/** Reads a whole body as bytes; a failure is the caller's REQUEST_BODY_FAILED. */
+async function readWhole(
+  source: Blob | Request | Response,
+  contentType: string | null,
+  what: string,
+): Promise<RequestBody> {
   try {
     return {
       kind: "bytes",
-      bytes: new Uint8Array(await message.arrayBuffer()),
+      bytes: new Uint8Array(await source.arrayBuffer()),
       contentType,
     };
   } catch (error) {
-    throw new FetchError("REQUEST_BODY_FAILED", "reading the request body failed", {
-      cause: error,
-    });
+    throw new FetchError("REQUEST_BODY_FAILED", `reading ${what} failed`, { cause: error });
   }
 }
 
