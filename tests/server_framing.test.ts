@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import { rawRequest, statusLines } from "./_support/server_raw.ts";
 import { RUNTIME, withServer } from "./_support/server_util.ts";
-import { TRANSPORTS } from "./_support/transports.ts";
+import { bunNodeHttpGap, TRANSPORTS } from "./_support/transports.ts";
 
 function streamOf(...parts: string[]): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
@@ -24,7 +24,9 @@ function streamOf(...parts: string[]): ReadableStream<Uint8Array> {
 }
 
 for (const { name, options } of TRANSPORTS) {
-  test(`${name}: serve() keeps an HTTP/1.0 connection alive only when asked`, async () => {
+  test(`${name}: serve() keeps an HTTP/1.0 connection alive only when asked`, {
+    skip: bunNodeHttpGap(name, "does not keep an HTTP/1.0 connection alive"),
+  }, async () => {
     await withServer(() => new Response("ten"), options, async (_server, port) => {
       const asked = await rawRequest(
         port,

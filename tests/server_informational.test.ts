@@ -14,7 +14,7 @@ import { forgetWarnings } from "../src/server/warn_once.ts";
 import { rawRequest, statusLines } from "./_support/server_raw.ts";
 import { arrivalTimes, busyFor } from "./_support/arrival_times.ts";
 import { delay, within, withServer } from "./_support/server_util.ts";
-import { TRANSPORTS } from "./_support/transports.ts";
+import { bunNodeHttpGap, TRANSPORTS } from "./_support/transports.ts";
 import { interimHeads, pipelinedInterim } from "./_support/interim_heads.ts";
 
 /** A handler sending three 103s (and a 102) apart, then 200. */
@@ -517,31 +517,50 @@ test("sendInformational() on a request not served by serve() warns once and send
 });
 
 for (const { name, options } of TRANSPORTS) {
-  test(`${name}: sendInformational(..., { flush: true }) sends the hint before the handler's synchronous work ends`, async (t) => {
-    const BUSY_MS = 400;
-    await withServer(
-      (request) => {
-        const flush = new URL(request.url).pathname === "/flush";
-        sendInformational(request, 103, { link: "</a.css>; rel=preload; as=style" }, { flush });
-        busyFor(BUSY_MS);
-        return new Response("rendered");
-      },
-      options,
-      async (_server, port) => {
-        const flushed = await arrivalTimes(port, "/flush");
-        const deferred = await arrivalTimes(port, "/default");
-        t.diagnostic(`flush: 103 at ${flushed.hint} ms, 200 at ${flushed.final} ms`);
-        t.diagnostic(`default: 103 at ${deferred.hint} ms, 200 at ${deferred.final} ms`);
-        // Without flush the hint waits for the busy turn to end, on every runtime.
-        assert.ok(
-          deferred.final - deferred.hint < BUSY_MS / 2,
-          "default: hint rides with the final",
-        );
-        assert.ok(
-          flushed.final - flushed.hint >= BUSY_MS / 2,
-          `flush: the hint left ${flushed.final - flushed.hint} ms before the final response`,
-        );
-      },
-    );
-  });
+  test(
+    `${name}: sendInformational(..., { flush: true }) sends the hint before the handler's synchronous work ends`,
+    {
+      skip: bunNodeHttpGap(
+        name,
+        "holds a 1xx until the handler's turn ends (writeInformation is not flushed at once)",
+      ),
+    },
+    async (t) => {
+      const BUSY_MS = 400;
+      await withServer(
+        (request) => {
+          const flush = new URL(request.url).pathname === "/flush";
+          sendInformational(request, 103, { link: "</a.css>; rel=preload; as=style" }, { flush });
+          busyFor(BUSY_MS);
+          return new Response("rendered");
+        },
+        options,
+        async (_server, port) => {
+          const flushed = await arrivalTimes(port, "/flush");
+          const deferred = await arrivalTimes(port, "/default");
+          t.diagnostic(`flush: 103 at ${flushed.hint} ms, 200 at ${flushed.final} ms`);
+          t.diagnostic(`default: 103 at ${deferred.hint} ms, 200 at ${deferred.final} ms`);
+          if (name === "node-http") {
+            // node:http writes each 1xx at once: the default flushes too.
+            assert.ok(
+              deferred.final - deferred.hint >= BUSY_MS / 2,
+              `default on node-http: the hint left ${
+                deferred.final - deferred.hint
+              } ms before the final`,
+            );
+          } else {
+            // Without flush the engine's hint waits for the busy turn to end, on every runtime.
+            assert.ok(
+              deferred.final - deferred.hint < BUSY_MS / 2,
+              "default: hint rides with the final",
+            );
+          }
+          assert.ok(
+            flushed.final - flushed.hint >= BUSY_MS / 2,
+            `flush: the hint left ${flushed.final - flushed.hint} ms before the final response`,
+          );
+        },
+      );
+    },
+  );
 }

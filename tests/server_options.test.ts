@@ -10,7 +10,7 @@ import { serve } from "../server.ts";
 import type { ServeHandlerInfo, SocketAddress } from "../server.ts";
 import { rawRequest, statusLines } from "./_support/server_raw.ts";
 import { RUNTIME, withServer } from "./_support/server_util.ts";
-import { TRANSPORTS } from "./_support/transports.ts";
+import { bunNodeHttpGap, TRANSPORTS } from "./_support/transports.ts";
 
 for (const { name, options } of TRANSPORTS) {
   test(`${name}: serve() calls onListen with the bound address and reports its URL`, async () => {
@@ -57,7 +57,9 @@ for (const { name, options } of TRANSPORTS) {
 }
 
 for (const { name, options } of TRANSPORTS) {
-  test(`${name}: serve() builds request URLs from Host, the absolute form and the scheme`, async () => {
+  test(`${name}: serve() builds request URLs from Host, the absolute form and the scheme`, {
+    skip: bunNodeHttpGap(name, "answers OPTIONS * with 400"),
+  }, async () => {
     const seen: string[] = [];
     await withServer(
       (request) => {

@@ -250,10 +250,16 @@ testEachWay(
               5_000,
               `${method} ${path}`,
             );
+          // node:http's parser (llhttp) knows methods in upper case only
+          // and answers 400 to others: there they are sent as it takes them.
+          const lowerCase = (method: string) =>
+            (options as { adapter?: unknown }).adapter === "node-http"
+              ? method
+              : method.toLowerCase();
           await send("POST", "/copy?x=1", "posted");
-          await send("post", "/override", "original");
+          await send(lowerCase("POST"), "/override", "original");
           await send("PATCH", "/clone", "twice");
-          await send("delete", "/json", '{"a":1}');
+          await send(lowerCase("DELETE"), "/json", '{"a":1}');
           await send("POST", "/forward?y=2", "along");
         },
       );

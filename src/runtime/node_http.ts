@@ -30,8 +30,6 @@ export interface NodeHttpListenOptions {
   readonly headersTimeout: number;
   /** `keepAliveTimeout`, in milliseconds. */
   readonly idleTimeout: number;
-  /** `maxRequestsPerSocket` (`Infinity` for none). */
-  readonly maxRequestsPerConnection: number;
 }
 
 /**
@@ -43,6 +41,13 @@ export type NodeHttpRequestHandler = (
   outgoing: HttpOutgoing,
   expectContinue: boolean,
 ) => void;
+
+/**
+ * node:http could not parse the rest of a request whose response is not
+ * written yet (a malformed chunked body): return `true` when the server
+ * answers it (the handler's body read fails), `false` to close at once.
+ */
+export type NodeHttpClientErrorHandler = (outgoing: HttpOutgoing, error: Error) => boolean;
 
 /** A bound `node:http` server. */
 export interface NodeHttpListener {
@@ -56,20 +61,70 @@ export interface NodeHttpListener {
   close(done: () => void): void;
 }
 
+/** node:http's statuses for a request it could not parse, as its default handler has them. */
+const CLIENT_ERROR_STATUS: Readonly<Record<string, string>> = {
+  HPE_HEADER_OVERFLOW: "431 Request Header Fields Too Large",
+  HPE_INVALID_VERSION: "505 HTTP Version Not Supported",
+  ERR_HTTP_REQUEST_TIMEOUT: "408 Request Timeout",
+};
+
+/**
+ * A request node:http could not parse: answered as node:http's default
+ * handler would, except for bytes after a request that asked to close
+ * (HTTP/1.0 without keep-alive, `Connection: close`), which a server ignores
+ * (RFC 9112 section 9.6) rather than answer 400 before the response it owes.
+ */
+function onClientError(
+  error: Error & { code?: string },
+  socket: NetSocket,
+  inRequest: NodeHttpClientErrorHandler | undefined,
+): void {
+  if (error.code === "HPE_CLOSED_CONNECTION" || error.code === "ECONNRESET") {
+    if (error.code === "ECONNRESET") socket.destroy();
+    return;
+  }
+  // node:http's own handler looks here too: the response being written.
+  const pending = (socket as unknown as { _httpMessage?: HttpOutgoing | null })._httpMessage;
+  if (pending !== undefined && pending !== null) {
+    const answered = socket.writable && !pending.headersSent && inRequest !== undefined &&
+      inRequest(pending, error);
+    if (!answered) socket.destroy();
+    return;
+  }
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  if (error.code === "ERR_HTTP_REQUEST_TIMEOUT" && socket.bytesRead === 0) {
+    // Nothing was sent: nobody to answer (as the engine closes an idle connection).
+    socket.destroy();
+    return;
+  }
+  const status = CLIENT_ERROR_STATUS[error.code ?? ""] ?? "400 Bad Request";
+  socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\n\r\n`);
+}
+
 /**
  * Binds a `node:http` server.
  *
  * @param options Where to bind and the limits `node:http` applies.
  * @param onRequest Called for each request, in the order `node:http` parsed them.
+ * @param onRequestError Called when the rest of a request in progress cannot be parsed.
  * @returns The listener once bound.
  * @throws {SocketError} When the address cannot be bound.
  */
 export async function listenNodeHttp(
   options: NodeHttpListenOptions,
   onRequest: NodeHttpRequestHandler,
+  onRequestError?: NodeHttpClientErrorHandler,
 ): Promise<NodeHttpListener> {
   const tls = options.cert !== undefined && options.key !== undefined;
-  const serverOptions = { maxHeaderSize: options.maxHeaderBytes, noDelay: true };
+  const serverOptions = {
+    maxHeaderSize: options.maxHeaderBytes,
+    noDelay: true,
+    // node:http checks headersTimeout only this often (30 s by default).
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, options.headersTimeout / 4)),
+  };
   let server: HttpServer;
   if (tls) {
     const https = await import("node:https");
@@ -80,9 +135,17 @@ export async function listenNodeHttp(
   }
   server.headersTimeout = options.headersTimeout;
   server.keepAliveTimeout = options.idleTimeout;
-  if (Number.isFinite(options.maxRequestsPerConnection)) {
-    server.maxRequestsPerSocket = options.maxRequestsPerConnection;
-  }
+  server.on(
+    "clientError",
+    (error: Error, socket: NetSocket) => onClientError(error, socket, onRequestError),
+  );
+  // No tunnels: CONNECT is answered as the engine answers it.
+  server.on("connect", (_request: IncomingMessage, socket: NetSocket) => {
+    socket.end(
+      "HTTP/1.1 501 Not Implemented\r\ncontent-type: text/plain; charset=utf-8\r\n" +
+        "content-length: 4\r\nconnection: close\r\n\r\n501\n",
+    );
+  });
   const sockets = new Set<HttpSocket>();
   server.on("connection", (socket: NetSocket) => {
     socket.setNoDelay(true);

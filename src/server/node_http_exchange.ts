@@ -10,6 +10,7 @@
  * @module
  */
 
+import { Http1Error } from "../http1/errors.ts";
 import type { HeaderList } from "../http1/types.ts";
 import type { HttpIncoming, HttpOutgoing } from "../runtime/http_message.ts";
 import { BodyPace } from "../runtime/body_pace.ts";
@@ -41,6 +42,8 @@ export interface NodeHttpRequestFields {
   readonly host: string;
   /** Whether the request has a body (Content-Length or Transfer-Encoding). */
   readonly hasBody: boolean;
+  /** The declared Content-Length, or -1 (node:http has checked its syntax). */
+  readonly contentLength: number;
 }
 
 /**
@@ -54,6 +57,7 @@ export function readRawFields(raw: readonly string[]): NodeHttpRequestFields {
   const fields: [string, string][] = new Array(raw.length >> 1);
   let host = "";
   let hasBody = false;
+  let contentLength = -1;
   for (let i = 0, j = 0; i < raw.length; i += 2, j++) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
@@ -63,10 +67,13 @@ export function readRawFields(raw: readonly string[]): NodeHttpRequestFields {
       if (host === "" && name.toLowerCase() === "host") host = value;
     } else if (length === 14 || length === 17) {
       const lower = name.toLowerCase();
-      if (lower === "content-length" || lower === "transfer-encoding") hasBody = true;
+      if (lower === "content-length") {
+        hasBody = true;
+        contentLength = Number(value);
+      } else if (lower === "transfer-encoding") hasBody = true;
     }
   }
-  return { fields, host, hasBody };
+  return { fields, host, hasBody, contentLength };
 }
 
 /**
@@ -89,6 +96,10 @@ export class NodeHttpExchange implements ResponseChannel {
   #sendProgressAt = 0;
   /** When the socket we ended is destroyed if the client has not closed; 0 when not lingering. */
   #lingerUntil = 0;
+  /** Body bytes received, against `maxBodyBytes`. */
+  #bodyBytes = 0;
+  /** The connection closes after this exchange (`maxRequestsPerConnection`). */
+  readonly #lastOnConnection: boolean;
 
   /**
    * @param incoming The request.
@@ -96,6 +107,7 @@ export class NodeHttpExchange implements ResponseChannel {
    * @param host The server.
    * @param method The method as `Request.method` gives it.
    * @param expectContinue No `100 Continue` was sent for an `Expect: 100-continue` request.
+   * @param lastOnConnection The connection closes after this exchange.
    */
   constructor(
     incoming: HttpIncoming,
@@ -103,7 +115,9 @@ export class NodeHttpExchange implements ResponseChannel {
     host: NodeHttpHost,
     method: string,
     expectContinue: boolean,
+    lastOnConnection: boolean,
   ) {
+    this.#lastOnConnection = lastOnConnection;
     this.#incoming = incoming;
     this.#outgoing = outgoing;
     this.#host = host;
@@ -171,6 +185,16 @@ export class NodeHttpExchange implements ResponseChannel {
   /** Body bytes: counted, then given to the handler while it may read them, else dropped. */
   #onBodyData = (chunk: Uint8Array): void => {
     this.#pace?.received(chunk.byteLength, Date.now());
+    this.#bodyBytes += chunk.byteLength;
+    if (this.#bodyBytes > this.#host.limits.maxBodyBytes) {
+      // A chunked body past the limit: the handler's read fails with 413
+      // (its status if it rethrows), and the connection closes.
+      const limit = this.#host.limits.maxBodyBytes;
+      this.#outgoing.shouldKeepAlive = false;
+      this.#bodyError(new Http1Error("BODY_TOO_LARGE", `request body over ${limit} bytes`));
+      this.#incoming.pause();
+      return;
+    }
     const body = this.#body;
     if (body === undefined) return;
     body.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
@@ -193,6 +217,23 @@ export class NodeHttpExchange implements ResponseChannel {
       incoming.on("data", this.#onBodyData);
     }
     incoming.resume();
+  }
+
+  /**
+   * The rest of the request could not be parsed: its body read fails with
+   * a 400, the connection closes after the response.
+   *
+   * @returns Whether the exchange answers it (else the caller closes).
+   */
+  requestFailed(error: Error): boolean {
+    if (!this.core.answerable) return false;
+    this.#outgoing.shouldKeepAlive = false;
+    this.#requestDone = true;
+    this.#pace = undefined;
+    const failure = new Http1Error("BAD_SYNTAX", `malformed request body: ${error.message}`);
+    if (this.#body !== undefined) this.#bodyError(failure);
+    else this.core.fail(failure);
+    return true;
   }
 
   /** The response is out: an unread body is read and dropped to keep the connection. */
@@ -390,7 +431,7 @@ export class NodeHttpExchange implements ResponseChannel {
   /** Closes after this response when the server drains or an owed 100 left the body in doubt. */
   #keepAliveRule(): void {
     if (
-      this.#host.draining ||
+      this.#host.draining || this.#lastOnConnection ||
       (!this.core.continueSettled && !this.#incoming.complete)
     ) {
       this.#outgoing.shouldKeepAlive = false;

@@ -44,17 +44,23 @@ import type { ServeLimits } from "./types.ts";
 export async function startNodeHttpServer(settings: BackendSettings): Promise<ServerBackend> {
   const backend = new NodeHttpServer(settings);
   const { options, limits } = settings;
-  const listener = await listenNodeHttp({
-    hostname: options.hostname,
-    port: options.port,
-    path: options.path,
-    cert: options.cert,
-    key: options.key,
-    maxHeaderBytes: limits.maxHeaderBytes,
-    headersTimeout: limits.headersTimeout,
-    idleTimeout: limits.idleTimeout,
-    maxRequestsPerConnection: limits.maxRequestsPerConnection,
-  }, (incoming, outgoing, expectContinue) => backend.handle(incoming, outgoing, expectContinue));
+  const listener = await listenNodeHttp(
+    {
+      hostname: options.hostname,
+      port: options.port,
+      path: options.path,
+      cert: options.cert,
+      key: options.key,
+      maxHeaderBytes: limits.maxHeaderBytes,
+      headersTimeout: limits.headersTimeout,
+      idleTimeout: limits.idleTimeout,
+    },
+    (incoming, outgoing, expectContinue) => backend.handle(incoming, outgoing, expectContinue),
+    (
+      outgoing,
+      error,
+    ) => backend.requestFailed(outgoing, error),
+  );
   backend.bind(listener);
   return backend;
 }
@@ -68,6 +74,10 @@ class NodeHttpServer implements ServerBackend, NodeHttpHost {
   readonly #active = new Set<NodeHttpExchange>();
   /** Sockets whose request we refused with `Connection: close` (RFC 9112 section 9.6). */
   readonly #refused = new WeakSet<object>();
+  /** Requests started per socket, for `maxRequestsPerConnection`. */
+  readonly #served = new WeakMap<object, number>();
+  /** The exchange serving each response, for a request that fails to parse midway. */
+  readonly #byResponse = new WeakMap<object, NodeHttpExchange>();
   /** Request URLs, built as the engine builds them (Host checked, userinfo refused). */
   #urls = new RequestUrls("http", "localhost");
   #stopping: Promise<void> | undefined;
@@ -159,7 +169,14 @@ class NodeHttpServer implements ServerBackend, NodeHttpHost {
 
   #run(incoming: HttpIncoming, outgoing: HttpOutgoing, expectContinue: boolean): void {
     const socket = incoming.socket;
-    const { fields, host, hasBody } = readRawFields(incoming.rawHeaders);
+    const served = (this.#served.get(socket) ?? 0) + 1;
+    this.#served.set(socket, served);
+    if (served > this.limits.maxRequestsPerConnection) {
+      // Pipelined past the last request the connection serves.
+      socket.end();
+      return;
+    }
+    const { fields, host, hasBody, contentLength } = readRawFields(incoming.rawHeaders);
     const method = fetchMethod(incoming.method ?? "GET");
     const withBody = hasBody && method !== "GET" && method !== "HEAD";
     const exchange = new NodeHttpExchange(
@@ -168,8 +185,10 @@ class NodeHttpServer implements ServerBackend, NodeHttpHost {
       this,
       method,
       expectContinue && withBody,
+      served >= this.limits.maxRequestsPerConnection,
     );
     const core = exchange.core;
+    this.#byResponse.set(outgoing, exchange);
     this.#active.add(exchange);
     this.#watched.add(exchange);
     let running = true;
@@ -192,15 +211,33 @@ class NodeHttpServer implements ServerBackend, NodeHttpHost {
       }
       if (this.draining) this.#closeIdle();
     });
-    const coding = incoming.headers["transfer-encoding"];
-    if (hasBody && coding !== undefined && String(coding).trim().toLowerCase() !== "chunked") {
-      // RFC 9112 section 6.1: a transfer coding we cannot decode; node:http
-      // removed the chunked layer only. Answer as the engine does.
-      this.#refuse(socket, core, 501);
+    if (incoming.httpVersionMajor !== 1) {
+      // node:http parses any version number; this server speaks HTTP/1.x here.
+      this.#refuse(socket, core, 505);
       return;
+    }
+    const coding = hasBody ? incoming.headers["transfer-encoding"] : undefined;
+    if (coding !== undefined) {
+      // RFC 9112 section 6.1: node:http removed the chunked layer only.
+      // Chunked not last is a framing error (400); another coding before
+      // it is one we cannot decode (501). Answered as the engine does.
+      const codings = String(coding).toLowerCase().split(",").map((item) => item.trim());
+      if (codings.at(-1) !== "chunked") {
+        this.#refuse(socket, core, 400);
+        return;
+      }
+      if (codings.length > 1) {
+        this.#refuse(socket, core, 501);
+        return;
+      }
     }
     if (isForbiddenMethod(method)) {
       this.#refuse(socket, core, 501);
+      return;
+    }
+    if (contentLength > this.limits.maxBodyBytes) {
+      // RFC 9110 section 15.5.14, before reading any of it, as the engine.
+      this.#refuse(socket, core, 413);
       return;
     }
     const url = this.#urls.of({ target: incoming.url ?? "/", headers: [["host", host]] });
@@ -215,6 +252,16 @@ class NodeHttpServer implements ServerBackend, NodeHttpHost {
       return;
     }
     core.run(this.#settings.handler);
+  }
+
+  /**
+   * node:http could not parse the rest of a request (a malformed chunked
+   * body): the handler's body read fails with a 400, which it answers (or
+   * rethrows for the core to answer), and the connection closes.
+   */
+  requestFailed(outgoing: object, error: Error): boolean {
+    const exchange = this.#byResponse.get(outgoing);
+    return exchange !== undefined && exchange.requestFailed(error);
   }
 
   /** Answers a request we cannot serve and closes after it. */

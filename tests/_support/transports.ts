@@ -46,3 +46,16 @@ export const TRANSPORTS: readonly Transport[] = Object.freeze([
   { name: "engine", options: Object.freeze({ adapter: ENGINE_ADAPTER }) },
   { name: "node-http", options: Object.freeze({ adapter: "node-http" }) },
 ]);
+
+/**
+ * A skip reason where Bun's `node:http` (built on Bun's native server, not
+ * on sockets our code drives) cannot do what a shared test asks, so that the
+ * gap shows in every Bun run instead of a failure or a silent pass.
+ *
+ * @param name The transport the test runs on.
+ * @param gap What Bun's `node:http` does instead, from a measured run.
+ * @returns The reason on Bun's `node-http` runs, else `undefined`.
+ */
+export function bunNodeHttpGap(name: TransportName, gap: string): string | undefined {
+  return name === "node-http" && "Bun" in globalThis ? `Bun's node:http ${gap}` : undefined;
+}
