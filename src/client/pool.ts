@@ -7,6 +7,7 @@
  * @module
  */
 
+import { abortable } from "../runtime/abortable.ts";
 import type { ParserLimits } from "../http1/types.ts";
 import type { ConnectOptions, RuntimeAdapter } from "../runtime/types.ts";
 import { Connection, type ConnectionOwner } from "./connection.ts";
@@ -207,7 +208,7 @@ export class OriginPool implements ConnectionOwner {
         this,
       );
       // Do not trust every adapter to honour the signal: race it.
-      connection = await raceAbort(opening, controller.signal);
+      connection = await abortable(opening, controller.signal, (late) => late.close());
     } catch (error) {
       this.#open--;
       this.#serveWaiter();
@@ -273,33 +274,4 @@ function timersCanUnref(): boolean {
       typeof (probe as { unref?: unknown }).unref === "function";
   }
   return unrefSupported;
-}
-
-function raceAbort<T extends { close(): void }>(
-  promise: Promise<T>,
-  signal: AbortSignal,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let done = false;
-    const abandon = () => {
-      if (done) return;
-      done = true;
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", abandon, { once: true });
-    promise.then((value) => {
-      signal.removeEventListener("abort", abandon);
-      if (done) value.close();
-      else {
-        done = true;
-        resolve(value);
-      }
-    }, (error) => {
-      signal.removeEventListener("abort", abandon);
-      if (!done) {
-        done = true;
-        reject(error);
-      }
-    });
-  });
 }
