@@ -16,6 +16,10 @@
  * - `--no-checks` skip fmt/lint/type/isolation/pack checks
  * - `--only-checks` run the checks only
  * - `--timeout=SECONDS` limit per runtime run (default 360)
+ * - `--jobs=N` test files run at once per runtime (default 2; 1 runs them
+ *   one after the other). Files are independent: servers listen on port 0,
+ *   scratch files go to each test's own temporary directory, and Node, Deno
+ *   and Bun each run a file in its own process or worker.
  * - `file-filter` substrings; only test files whose path contains one run
  *
  * @module
@@ -48,6 +52,7 @@ interface Options {
   readonly checks: boolean;
   readonly tests: boolean;
   readonly timeoutMs: number;
+  readonly jobs: number;
   readonly filters: readonly string[];
 }
 
@@ -56,6 +61,7 @@ function parseOptions(argv: readonly string[]): Options {
   let checks = true;
   let tests = true;
   let timeoutMs = 360_000;
+  let jobs = 2;
   const filters: string[] = [];
   for (const arg of argv) {
     if (arg.startsWith("--runtime=")) {
@@ -74,10 +80,15 @@ function parseOptions(argv: readonly string[]): Options {
       const seconds = Number(arg.slice("--timeout=".length));
       if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`bad ${arg}`);
       timeoutMs = seconds * 1000;
+    } else if (arg.startsWith("--jobs=")) {
+      jobs = Number(arg.slice("--jobs=".length));
+      if (!Number.isInteger(jobs) || jobs < 1) {
+        throw new Error(`--jobs takes a whole number >= 1; got "${arg}"`);
+      }
     } else if (arg === "--help" || arg === "-h") {
       console.log(
         `usage: npm test -- [--runtime=${RUNTIMES.join(",")}|node] [--no-checks] [--only-checks] ` +
-          "[--timeout=SECONDS] [file-filter...]",
+          "[--timeout=SECONDS] [--jobs=N] [file-filter...]",
       );
       process.exit(0);
     } else if (arg.startsWith("-")) {
@@ -86,7 +97,7 @@ function parseOptions(argv: readonly string[]): Options {
       filters.push(arg);
     }
   }
-  return { runtimes, checks, tests, timeoutMs, filters };
+  return { runtimes, checks, tests, timeoutMs, jobs, filters };
 }
 
 // ---------------------------------------------------------------- output
@@ -228,7 +239,16 @@ function childEnv(): Record<string, string> {
   return colour ? {} : { NO_COLOR: "1" };
 }
 
-function runtimeCommand(runtime: Runtime, files: readonly string[], junit: string): CheckStep {
+interface RuntimeCommand extends CheckStep {
+  readonly env: Record<string, string>;
+}
+
+function runtimeCommand(
+  runtime: Runtime,
+  files: readonly string[],
+  junit: string,
+  jobs: number,
+): RuntimeCommand {
   switch (runtime) {
     case "deno":
       return {
@@ -236,7 +256,16 @@ function runtimeCommand(runtime: Runtime, files: readonly string[], junit: strin
         command: join(BIN, "deno"),
         // Types are the "deno check" step's job; without --no-check one
         // type error anywhere would stop every Deno test from running.
-        args: ["test", "-A", "--no-check", `--junit-path=${junit}`, ...files],
+        // --parallel runs each file in its own worker, DENO_JOBS at once.
+        args: [
+          "test",
+          "-A",
+          "--no-check",
+          ...(jobs > 1 ? ["--parallel"] : []),
+          `--junit-path=${junit}`,
+          ...files,
+        ],
+        env: { DENO_JOBS: String(jobs) },
       };
     case "bun":
       return {
@@ -245,13 +274,16 @@ function runtimeCommand(runtime: Runtime, files: readonly string[], junit: strin
         // A leading ./ makes Bun take a path, not a name filter. Its default
         // 5 s per-test limit is lower than our slowest peer tests; the
         // runner's own limit still catches hangs.
+        // --parallel=N: N worker processes, each file isolated.
         args: [
           "test",
           "--timeout=120000",
+          ...(jobs > 1 ? [`--parallel=${jobs}`] : []),
           "--reporter=junit",
           `--reporter-outfile=${junit}`,
           ...files.map((f) => `./${f}`),
         ],
+        env: {},
       };
     case "node22":
     case "node24":
@@ -264,13 +296,14 @@ function runtimeCommand(runtime: Runtime, files: readonly string[], junit: strin
           "--import",
           "tsx",
           "--test",
-          "--test-concurrency=1",
+          `--test-concurrency=${jobs}`,
           "--test-reporter=spec",
           "--test-reporter-destination=stdout",
           "--test-reporter=./scripts/node_test_reporter.mjs",
           `--test-reporter-destination=${junit}`,
           ...files,
         ],
+        env: {},
       };
   }
 }
@@ -279,12 +312,17 @@ async function runRuntime(
   runtime: Runtime,
   files: readonly string[],
   timeoutMs: number,
+  jobs: number,
 ): Promise<RuntimeReport> {
   const junit = join(RESULTS_DIR, isNode(runtime) ? `${runtime}.jsonl` : `${runtime}.xml`);
   rmSync(junit, { force: true });
-  const step = runtimeCommand(runtime, files, junit);
-  heading(`${runtime}: ${step.name} (${files.length} files)`);
-  const run = await runCommand(step.command, step.args, { cwd: ROOT, timeoutMs, env: childEnv() });
+  const step = runtimeCommand(runtime, files, junit, jobs);
+  heading(`${runtime}: ${step.name} (${files.length} files, ${jobs} at a time)`);
+  const run = await runCommand(step.command, step.args, {
+    cwd: ROOT,
+    timeoutMs,
+    env: { ...childEnv(), ...step.env },
+  });
   const problems: string[] = [];
   let results: TestResult[] = [];
   if (run.timedOut || run.startError !== undefined || run.signal !== null) {
@@ -447,7 +485,7 @@ async function main(): Promise<number> {
       }
     } else {
       for (const runtime of options.runtimes) {
-        reports.push(await runRuntime(runtime, files, options.timeoutMs));
+        reports.push(await runRuntime(runtime, files, options.timeoutMs, options.jobs));
       }
     }
   }
