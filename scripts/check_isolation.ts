@@ -10,6 +10,8 @@
  *   load; `import type` is fine, use `await import("node:net")` inside the
  *   function).
  *
+ * - Imports flow one way, without cycles (`check_layers.ts`): the engine and
+ *   the runtime import neither the server nor the client.
  * - Nothing uses a built-in that Node 22 lacks (`RegExp.escape`, `using`...):
  *   Deno's type checking cannot see that.
  *
@@ -25,6 +27,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { lineOf, sourceViews } from "./_source.ts";
+import { checkLayers } from "./check_layers.ts";
 
 /** One rule broken at one place. */
 export interface Finding {
@@ -298,6 +301,7 @@ export async function checkTree(root: string): Promise<Finding[]> {
     findings.push(...checkRuntime(file, readFileSync(join(root, file), "utf8")));
   }
   findings.push(...await checkRuntimeLoad(root, runtimeFiles));
+  findings.push(...checkLayers(root, listTs(root, "src")));
   const everything = ["src", "tests", "scripts", "examples"].flatMap((dir) => listTs(root, dir))
     .concat(
       ["mod.ts", "server.ts", "client.ts", "hono.ts"].filter((f) => existsSync(join(root, f))),

@@ -10,7 +10,8 @@
 
 import { isValidHeaderName } from "../http1/validate.ts";
 import { type FieldsInit, toHeaderList } from "./fields.ts";
-import { type InterimTarget, interimTargetOf } from "./interim_target.ts";
+import type { InterimTarget } from "./interim_target.ts";
+import { interimTargetOf } from "./request_factory.ts";
 import { responseFields } from "./response_fields.ts";
 import { FORBIDDEN_IN_INTERIM, sendInformational, warnIfLate } from "./send_informational.ts";
 import {

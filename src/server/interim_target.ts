@@ -4,14 +4,13 @@
  * classes (`IncomingRequest`, `LazyRequest`), set when the exchange builds the
  * request, so `sendInformational(c.req.raw, ...)` works from any framework
  * that passes the original request through. This module is browser
- * compatible.
+ * compatible. (Finding it from a request: `interimTargetOf` in
+ * request_factory.ts, beside the request classes.)
  *
  * @module
  */
 
 import type { HeaderList } from "../http1/types.ts";
-import { IncomingRequest } from "./incoming_request.ts";
-import { LazyRequest } from "./lazy_request.ts";
 import type { InformationalResult } from "./types.ts";
 
 /** What a server backend exposes per request so interim responses can be sent. */
@@ -35,23 +34,4 @@ export interface InterimTarget {
    * keep Go's `Header.Add` semantics; `undefined` when unused.
    */
   fieldLines: Map<string, string[]> | undefined;
-}
-
-/**
- * Finds the exchange serving a request.
- *
- * @param request A request given to a handler.
- * @returns Its interim writer, or `undefined` when the request did not come from our server.
- *
- * @example An unknown request
- * ```ts
- * import assert from "node:assert/strict";
- * import { interimTargetOf } from "./interim_target.ts";
- * assert.equal(interimTargetOf(new Request("http://localhost/")), undefined);
- * ```
- */
-export function interimTargetOf(request: Request): InterimTarget | undefined {
-  return request instanceof IncomingRequest || request instanceof LazyRequest
-    ? request.interimTarget
-    : undefined;
 }

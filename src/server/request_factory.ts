@@ -69,3 +69,22 @@ export function buildRequest(
   request.interimTarget = target;
   return request;
 }
+
+/**
+ * Finds the exchange serving a request.
+ *
+ * @param request A request given to a handler.
+ * @returns Its interim writer, or `undefined` when the request did not come from our server.
+ *
+ * @example An unknown request
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { interimTargetOf } from "./request_factory.ts";
+ * assert.equal(interimTargetOf(new Request("http://localhost/")), undefined);
+ * ```
+ */
+export function interimTargetOf(request: Request): InterimTarget | undefined {
+  return request instanceof IncomingRequest || request instanceof LazyRequest
+    ? request.interimTarget
+    : undefined;
+}

@@ -7,7 +7,7 @@
  */
 
 import { type FieldsInit, toHeaderList } from "./fields.ts";
-import { interimTargetOf } from "./interim_target.ts";
+import { interimTargetOf } from "./request_factory.ts";
 import { UNSUPPORTED } from "./informational_results.ts";
 import type {
   InformationalResult,
