@@ -16,11 +16,10 @@
  * - `--no-checks` skip fmt/lint/type/isolation/pack checks
  * - `--only-checks` run the checks only
  * - `--timeout=SECONDS` limit per runtime run (default 360)
- * - `--jobs=N` test files run at once under Node and Deno (default 2; 1 runs
- *   them one after the other; Bun always runs one at a time). Files are
- *   independent: servers listen on port 0, scratch files go to each test's
- *   own temporary directory, and Node and Deno run each file in its own
- *   process or worker.
+ * - `--jobs=N` test files run at once per runtime (default 2; 1 runs them
+ *   one after the other). Files are independent: servers listen on port 0,
+ *   scratch files go to each test's own temporary directory, and Node, Deno
+ *   and Bun each run a file in its own process or worker.
  * - `file-filter` substrings; only test files whose path contains one run
  *
  * @module
@@ -242,8 +241,6 @@ function childEnv(): Record<string, string> {
 
 interface RuntimeCommand extends CheckStep {
   readonly env: Record<string, string>;
-  /** How many test files the runtime runs at once. */
-  readonly filesAtOnce: number;
 }
 
 function runtimeCommand(
@@ -269,7 +266,6 @@ function runtimeCommand(
           ...files,
         ],
         env: { DENO_JOBS: String(jobs) },
-        filesAtOnce: jobs,
       };
     case "bun":
       return {
@@ -278,19 +274,16 @@ function runtimeCommand(
         // A leading ./ makes Bun take a path, not a name filter. Its default
         // 5 s per-test limit is lower than our slowest peer tests; the
         // runner's own limit still catches hangs.
-        // One file at a time whatever --jobs says: Bun 1.4's --parallel=2
-        // reported tests of node:test files as skipped that had not run
-        // (e.g. half of a file's tests: "(skip)" with no reason and no pass
-        // anywhere), which would hide failures.
+        // --parallel=N: N worker processes, each file isolated.
         args: [
           "test",
           "--timeout=120000",
+          ...(jobs > 1 ? [`--parallel=${jobs}`] : []),
           "--reporter=junit",
           `--reporter-outfile=${junit}`,
           ...files.map((f) => `./${f}`),
         ],
         env: {},
-        filesAtOnce: 1,
       };
     case "node22":
     case "node24":
@@ -311,7 +304,6 @@ function runtimeCommand(
           ...files,
         ],
         env: {},
-        filesAtOnce: jobs,
       };
   }
 }
@@ -325,7 +317,7 @@ async function runRuntime(
   const junit = join(RESULTS_DIR, isNode(runtime) ? `${runtime}.jsonl` : `${runtime}.xml`);
   rmSync(junit, { force: true });
   const step = runtimeCommand(runtime, files, junit, jobs);
-  heading(`${runtime}: ${step.name} (${files.length} files, ${step.filesAtOnce} at a time)`);
+  heading(`${runtime}: ${step.name} (${files.length} files, ${jobs} at a time)`);
   const run = await runCommand(step.command, step.args, {
     cwd: ROOT,
     timeoutMs,
