@@ -218,6 +218,9 @@ async function startBackend(settings: BackendSettings): Promise<ServerBackend> {
   else {
     const name = choice ?? (detectRuntime() === "node" ? NODE_DEFAULT : undefined);
     if (name === "node-http") {
+      if (settings.options.http2 === true) {
+        throw new TypeError('serve: http2 is not available with the "node-http" adapter');
+      }
       const { startNodeHttpServer } = await import("./node_http_server.ts");
       return await startNodeHttpServer(settings);
     }
@@ -231,6 +234,10 @@ async function startBackend(settings: BackendSettings): Promise<ServerBackend> {
         }; use "deno", "bun", "node", "node-http" or a socket adapter object`,
       );
     }
+  }
+  if (settings.options.http2 ?? settings.options.cert !== undefined) {
+    const { startH2Server } = await import("./h2_server.ts");
+    return await startH2Server(settings, adapter);
   }
   return await startEngineServer(settings, adapter);
 }

@@ -164,6 +164,14 @@ export interface ServeOptions {
    * default is the engine on the current runtime's sockets.
    */
   readonly adapter?: ServeAdapterName | RuntimeAdapter | undefined;
+  /**
+   * Serve HTTP/2 beside HTTP/1.1 on the same port, through the runtime's
+   * own `node:http2`: offered by ALPN with TLS (on by default then, as
+   * `Deno.serve` does), and with prior knowledge (h2c) on a cleartext port
+   * when `true`. `false` serves HTTP/1.1 only. Not available with the
+   * `node-http` adapter.
+   */
+  readonly http2?: boolean | undefined;
 }
 
 /** A running server, as `serve()` resolves it. */
