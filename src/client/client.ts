@@ -11,6 +11,8 @@ import type { ClientTlsOptions, ConnectOptions, RuntimeAdapter } from "../runtim
 import type { ExchangeRequest, ExchangeResponse } from "./exchange.ts";
 import { isStaleConnectionError } from "./exchange_errors.ts";
 import { FetchError } from "./errors.ts";
+import { isRefusedStreamError } from "./h2_exchange.ts";
+import { H2Session } from "./h2_session.ts";
 import { OriginPool } from "./pool.ts";
 import { isRedirectStatus, redirectRequest } from "./redirect.ts";
 import { hasHeader, headerValue, type PreparedRequest, prepareRequest } from "./request.ts";
@@ -106,6 +108,7 @@ export class Client {
   readonly #maxRedirections: number;
   readonly #tls: ClientTlsOptions | undefined;
   readonly #socketPath: string | undefined;
+  readonly #http2: boolean;
   readonly #adapter: () => Promise<RuntimeAdapter>;
   #closed = false;
 
@@ -130,6 +133,7 @@ export class Client {
     this.#maxRedirections = positive(options.maxRedirections, "maxRedirections", true);
     this.#tls = options.tls;
     this.#socketPath = options.socketPath;
+    this.#http2 = options.http2 ?? true;
     const adapter = options.adapter;
     this.#adapter = adapter !== undefined ? () => Promise.resolve(adapter) : defaultAdapter;
   }
@@ -204,7 +208,9 @@ export class Client {
           continue;
         }
       }
-      return buildResponse(request.target.href, result, redirects > 0);
+      const response = buildResponse(request.target.href, result, redirects > 0);
+      Object.defineProperty(response, "httpVersion", { value: httpVersionOf(result) });
+      return response;
     }
   }
 
@@ -259,11 +265,17 @@ export class Client {
     for (let attempt = 0;; attempt++) {
       // Looked up each time: a pool left without sockets is dropped from the map.
       const acquired = this.#pool(request.target).acquire(request.signal);
-      const connection = acquired instanceof Promise ? await acquired : acquired;
+      const carrier = acquired instanceof Promise ? await acquired : acquired;
       try {
-        return await connection.exchange(exchange);
+        if (carrier instanceof H2Session) {
+          const result = await carrier.exchange(exchange, request);
+          h2Results.add(result);
+          return result;
+        }
+        return await carrier.exchange(exchange);
       } catch (error) {
-        if (attempt === 0 && isStaleConnectionError(error) && replayable(request)) continue;
+        const stale = isStaleConnectionError(error) || isRefusedStreamError(error);
+        if (attempt === 0 && stale && replayable(request)) continue;
         throw error;
       }
     }
@@ -295,6 +307,10 @@ export class Client {
     const connect: ConnectOptions = socketPath !== undefined
       ? (tls !== undefined ? { path: socketPath, tls } : { path: socketPath })
       : (tls !== undefined ? { hostname, port, tls } : { hostname, port });
+    // HTTP/2 is offered over TLS on TCP; a unix socket keeps HTTP/1.1.
+    const h2Authority = this.#http2 && https && socketPath === undefined
+      ? `https://${target.url.host}`
+      : undefined;
     const pool: OriginPool = new OriginPool({
       adapter: this.#adapter,
       connect,
@@ -303,6 +319,7 @@ export class Client {
       idleTimeout: this.#idleTimeout,
       connectTimeout: this.#connectTimeout,
       limits: { maxInformational: this.#maxInformational },
+      ...(h2Authority !== undefined ? { h2Authority } : {}),
       // Forget origins with no sockets left, so a long-lived client that
       // talks to many hosts does not grow without bound.
       onEmpty: () => {
@@ -333,6 +350,15 @@ function checkSocketPathLength(socketPath: string): void {
         `a unix socket path takes at most ${MAX_SOCKET_PATH_BYTES} (103 on macOS)`,
     );
   }
+}
+
+/** The results that came over HTTP/2. */
+const h2Results = new WeakSet<ExchangeResponse>();
+
+/** The protocol version of a result, as `response.httpVersion` shows it. */
+function httpVersionOf(result: ExchangeResponse): "1.0" | "1.1" | "2" {
+  if (h2Results.has(result)) return "2";
+  return result.head.minorVersion === 0 ? "1.0" : "1.1";
 }
 
 function replayable(request: PreparedRequest): boolean {

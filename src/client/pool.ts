@@ -2,7 +2,11 @@
  * The connections to one origin (scheme, host and port, or a unix socket
  * path): idle keep-alive sockets reused most-recent first, a cap on open
  * sockets with a queue beyond it, and idle sockets that neither keep the
- * process alive nor outlive `idleTimeout`.
+ * process alive nor outlive `idleTimeout`. Over TLS the pool offers `h2`
+ * through ALPN: when the server picks it, one HTTP/2 session carries every
+ * request to the origin, each on its own stream; requests made while the
+ * first handshake is under way wait for its outcome instead of opening
+ * sockets of their own.
  *
  * @module
  */
@@ -13,7 +17,12 @@ import type { ConnectOptions, RuntimeAdapter } from "../runtime/types.ts";
 import { Connection, type ConnectionOwner } from "./connection.ts";
 import { onAbort } from "./abort.ts";
 import { connectError, FetchError } from "./errors.ts";
+import { H2Session, type H2SessionOwner } from "./h2_session.ts";
 import { startTimer } from "./timer.ts";
+import { connectAlpn } from "../runtime/http2_client.ts";
+
+/** What carries an exchange: an HTTP/1.1 connection, or an HTTP/2 session. */
+export type Carrier = Connection | H2Session;
 
 /** Settings shared by every connection of a pool. */
 export interface OriginPoolOptions {
@@ -33,10 +42,15 @@ export interface OriginPoolOptions {
   readonly limits: Partial<ParserLimits>;
   /** Called when the last socket closed and nobody waits: the owner may drop the pool. */
   readonly onEmpty?: () => void;
+  /**
+   * Offer `h2` and `http/1.1` through ALPN (TLS over TCP only) and use
+   * HTTP/2 when the server picks it. The authority is `https://host:port`.
+   */
+  readonly h2Authority?: string;
 }
 
 interface Waiter {
-  resolve(connection: Connection): void;
+  resolve(connection: Carrier): void;
   reject(error: unknown): void;
   signal: AbortSignal | undefined;
   stopAbort: (() => void) | undefined;
@@ -45,8 +59,16 @@ interface Waiter {
 /**
  * The connection pool of one origin.
  */
-export class OriginPool implements ConnectionOwner {
+export class OriginPool implements ConnectionOwner, H2SessionOwner {
   readonly #options: OriginPoolOptions;
+  /** The HTTP/2 session new requests go to, while it is usable. */
+  #h2: H2Session | undefined;
+  /** Every open HTTP/2 session (one draining after GOAWAY may still run streams). */
+  readonly #h2All = new Set<H2Session>();
+  /** What the origin's server chose last through ALPN. */
+  #protocol: "h2" | "http/1.1" | undefined;
+  /** A connect whose ALPN outcome others wait for (settles either way). */
+  #negotiating: Promise<unknown> | undefined;
   readonly #idle: Connection[] = [];
   readonly #all = new Set<Connection>();
   readonly #waiters: Waiter[] = [];
@@ -75,9 +97,29 @@ export class OriginPool implements ConnectionOwner {
    * @param signal Aborts waiting and connecting.
    * @returns A connection to run one exchange on.
    */
-  acquire(signal: AbortSignal | undefined): Connection | Promise<Connection> {
+  acquire(signal: AbortSignal | undefined): Carrier | Promise<Carrier> {
     if (this.#closed) {
       return Promise.reject(new FetchError("CLIENT_CLOSED", "the client is closed"));
+    }
+    const h2 = this.#h2;
+    if (h2 !== undefined && h2.usable) return h2;
+    if (this.#options.h2Authority !== undefined && this.#protocol !== "http/1.1") {
+      const negotiating = this.#negotiating;
+      if (negotiating !== undefined) {
+        // The outcome decides: one session for all, or sockets as usual.
+        const settled = negotiating.then(() => undefined, () => undefined);
+        return abortable(settled, signal).then(() => this.acquire(signal));
+      }
+      if (this.#open < this.#options.maxSockets) {
+        this.#open++;
+        const connecting = this.#connect(signal);
+        this.#negotiating = connecting;
+        const clear = () => {
+          if (this.#negotiating === connecting) this.#negotiating = undefined;
+        };
+        connecting.then(clear, clear);
+        return connecting;
+      }
     }
     const idle = this.#idle;
     const now = Date.now();
@@ -90,7 +132,7 @@ export class OriginPool implements ConnectionOwner {
       this.#open++;
       return this.#connect(signal);
     }
-    return new Promise<Connection>((resolve, reject) => {
+    return new Promise<Carrier>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, signal, stopAbort: undefined };
       if (signal !== undefined) {
         waiter.stopAbort = onAbort(signal, () => {
@@ -153,6 +195,7 @@ export class OriginPool implements ConnectionOwner {
   /** Closes idle sockets now. */
   closeIdle(): void {
     for (const connection of this.#idle.splice(0)) connection.close();
+    for (const session of this.#h2All) session.closeIfIdle();
   }
 
   /**
@@ -168,6 +211,27 @@ export class OriginPool implements ConnectionOwner {
       waiter.reject(error);
     }
     for (const connection of [...this.#all]) connection.close(error);
+    for (const session of [...this.#h2All]) session.close(error);
+    this.#h2 = undefined;
+  }
+
+  /**
+   * Session callback: the session takes no new streams (GOAWAY, idle
+   * expiry, close).
+   *
+   * @param session The session.
+   */
+  h2Gone(session: H2Session): void {
+    if (this.#h2 === session) this.#h2 = undefined;
+  }
+
+  /** The session's socket closed. */
+  #h2Closed(session: H2Session): void {
+    session.gone();
+    if (!this.#h2All.delete(session)) return;
+    this.#open--;
+    this.#serveWaiter();
+    if (this.empty) this.#options.onEmpty?.();
   }
 
   #serveWaiter(): void {
@@ -183,7 +247,7 @@ export class OriginPool implements ConnectionOwner {
   }
 
   /** Opens a connection, bounded by the connect timeout and the caller's signal. */
-  async #connect(signal: AbortSignal | undefined): Promise<Connection> {
+  async #connect(signal: AbortSignal | undefined): Promise<Carrier> {
     const options = this.#options;
     const controller = new AbortController();
     const stopAbort = signal === undefined
@@ -197,16 +261,14 @@ export class OriginPool implements ConnectionOwner {
         ),
       );
     });
-    let connection: Connection;
+    let connection: Carrier;
     try {
       if (signal?.aborted) throw signal.reason;
       const adapter = await options.adapter();
-      const opening = Connection.open(
-        adapter,
-        { ...options.connect, signal: controller.signal },
-        options.limits,
-        this,
-      );
+      const connect = { ...options.connect, signal: controller.signal };
+      const opening = options.h2Authority !== undefined && this.#protocol !== "http/1.1"
+        ? this.#openAlpn(adapter, connect, options.h2Authority)
+        : Connection.open(adapter, connect, options.limits, this);
       // Do not trust every adapter to honour the signal: race it.
       connection = await abortable(opening, controller.signal, (late) => late.close());
     } catch (error) {
@@ -223,6 +285,7 @@ export class OriginPool implements ConnectionOwner {
       connection.close();
       throw new FetchError("CLIENT_CLOSED", "the client was closed while connecting");
     }
+    if (connection instanceof H2Session) return this.#trackH2(connection);
     if (connection.closed) {
       // It closed before it could be tracked, so closed() did not count it.
       this.#open--;
@@ -234,6 +297,64 @@ export class OriginPool implements ConnectionOwner {
     }
     this.#all.add(connection);
     return connection;
+  }
+
+  /**
+   * Opens TLS offering `h2`: an HTTP/2 session when the server picks it,
+   * else an HTTP/1.1 connection on the same socket.
+   */
+  async #openAlpn(
+    adapter: RuntimeAdapter,
+    connect: ConnectOptions,
+    authority: string,
+  ): Promise<Carrier> {
+    const alpn = await connectAlpn(connect);
+    this.#protocol = alpn.protocol;
+    if (alpn.protocol === "http/1.1") {
+      // The socket is already open: a one-shot adapter hands it over.
+      const handOver: RuntimeAdapter = {
+        name: adapter.name,
+        connect: (_options, handlers) => Promise.resolve(alpn.adopt(handlers)),
+        listen: () => Promise.reject(new TypeError("a handed-over socket cannot listen")),
+      };
+      return Connection.open(handOver, connect, this.#options.limits, this);
+    }
+    const h2 = new H2Session(
+      this,
+      this.#options.idleTimeout,
+      this.#options.limits.maxInformational ?? 100,
+    );
+    try {
+      h2.attach(
+        await alpn.startSession(authority, {
+          goaway: () => h2.gone(),
+          closed: () => this.#h2Closed(h2),
+        }),
+      );
+    } catch (error) {
+      alpn.destroy();
+      throw error;
+    }
+    return h2;
+  }
+
+  /** Takes a new session in: it serves whoever waits, and later requests. */
+  #trackH2(session: H2Session): H2Session {
+    if (!session.usable) {
+      this.#open--;
+      this.#serveWaiter();
+      throw new FetchError(
+        "CLOSED_BEFORE_RESPONSE",
+        `the HTTP/2 session to ${this.#options.target} closed right after opening`,
+      );
+    }
+    this.#h2All.add(session);
+    this.#h2 = session;
+    for (const waiter of this.#waiters.splice(0)) {
+      this.#settleWaiter(waiter);
+      waiter.resolve(session);
+    }
+    return session;
   }
 
   /**

@@ -86,6 +86,15 @@ export interface ClientOptions {
   readonly socketPath?: string;
   /** The socket layer; chosen automatically for Deno, Bun or Node. */
   readonly adapter?: RuntimeAdapter;
+  /**
+   * Offer HTTP/2 to `https:` origins through ALPN (`h2`, then `http/1.1`),
+   * and use it when the server picks it: one session per origin carries
+   * every request, each on its own stream. HTTP/2 goes through the
+   * runtime's `node:http2` on a `node:tls` socket, whatever `adapter` says;
+   * a server that picks `http/1.1` gets the same socket as HTTP/1.1.
+   * `http:` and unix-socket origins always speak HTTP/1.1. Default `true`.
+   */
+  readonly http2?: boolean;
 }
 
 /**
@@ -102,4 +111,10 @@ export interface FetchResponse extends Response {
   readonly informational: readonly InformationalResponse[];
   /** The final response's fields as ordered `[name, value]` pairs, one per field line, names lower-cased. */
   readonly rawHeaders: ReadonlyArray<readonly [name: string, value: string]>;
+  /**
+   * The HTTP version of the final response: `"2"` over HTTP/2, `"1.1"` or
+   * `"1.0"` over HTTP/1.x (as `curl -w '%{http_version}'` prints it). Over
+   * HTTP/2 `statusText` is `""`: the protocol has no reason phrase.
+   */
+  readonly httpVersion: "1.0" | "1.1" | "2";
 }

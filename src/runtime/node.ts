@@ -306,7 +306,16 @@ function isIpAddress(hostname: string): boolean {
   return /^[\d.]+$/.test(hostname) || hostname.includes(":");
 }
 
-function nodeTlsOptions(
+/**
+ * The `node:tls` connect options for a client's TLS settings (also used by
+ * `http2_client.ts`, which opens the socket itself to read its ALPN).
+ *
+ * @param tls The client's TLS settings.
+ * @param hostname The host connected to (the default SNI name).
+ * @param systemRoots The runtime's root certificates, kept beside a custom CA.
+ * @returns The options for `tls.connect`.
+ */
+export function nodeTlsOptions(
   tls: ClientTlsOptions,
   hostname: string,
   systemRoots: readonly string[],
@@ -391,6 +400,23 @@ async function connect(
     if (signal?.aborted) raw.destroy();
     throw error;
   }
+}
+
+/**
+ * Wraps a `node:net` or `node:tls` socket that is already connected (the
+ * HTTP/2 client's ALPN fallback: the server chose `http/1.1`, so the socket
+ * it opened goes to the HTTP/1.1 connection, without a second handshake).
+ *
+ * @param raw The connected stream, nothing read from it yet.
+ * @param handlers Receive its events from now on.
+ * @param tls Whether it is a TLS socket (Deno's soft pause applies).
+ * @returns The socket, Nagle disabled.
+ */
+export function adoptNodeSocket(raw: NodeStream, handlers: SocketHandlers, tls: boolean): Socket {
+  raw.setNoDelay(true);
+  const socket = new NodeSocket(raw, undefined, needsSoftPause(tls));
+  socket.attach(handlers);
+  return socket;
 }
 
 /**
