@@ -60,7 +60,7 @@ async function startH2(handler: Handler): Promise<H2Server> {
     session.on("error", () => {});
     session.on("close", () => open.delete(session));
   });
-  server.on("stream", (stream, headers) => {
+  server.on("stream", (stream: http2.ServerHttp2Stream, headers) => {
     stream.on("error", () => {});
     streams.push({ path: String(headers[":path"]), alpn: stream.session?.alpnProtocol });
     handler(stream, headers);
@@ -100,7 +100,7 @@ test("h2: ALPN picks h2; every 1xx reaches onInformational in order, before the 
       stream.end("hello over h2");
     });
   });
-  await using c = client();
+  const c = client();
   try {
     const seen: { status: number; fields: [string, string][]; finalSent: boolean }[] = [];
     const response = await c.fetch(`${server.url}/page`, {
@@ -134,6 +134,7 @@ test("h2: ALPN picks h2; every 1xx reaches onInformational in order, before the 
     assert.equal(await response.text(), "hello over h2");
     assert.deepEqual(server.streams, [{ path: "/page", alpn: "h2" }]);
   } finally {
+    await c.close();
     await server.close();
   }
 });
@@ -149,7 +150,7 @@ test("h2: concurrent requests share one session; a POST body arrives whole", asy
       stream.end(`${headers[":method"]} ${headers[":path"]} ${size}`);
     });
   });
-  await using c = client();
+  const c = client();
   try {
     const results = await Promise.all(
       [1, 2, 3, 4, 5].map(async (i) => {
@@ -172,6 +173,7 @@ test("h2: concurrent requests share one session; a POST body arrives whole", asy
     assert.equal(await streamed.text(), "POST /stream 7");
     assert.equal(server.sessions, 1, "one HTTP/2 session carried every request");
   } finally {
+    await c.close();
     await server.close();
   }
 });
@@ -185,7 +187,7 @@ test("h2: aborting mid-body errors the body with the reason and resets the strea
     stream.write("first part;");
     // ...and the rest never comes.
   });
-  await using c = client();
+  const c = client();
   try {
     const controller = new AbortController();
     const response = await c.fetch(server.url, { signal: controller.signal });
@@ -198,6 +200,7 @@ test("h2: aborting mid-body errors the body with the reason and resets the strea
     await assert.rejects(reader.read(), (error) => error === reason);
     assert.equal(await closedCode, http2.constants.NGHTTP2_CANCEL);
   } finally {
+    await c.close();
     await server.close();
   }
 });
@@ -209,7 +212,7 @@ test("h2: headersTimeout and bodyTimeout fail as over HTTP/1.1", async () => {
       stream.write("x");
     } else hint(stream, { ":status": 103, link: "</x>" }); // then nothing
   });
-  await using c = client({ headersTimeout: 300, bodyTimeout: 300 });
+  const c = client({ headersTimeout: 300, bodyTimeout: 300 });
   try {
     const seen: number[] = [];
     await assert.rejects(
@@ -223,6 +226,7 @@ test("h2: headersTimeout and bodyTimeout fail as over HTTP/1.1", async () => {
       (error) => error instanceof FetchError && error.code === "BODY_TIMEOUT",
     );
   } finally {
+    await c.close();
     await server.close();
   }
 });
@@ -236,7 +240,7 @@ test("h2: an onInformational error rejects fetch with it; too many 1xx fail", as
       stream.end("late");
     }, 200);
   });
-  await using c = client({ maxInformational: 3 });
+  const c = client({ maxInformational: 3 });
   try {
     const thrown = new Error("callback says no");
     await assert.rejects(
@@ -252,6 +256,7 @@ test("h2: an onInformational error rejects fetch with it; too many 1xx fail", as
       (error) => error instanceof FetchError && error.code === "TOO_MANY_INFORMATIONAL",
     );
   } finally {
+    await c.close();
     await server.close();
   }
 });
@@ -266,8 +271,9 @@ test("h2: a server that picks http/1.1 is served on the same socket; http2: fals
     stream.respond({ ":status": 200 });
     stream.end("h2 only");
   });
+  const c = client();
+  const h1Only = client({ http2: false });
   try {
-    await using c = client();
     const first = await c.fetch(`https://localhost:${port}/a`);
     assert.equal(first.httpVersion, "1.1");
     assert.equal(first.statusText, "OK");
@@ -276,12 +282,44 @@ test("h2: a server that picks http/1.1 is served on the same socket; http2: fals
     assert.equal(await second.text(), "h1 1.1 /b");
     assert.equal((await c.fetch(h2.url)).httpVersion, "2");
 
-    await using h1Only = client({ http2: false });
     // An h2-only server refuses a client that offers http/1.1 alone.
     await assert.rejects(h1Only.fetch(h2.url), FetchError);
   } finally {
+    await c.close();
+    await h1Only.close();
     await h2.close();
     server.closeAllConnections?.();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
+
+test("h2: the CLI prints each 1xx, then HTTP/2 on the final line", async () => {
+  const { runCli } = await import("../src/cli/run.ts");
+  const server = await startH2((stream) => {
+    hint(stream, { ":status": 103, link: "</a.css>; rel=preload" });
+    stream.respond({ ":status": 200 });
+    stream.end("cli body\n");
+  });
+  let stdout = "";
+  const caPath = new URL("test-ca-cert.pem", FIXTURES).pathname;
+  try {
+    const status = await runCli({
+      args: ["--cacert", caPath, server.url],
+      writeStdout: (data) => {
+        stdout += typeof data === "string" ? data : new TextDecoder().decode(data);
+        return Promise.resolve();
+      },
+      writeStderr: () => Promise.resolve(),
+      readFile: (path) => Promise.resolve(readFileSync(path)),
+      readStdin: () => Promise.resolve(new Uint8Array(0)),
+    });
+    assert.equal(status, 0, stdout);
+    const heads = stdout.split("\n").filter((line) => /ms\s+(HTTP\/2 )?\d{3}\b/.test(line));
+    assert.equal(heads.length, 2, stdout);
+    assert.match(heads[0]!, /ms\s+103$/);
+    assert.match(heads[1]!, /ms\s+HTTP\/2 200$/);
+    assert.match(stdout, /link: <\/a.css>; rel=preload/);
+  } finally {
+    await server.close();
   }
 });

@@ -16,6 +16,8 @@ export interface ObservedHead {
   readonly headers: ReadonlyArray<readonly [name: string, value: string]>;
   /** Milliseconds since the request started. */
   readonly elapsedMs: number;
+  /** The final head's HTTP version (`"2"`, `"1.1"`, `"1.0"`); interim heads have none. */
+  readonly httpVersion?: string;
 }
 
 /** Why an exchange failed, in a shape scripts can match on. */
@@ -84,7 +86,10 @@ export function formatOffset(elapsedMs: number): string {
  * ```
  */
 export function formatHead(head: ObservedHead): string {
-  const status = head.statusText === "" ? `${head.status}` : `${head.status} ${head.statusText}`;
+  let status = head.statusText === "" ? `${head.status}` : `${head.status} ${head.statusText}`;
+  // Over HTTP/2 the final line names the protocol, as curl's does; HTTP/1.x
+  // lines stay as scripts already parse them.
+  if (head.httpVersion === "2") status = `HTTP/2 ${status}`;
   let text = `${formatOffset(head.elapsedMs)}${status}\n`;
   const indent = " ".repeat(OFFSET_WIDTH + 2);
   for (const [name, value] of head.headers) text += `${indent}${name}: ${value}\n`;

@@ -16,6 +16,8 @@ export interface CliHead {
   readonly statusText: string;
   /** Header fields in order, one pair per field line. */
   readonly headers: ReadonlyArray<readonly [string, string]>;
+  /** The final head's HTTP version (`"2"`, `"1.1"`, `"1.0"`). */
+  readonly httpVersion?: string;
 }
 
 /** One request as the CLI wants it sent, with callbacks for what arrives. */
@@ -87,6 +89,7 @@ export async function sendRequest(request: CliRequest): Promise<void> {
       status: response.status,
       statusText: response.statusText,
       headers: response.rawHeaders,
+      httpVersion: response.httpVersion,
     });
     if (response.body !== null) {
       for await (const chunk of response.body) await request.onBody(chunk);
