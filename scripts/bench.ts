@@ -14,6 +14,9 @@
  *    ours on each transport vs what a Hono user runs today, `Deno.serve`,
  *    `Bun.serve` and `@hono/node-server` on Node 24 and 26
  *    (`scripts/bench/hono_bench.ts`).
+ * 6. HTTP/2 under `h2load` over TLS, one `103` per request: our `serve()` vs
+ *    `node:http2` + `additionalHeaders` behind a Request/Response bridge, on
+ *    Deno, Bun, Node 24 and 26 (`scripts/bench/h2_bench.ts`).
  *
  * Interleaved rounds (at least three), medians with ranges, ratios from the
  * same run, loopback only. Writes `benchmarks.md`, `benchmarks.json` and
@@ -21,7 +24,7 @@
  * unless `--out=DIR`).
  *
  * Usage: `node --import tsx scripts/bench.ts [--quick] [--runtime=deno,bun,node,node24,node26]
- * [--only=server,client,latency,engine,hono] [--out=DIR]` or `--render=DIR` (re-write
+ * [--only=server,client,latency,engine,hono,h2] [--out=DIR]` or `--render=DIR` (re-write
  * `benchmarks.md` and `.svg` from that directory's `benchmarks.json` and
  * `scripts/bench/analysis.md`, measuring nothing); through npm,
  * `npm run bench -- --quick` or `npm run bench --quick` (npm passes the
@@ -46,27 +49,32 @@ import {
   runtimeVersion,
 } from "./bench/common.ts";
 import { runEngineBench } from "./bench/engine_bench.ts";
+import { H2_RUNTIMES, runH2Bench } from "./bench/h2_bench.ts";
+import { H2LOAD } from "./bench/h2load.ts";
 import { HONO_RUNTIMES, runHonoBench } from "./bench/hono_bench.ts";
 import { runLatencyBench } from "./bench/latency_bench.ts";
 import { type BenchResults, renderMarkdown, renderSvg, summaryTable } from "./bench/report.ts";
 import { runServerBench, type ServerCase } from "./bench/server_bench.ts";
 import { checkTargets } from "./bench/targets.ts";
 
-const SECTIONS = ["server", "client", "latency", "engine", "hono"] as const;
+const SECTIONS = ["server", "client", "latency", "engine", "hono", "h2"] as const;
 type Section = typeof SECTIONS[number];
 
 const HELP = `usage: npm run bench -- [options]
 
 Measures our server, client and engine against node:http, the runtimes'
-native servers and global fetch, and Go, and a Hono app against the servers
-Hono users run (full mode: about seventeen minutes, seven of them the Hono rows).
+native servers and global fetch, and Go, a Hono app against the servers
+Hono users run, and HTTP/2 against node:http2 (full mode: about twenty
+minutes, seven of them the Hono rows, three the HTTP/2 rows).
 
-  --quick                 about five minutes; writes .build/bench/ unless --out
-                          (--quick --only=hono: the Hono rows alone, under three minutes)
+  --quick                 about seven minutes; writes .build/bench/ unless --out
+                          (--quick --only=hono: the Hono rows alone, under three minutes;
+                          --quick --only=h2: the HTTP/2 rows alone, about two minutes)
   --runtime=LIST          some of ${ALL_RUNTIMES.join(",")} (node: the Node that
                           runs the bench); by default the server, client, latency
-                          and engine sections run on ${RUNTIMES.join(",")} and the hono
-                          section on ${HONO_RUNTIMES.join(",")} (never on node)
+                          and engine sections run on ${RUNTIMES.join(",")}, the hono
+                          section on ${HONO_RUNTIMES.join(",")} and the h2 section on
+                          ${H2_RUNTIMES.join(",")} (both never on node)
   --only=LIST             some of ${SECTIONS.join(",")} (default: all)
   --out=DIR               where to write benchmarks.{md,json,svg}
                           (default: docs/, or .build/bench/ with --quick)
@@ -127,6 +135,7 @@ const selected = parseList<RuntimeName>(runtimeOption, ALL_RUNTIMES, "runtime");
 // Sections 1-4 keep their historical runtimes unless --runtime names others.
 const runtimes = runtimeOption === undefined ? [...RUNTIMES] : selected;
 const honoRuntimes = selected.filter((runtime) => HONO_RUNTIMES.includes(runtime));
+const h2Runtimes = selected.filter((runtime) => H2_RUNTIMES.includes(runtime));
 const sections = parseList<Section>(option("only"), SECTIONS, "section");
 const outDir = path.resolve(
   ROOT,
@@ -135,7 +144,8 @@ const outDir = path.resolve(
 
 /**
  * Durations and sizes of each mode (quick: about two minutes for sections 1-4
- * on three runtimes, under three for the Hono rows on four).
+ * on three runtimes, under three for the Hono rows on four, about two for the
+ * HTTP/2 rows on four).
  */
 const SETTINGS = quick
   ? {
@@ -151,6 +161,8 @@ const SETTINGS = quick
     longRunWarmupRequests: 40_000,
     honoSeconds: 1,
     honoWarmupSeconds: 1,
+    h2Seconds: 1,
+    h2WarmupSeconds: 1,
   }
   : {
     rounds: 5,
@@ -167,6 +179,8 @@ const SETTINGS = quick
     longRunWarmupRequests: 400_000,
     honoSeconds: 2,
     honoWarmupSeconds: 2,
+    h2Seconds: 2,
+    h2WarmupSeconds: 2,
   };
 
 function loadAverage(): string {
@@ -192,6 +206,7 @@ function render(dir: string): void {
     results.latency,
     results.longRun,
     results.hono ?? [],
+    results.h2 ?? [],
   );
   const updated: BenchResults = { ...results, targets };
   writeOutputs(dir, updated);
@@ -231,6 +246,11 @@ async function main(): Promise<void> {
   for (const runtime of selected) versions[runtime] = runtimeVersion(runtime);
   versions.hey = HEY === undefined ? "not installed" : `${HEY} (Debian package, Go net/http)`;
   versions.go = tryVersion("go", ["version"]);
+  if (sections.includes("h2")) {
+    versions.h2load = H2LOAD === undefined
+      ? "not installed"
+      : `${tryVersion(H2LOAD, ["--version"])} (Debian nghttp2-client)`;
+  }
   const commit = tryVersion("git", ["-C", ROOT, "rev-parse", "--short", "HEAD"]);
   const dirty = tryVersion("git", [
     "-C",
@@ -311,7 +331,20 @@ async function main(): Promise<void> {
       });
     }
   }
-  const targets = checkTargets(server, client?.cases ?? [], latency, longRun, hono);
+  let h2: ServerCase[] = [];
+  if (sections.includes("h2")) {
+    if (H2LOAD === undefined) {
+      skipped.push("h2 section: `h2load` is not installed (apt-get install nghttp2-client)");
+    } else {
+      h2 = await runH2Bench({
+        runtimes: h2Runtimes,
+        rounds: SETTINGS.rounds,
+        seconds: SETTINGS.h2Seconds,
+        warmupSeconds: SETTINGS.h2WarmupSeconds,
+      });
+    }
+  }
+  const targets = checkTargets(server, client?.cases ?? [], latency, longRun, hono, h2);
   const userArgs = process.argv.slice(2).filter((arg) => !arg.startsWith("--out="));
   const cpuModel = os.cpus()[0]?.model ?? "unknown";
   const results: BenchResults = {
@@ -340,6 +373,7 @@ async function main(): Promise<void> {
     memory,
     longRun,
     hono,
+    h2,
     targets,
     skipped,
   };

@@ -9,6 +9,9 @@
  * SERVER `hono-KIND` profiles the Hono app of `hono_app.ts` behind KIND of
  * `fixtures/hono_server.ts` (`hono-ours`, `hono-native`, `hono-node-server`
  * ...), e.g. `... profile.ts node24 hono-ours /plain 5 32`.
+ * SERVER `h2-KIND` profiles an HTTP/2 server of `fixtures/h2_server.ts`
+ * (`h2-ours`, `h2-node-http2`) under `h2load` over TLS instead of `hey`,
+ * CONCURRENCY streams over 8 connections, e.g. `... profile.ts deno h2-ours /hint 5 64`.
  * SERVER `client-ours` or `client-fetch` profiles a client instead
  * (`fixtures/client_loop.ts`) against Go's `seed_server`. With
  * `BENCH_PROFILE_KIND=heap` in the environment a server gets the sampling
@@ -31,6 +34,7 @@ import {
   runToEnd,
   startServerChild,
 } from "./common.ts";
+import { runH2load } from "./h2load.ts";
 
 interface ProfileNode {
   id: number;
@@ -94,19 +98,28 @@ async function profileClient(file: string): Promise<void> {
 }
 
 async function profileServer(file: string): Promise<void> {
-  const hono = server.startsWith("hono-");
+  const family = /^(hono|h2)-/.exec(server)?.[1];
+  const fixture = family === "hono"
+    ? "hono_server.ts"
+    : family === "h2"
+    ? "h2_server.ts"
+    : "server.ts";
   const [command, args] = runtimeCommand(
     runtime as RuntimeName,
-    path.join(ROOT, "scripts", "bench", "fixtures", hono ? "hono_server.ts" : "server.ts"),
-    [hono ? server.slice("hono-".length) : server],
+    path.join(ROOT, "scripts", "bench", "fixtures", fixture),
+    [family === undefined ? server : server.slice(family.length + 1)],
   );
   const child = await startServerChild(command, args, `${server} on ${runtime}`, {
     BENCH_CPU_PROFILE: file,
     BENCH_PROFILE_KIND: process.env.BENCH_PROFILE_KIND ?? "cpu",
   });
   const url = `http://127.0.0.1:${child.port}${urlPath}`;
+  const load = (seconds: number) =>
+    family === "h2"
+      ? runH2load(child.port, urlPath, seconds, Number(cArg))
+      : runHey(["-z", `${seconds}s`, "-c", cArg, url], seconds * 1000 + 60_000);
   try {
-    await runHey(["-z", "2s", "-c", cArg, url], 60_000);
+    await load(2);
     const started = new Promise<void>((resolve) => {
       child.child.stdout!.on("data", (chunk: string) => {
         if (String(chunk).includes("profiling")) resolve();
@@ -114,7 +127,7 @@ async function profileServer(file: string): Promise<void> {
     });
     child.child.stdin!.write("profile\n");
     await started;
-    const result = await runHey(["-z", `${secondsArg}s`, "-c", cArg, url], 120_000);
+    const result = await load(Number(secondsArg));
     console.log(
       `${runtime} ${server} ${urlPath} c=${cArg}: ${result.requests} requests, ${
         result.rps.toFixed(0)

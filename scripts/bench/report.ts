@@ -37,6 +37,8 @@ export interface BenchResults {
   readonly longRun: readonly LongRunCase[];
   /** The Hono-app cases (absent in results written before issue 13). */
   readonly hono?: readonly ServerCase[];
+  /** The HTTP/2 cases (absent in results written before issue 14). */
+  readonly h2?: readonly ServerCase[];
   readonly targets: readonly Target[];
   readonly skipped: readonly string[];
 }
@@ -53,6 +55,10 @@ const HONO_SERVER_NAMES: Record<string, string> = {
   "ours-node-http": 'interim `serve(app.fetch)`, `adapter: "node-http"`',
   native: "`Deno.serve(app.fetch)` / `Bun.serve({ fetch: app.fetch })`",
   "node-server": "`@hono/node-server` `serve({ fetch: app.fetch })`",
+};
+const H2_SERVER_NAMES: Record<string, string> = {
+  ours: "interim `serve()` + `sendInformational`",
+  "node-http2": "`node:http2` + `additionalHeaders`, Request/Response bridge",
 };
 const CLIENT_NAMES: Record<string, string> = {
   ours: "interim `Client.fetch`",
@@ -221,6 +227,7 @@ export function renderMarkdown(results: BenchResults, analysis: string): string 
   out.push("npm run bench                 # full mode, writes docs/benchmarks.{md,json,svg}");
   out.push("npm run bench -- --quick      # about five minutes, writes .build/bench/");
   out.push("npm run bench -- --quick --only=hono   # the Hono-app rows alone, under three minutes");
+  out.push("npm run bench -- --quick --only=h2     # the HTTP/2 rows alone, about two minutes");
   out.push("npm run bench -- --quick --runtime=bun,node --only=server,latency");
   out.push("```");
   out.push("");
@@ -456,6 +463,7 @@ export function renderMarkdown(results: BenchResults, analysis: string): string 
     out.push("");
   }
   if (results.hono !== undefined && results.hono.length > 0) out.push(...honoSection(results.hono));
+  if (results.h2 !== undefined && results.h2.length > 0) out.push(...h2Section(results.h2));
   if (analysis.trim() !== "") {
     out.push(analysis.trim());
     out.push("");
@@ -508,6 +516,62 @@ function honoSection(hono: readonly ServerCase[]): string[] {
     );
     out.push("");
   }
+  return out;
+}
+
+/** Section 6: HTTP/2 with one 103 per request, ours against the node:http2 bridge. */
+function h2Section(h2: readonly ServerCase[]): string[] {
+  const out: string[] = [];
+  out.push("## 6. HTTP/2");
+  out.push("");
+  out.push(
+    "`h2load` (nghttp2-client) over TLS, ALPN `h2`, 8 connections with 8 streams each " +
+      "(`-c 8 -m 8`), on `/hint`: one `103` with a `link`, then a small text `200`. Ours is " +
+      "`serve()` with a certificate (HTTP/2 on by default), the handler calling " +
+      "`sendInformational(request, 103, …)`; the baseline is the same runtime's `node:http2` " +
+      "`createSecureServer` behind a minimal Request/Response bridge " +
+      "(`scripts/bench/fixtures/h2_server.ts`) sending its `103` with " +
+      "`stream.additionalHeaders()`. On Deno both flush the `103` through the session " +
+      "handle's `sendPending()`. Requests are h2load's *succeeded* count (it files a hinted " +
+      "response under 3xx); latency from its per-request log. *vs baseline* is the baseline's " +
+      "CPU per request divided by ours, per round (median, range): ours as a fraction of the " +
+      "baseline's speed, higher is better.",
+  );
+  out.push("");
+  out.push(
+    table(
+      [
+        "runtime",
+        "server",
+        "CPU µs/request",
+        "vs baseline",
+        "requests/s",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+      ],
+      h2.map((s) => {
+        const base = h2.find((b) =>
+          b.runtime === s.runtime && b.server === "node-http2" && b.path === s.path &&
+          b.concurrency === s.concurrency
+        );
+        const ratio = base === undefined || s === base ? undefined : spreadOf(
+          base.rounds.map((r, i) => r.cpuUs / (s.rounds[i]?.cpuUs ?? NaN)),
+        );
+        return [
+          runtimeLabel(s.runtime),
+          H2_SERVER_NAMES[s.server] ?? s.server,
+          range(s.cpuUs),
+          ratio === undefined ? "—" : range(ratio, (v) => `${num(v, 2)}x`),
+          range(s.rps, kilo),
+          range(s.p50Ms),
+          range(s.p99Ms),
+          String(s.errors),
+        ];
+      }),
+    ),
+  );
+  out.push("");
   return out;
 }
 

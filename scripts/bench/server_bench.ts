@@ -11,6 +11,7 @@
 import path from "node:path";
 import {
   cpuOf,
+  type HeyResult,
   isNode,
   progress,
   ROOT,
@@ -106,6 +107,33 @@ export interface ServerSpec {
   start(): Promise<ServerChild>;
 }
 
+/** One load run against a server, as the cases record it. */
+export type LoadResult = Omit<HeyResult, "seconds">;
+
+/**
+ * What puts the load on a server: `hey` (HTTP/1.1 keep-alive) unless a
+ * section brings its own (`h2load` in `h2_bench.ts`).
+ */
+export interface LoadGenerator {
+  /** Loads `urlPath` for `seconds` to warm the server up (the figures are dropped). */
+  warmUp(port: number, urlPath: string, seconds: number): Promise<void>;
+  /** Loads `urlPath` for `seconds` with `concurrency` requests in flight. */
+  run(port: number, urlPath: string, seconds: number, concurrency: number): Promise<LoadResult>;
+}
+
+/** `hey` over plain HTTP/1.1, 64 connections while warming up. */
+export const HEY_LOAD: LoadGenerator = {
+  async warmUp(port, urlPath, seconds) {
+    await runHey(["-z", `${seconds}s`, "-c", "64", `http://127.0.0.1:${port}${urlPath}`], 60_000);
+  },
+  run(port, urlPath, seconds, concurrency) {
+    return runHey(
+      ["-z", `${seconds}s`, "-c", String(concurrency), `http://127.0.0.1:${port}${urlPath}`],
+      seconds * 1000 + 60_000,
+    );
+  },
+};
+
 /** Durations, rounds and the order of the cases within a round. */
 export interface MeasureOptions {
   readonly rounds: number;
@@ -121,6 +149,8 @@ export interface MeasureOptions {
    * back to back.
    */
   readonly order: "server" | "path";
+  /** The load; {@linkcode HEY_LOAD} by default. */
+  readonly load?: LoadGenerator;
 }
 
 /**
@@ -162,6 +192,7 @@ export async function measureServers(
     requests: number;
     errors: number;
   }
+  const load = options.load ?? HEY_LOAD;
   const children: ServerChild[] = [];
   const plans: Plan[] = [];
   try {
@@ -171,16 +202,7 @@ export async function measureServers(
       children.push(child);
       // Warm-up: the JIT, the connection paths, the heap.
       for (const urlPath of spec.paths) {
-        await runHey(
-          [
-            "-z",
-            `${options.warmupSeconds / spec.paths.length}s`,
-            "-c",
-            "64",
-            `http://127.0.0.1:${child.port}${urlPath}`,
-          ],
-          60_000,
-        );
+        await load.warmUp(child.port, urlPath, options.warmupSeconds / spec.paths.length);
       }
       for (const urlPath of spec.paths) {
         for (const concurrency of options.concurrencies) {
@@ -209,11 +231,12 @@ export async function measureServers(
     for (let round = 0; round < options.rounds; round++) {
       progress(`server: round ${round + 1}/${options.rounds} (${plans.length} cases)`);
       for (const plan of order) {
-        const url = `http://127.0.0.1:${plan.child.port}${plan.path}`;
         const before = cpuOf(plan.child.pid);
-        const result = await runHey(
-          ["-z", `${options.seconds}s`, "-c", String(plan.concurrency), url],
-          options.seconds * 1000 + 60_000,
+        const result = await load.run(
+          plan.child.port,
+          plan.path,
+          options.seconds,
+          plan.concurrency,
         );
         const after = cpuOf(plan.child.pid);
         plan.requests += result.requests;

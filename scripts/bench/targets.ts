@@ -1,5 +1,5 @@
 /**
- * The targets of issues 6 and 13, checked against one run's figures. Ratios are
+ * The targets of issues 6, 13 and 14, checked against one run's figures. Ratios are
  * computed per round (both sides measured in the same round) and the median
  * is reported, so a drift of the machine between rounds cancels out.
  *
@@ -78,6 +78,7 @@ function serverTarget(
  * @param latency The latency pairs (may be empty).
  * @param longRun The long runs (may be empty).
  * @param hono The Hono-app cases (may be empty).
+ * @param h2 The HTTP/2 cases (may be empty).
  * @returns One entry per target and runtime (and concurrency or path).
  *
  * @example Only the long run
@@ -91,6 +92,7 @@ export function checkTargets(
   latency: readonly LatencyCase[],
   longRun: readonly LongRunCase[],
   hono: readonly ServerCase[] = [],
+  h2: readonly ServerCase[] = [],
 ): Target[] {
   const targets: Target[] = [];
   const find = (r: RuntimeName, s: string, p: string, c: number) =>
@@ -179,6 +181,7 @@ export function checkTargets(
     }
   }
   targets.push(...honoTargets(hono));
+  targets.push(...h2Targets(h2));
   for (const run of longRun) {
     targets.push({
       id: "memory-no-growth",
@@ -231,6 +234,32 @@ function honoTargets(hono: readonly ServerCase[]): Target[] {
         native ? 0.8 : 1.0,
       ));
     }
+  }
+  return targets;
+}
+
+/**
+ * The target of issue 14 (part 6) over HTTP/2: our `serve()` with one `103`
+ * per request at least 1.0x `node:http2` + `additionalHeaders()` behind a
+ * Request/Response bridge on the same runtime (CPU per request).
+ */
+function h2Targets(h2: readonly ServerCase[]): Target[] {
+  const targets: Target[] = [];
+  for (const ours of h2.filter((x) => x.server === "ours")) {
+    const theirs = h2.find((x) =>
+      x.runtime === ours.runtime && x.server === "node-http2" && x.path === ours.path &&
+      x.concurrency === ours.concurrency
+    );
+    if (theirs === undefined) continue;
+    targets.push(serverTarget(
+      "h2-hint-vs-node-http2",
+      `HTTP/2 ${ours.path} vs node:http2 + additionalHeaders, ${ours.concurrency} streams ` +
+        "(CPU per request)",
+      ours.runtime,
+      ours,
+      theirs,
+      1.0,
+    ));
   }
   return targets;
 }
