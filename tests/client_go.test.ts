@@ -107,6 +107,39 @@ test("Client matches Go's client over TLS with a custom CA", GO, async () => {
   });
 });
 
+test(
+  "Client sees each 103 from Go's HTTP/2 server (ALPN h2) as Go's client sees them over HTTP/1.1",
+  GO,
+  async () => {
+    const cert = new URL("test-server-cert.pem", FIXTURES).pathname;
+    const key = new URL("test-server-key.pem", FIXTURES).pathname;
+    const caPath = new URL("test-ca-cert.pem", FIXTURES).pathname;
+    await withGoServer(["-cert", cert, "-key", key, "-h2", "-delay", "20ms"], async (server) => {
+      // Go's client with its own TLS config speaks HTTP/1.1: the reference lines.
+      const go = await runGoClient(["-cacert", caPath, `${server.url}/seed`]);
+      assert.equal(go.code, 0, go.stdout + go.stderr);
+      const client = new Client({ tls: { ca: readFileSync(caPath, "utf8") } });
+      try {
+        const versions: string[] = [];
+        const response = await client.fetch(`${server.url}/seed`, {
+          signal: AbortSignal.timeout(20_000),
+          onInformational: (info) => void versions.push(String(info.status)),
+        });
+        await response.arrayBuffer();
+        assert.equal(response.httpVersion, "2", "ALPN chose h2");
+        assert.ok(versions.includes("103"), `interim responses seen: ${versions.join(", ")}`);
+        // HTTP/2 has no reason phrase: the final line differs only there.
+        const expected = go.stdout.trimEnd().split("\n").map((line) =>
+          line.replace(/^final (\d{3}) .*$/, "final $1 ")
+        );
+        assert.deepEqual(await seedLines(client, `${server.url}/seed`), expected);
+      } finally {
+        await client.close();
+      }
+    });
+  },
+);
+
 test("Client accepts more interim responses than Go 1.19's client (5) by default", GO, async () => {
   await withGoServer(["-delay", "1ms"], async (server) => {
     const go = await runGoClient(["-json", `${server.url}/hints?n=8`]);

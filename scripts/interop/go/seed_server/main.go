@@ -50,6 +50,7 @@ func main() {
 	delay := flag.Duration("delay", 200*time.Millisecond, "default wait between the interim and the final response (the seed uses 2s)")
 	certFile := flag.String("cert", "", "TLS certificate file (PEM); needs -key")
 	keyFile := flag.String("key", "", "TLS private key file (PEM); needs -cert")
+	offerH2 := flag.Bool("h2", false, "with -cert/-key, also offer HTTP/2 through ALPN")
 	watchStdin := flag.Bool("watch-stdin", true, "exit when stdin reaches EOF")
 	flag.Parse()
 	log.SetFlags(0)
@@ -71,6 +72,11 @@ func main() {
 		// An empty, non-nil map turns HTTP/2 off: the interop tests are about
 		// HTTP/1.1 interim responses, and ALPN must not pick h2 behind our back.
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
+	}
+
+	if *offerH2 {
+		// nil lets ServeTLS configure HTTP/2 (ALPN h2, then http/1.1).
+		server.TLSNextProto = nil
 	}
 
 	done := make(chan struct{})
