@@ -37,6 +37,8 @@ export interface H2Session {
   close(): void;
   /** Closes at once. */
   destroy(): void;
+  /** Sends GOAWAY with `code` (RFC 9113 section 7); streams already open may finish. */
+  goaway(code: number): void;
   once(event: "close", listener: () => void): unknown;
 }
 
@@ -67,23 +69,40 @@ export interface H2Stream {
 /** Called for each request stream: `endStream` is true when the request has no body. */
 export type H2StreamHandler = (stream: H2Stream, headers: H2Fields, endStream: boolean) => void;
 
+/** An adopted connection: its session, and the handlers for the socket's further events. */
+export interface H2Adopted {
+  readonly session: H2Session;
+  readonly handlers: SocketHandlers;
+}
+
 /** HTTP/2 sessions over adopted connections. */
 export interface H2Sessions {
   /**
    * Starts an HTTP/2 session on `socket`, whose first bytes (`head`, the
    * client's connection preface so far) were already read.
    *
-   * @returns The handlers that must receive the socket's further events.
+   * @returns The session and the handlers that must receive the socket's further events.
    */
-  adopt(socket: Socket, head: Uint8Array, onStream: H2StreamHandler): SocketHandlers;
+  adopt(socket: Socket, head: Uint8Array, onStream: H2StreamHandler): H2Adopted;
   /** The open sessions. */
   readonly sessions: ReadonlySet<H2Session>;
 }
 
-/** Session settings from the server's limits. */
+/**
+ * Session settings from the server's limits. What each runtime honours
+ * (measured, see docs/hardening.md): the two SETTINGS everywhere;
+ * `streamResetBurst` and `streamResetRate` on Node and Bun, not on Deno
+ * 2.9, which always stops at 1000 (the server counts resets itself too).
+ */
 export interface H2SessionOptions {
   /** The largest request header list accepted (SETTINGS_MAX_HEADER_LIST_SIZE). */
   readonly maxHeaderListSize: number;
+  /** Streams a client may open at once (SETTINGS_MAX_CONCURRENT_STREAMS). */
+  readonly maxConcurrentStreams: number;
+  /** Reset streams in one burst before the runtime sends GOAWAY. */
+  readonly streamResetBurst: number;
+  /** Reset streams per second refilled into the burst. */
+  readonly streamResetRate: number;
 }
 
 type NodeHttp2 = typeof import("node:http2");
@@ -111,10 +130,18 @@ class NodeH2Sessions implements H2Sessions {
   constructor(http2: NodeHttp2, Duplex: DuplexClass, options: H2SessionOptions) {
     this.#http2 = http2;
     this.#Duplex = Duplex;
-    this.#options = { settings: { maxHeaderListSize: options.maxHeaderListSize } };
+    this.#options = {
+      settings: {
+        maxHeaderListSize: options.maxHeaderListSize,
+        // The SETTINGS field is 32 bits; Infinity would not fit.
+        maxConcurrentStreams: Math.min(options.maxConcurrentStreams, 2 ** 32 - 1),
+      },
+      streamResetBurst: Math.min(options.streamResetBurst, 2 ** 32 - 1),
+      streamResetRate: Math.min(options.streamResetRate, 2 ** 32 - 1),
+    };
   }
 
-  adopt(socket: Socket, head: Uint8Array, onStream: H2StreamHandler): SocketHandlers {
+  adopt(socket: Socket, head: Uint8Array, onStream: H2StreamHandler): H2Adopted {
     const duplex = new this.#Duplex({
       read() {
         socket.resume();
@@ -150,7 +177,7 @@ class NodeH2Sessions implements H2Sessions {
         typeof flags === "number" && (flags & END_STREAM_FLAG) !== 0,
       );
     });
-    return {
+    const handlers: SocketHandlers = {
       onData(chunk) {
         if (!duplex.push(chunk)) socket.pause();
       },
@@ -161,6 +188,7 @@ class NodeH2Sessions implements H2Sessions {
         duplex.destroy(error);
       },
     };
+    return { session, handlers };
   }
 }
 

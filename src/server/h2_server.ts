@@ -20,6 +20,7 @@
 
 import {
   type H2Fields,
+  type H2Session,
   type H2Sessions,
   type H2Stream,
   loadH2Sessions,
@@ -28,6 +29,7 @@ import type { RuntimeAdapter, Socket, SocketHandlers } from "../runtime/types.ts
 import { authorityOf, type BackendSettings, type ServerBackend } from "./backend.ts";
 import { startEngineServer } from "./engine_server.ts";
 import { H2Exchange, type H2Host } from "./h2_exchange.ts";
+import { type H2Abuse, H2FloodGuard } from "./h2_flood_guard.ts";
 import { sweepPeriod } from "./limits.ts";
 import { fetchMethod, isForbiddenMethod } from "./methods.ts";
 import { RequestUrls } from "./request_url.ts";
@@ -38,6 +40,22 @@ const PREFACE = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
 /** ALPN: HTTP/2 first, HTTP/1.1 for clients without it (RFC 9113 section 3.2). */
 const ALPN = ["h2", "http/1.1"];
+
+/** Error codes (RFC 9113 section 7). */
+const REFUSED_STREAM = 0x7;
+const ENHANCE_YOUR_CALM = 0xb;
+
+/** Milliseconds an abusive connection keeps its socket after GOAWAY, so the frame leaves. */
+const GOAWAY_GRACE = 250;
+
+/** One HTTP/2 connection's books: its flood guard and open streams. */
+interface H2Connection {
+  readonly socket: Socket;
+  readonly guard: H2FloodGuard;
+  session: H2Session | undefined;
+  /** Streams whose handler runs or whose response is still going out. */
+  open: number;
+}
 
 /**
  * Starts the engine server on `adapter` with HTTP/2 beside it.
@@ -50,7 +68,13 @@ export async function startH2Server(
   settings: BackendSettings,
   adapter: RuntimeAdapter,
 ): Promise<ServerBackend> {
-  const sessions = await loadH2Sessions({ maxHeaderListSize: settings.limits.maxHeaderBytes });
+  const limits = settings.limits;
+  const sessions = await loadH2Sessions({
+    maxHeaderListSize: limits.maxHeaderBytes,
+    maxConcurrentStreams: limits.maxConcurrentStreams,
+    streamResetBurst: limits.streamResetBurst,
+    streamResetRate: limits.streamResetRate,
+  });
   const server = new H2Server(settings, sessions);
   const sniffing: RuntimeAdapter = {
     name: adapter.name,
@@ -145,13 +169,7 @@ class H2Server implements ServerBackend, H2Host {
       clearTimeout(timer);
       undecided.delete(socket);
       try {
-        inner = verdict === "h2"
-          ? this.#sessions.adopt(
-            socket,
-            seen,
-            (stream, headers, endStream) => this.#serveStream(stream, headers, endStream, socket),
-          )
-          : accept(socket);
+        inner = verdict === "h2" ? this.#adopt(socket, seen) : accept(socket);
       } catch {
         socket.destroy();
         return;
@@ -188,8 +206,83 @@ class H2Server implements ServerBackend, H2Host {
     };
   }
 
+  /**
+   * Hands a connection that sent the HTTP/2 preface (and maybe more: `head`)
+   * to `node:http2`, behind its flood guard: the guard reads every byte
+   * first, and bytes of a connection found abusive never reach the session.
+   */
+  #adopt(socket: Socket, head: Uint8Array): SocketHandlers {
+    const connection: H2Connection = {
+      socket,
+      guard: new H2FloodGuard(this.limits, Date.now()),
+      session: undefined,
+      open: 0,
+    };
+    const abuse = connection.guard.inspect(head, Date.now());
+    const adopted = this.#sessions.adopt(
+      socket,
+      // An abusive first read still starts the session, for the GOAWAY to go out on.
+      abuse === undefined ? head : head.subarray(0, PREFACE.length),
+      (stream, headers, endStream) => this.#serveStream(stream, headers, endStream, connection),
+    );
+    connection.session = adopted.session;
+    if (abuse !== undefined) this.#refuseConnection(connection, abuse);
+    const inner = adopted.handlers;
+    return {
+      onData: (chunk) => {
+        if (connection.guard.verdict !== undefined) return;
+        const found = connection.guard.inspect(chunk, Date.now());
+        if (found === undefined) inner.onData(chunk);
+        else this.#refuseConnection(connection, found);
+      },
+      onEnd: () => inner.onEnd(),
+      onClose: (error) => inner.onClose(error),
+    };
+  }
+
+  /**
+   * Ends an abusive connection: GOAWAY `ENHANCE_YOUR_CALM` (RFC 9113
+   * section 5.4.1), nothing more read from it, and the socket closed
+   * shortly after, once the frame had its moment to leave.
+   */
+  #refuseConnection(connection: H2Connection, _abuse: H2Abuse): void {
+    const { session, socket } = connection;
+    socket.pause();
+    const timer = setTimeout(() => {
+      session?.destroy();
+      socket.destroy();
+    }, GOAWAY_GRACE);
+    try {
+      session?.goaway(ENHANCE_YOUR_CALM);
+    } catch {
+      clearTimeout(timer);
+      session?.destroy();
+      socket.destroy();
+    }
+  }
+
   /** One request stream: its `Request`, then the handler through the core. */
-  #serveStream(stream: H2Stream, headers: H2Fields, endStream: boolean, socket: Socket): void {
+  #serveStream(
+    stream: H2Stream,
+    headers: H2Fields,
+    endStream: boolean,
+    connection: H2Connection,
+  ): void {
+    if (connection.guard.verdict !== undefined) {
+      // Frames already inside the session when the connection was refused.
+      this.#resetStream(stream, REFUSED_STREAM);
+      return;
+    }
+    if (connection.open >= this.limits.maxConcurrentStreams) {
+      // The runtime may not enforce the advertised SETTINGS itself.
+      this.#resetStream(stream, REFUSED_STREAM);
+      const abuse = connection.guard.refused(Date.now());
+      if (abuse !== undefined) this.#refuseConnection(connection, abuse);
+      return;
+    }
+    connection.open++;
+    stream.once("close", () => connection.open--);
+    const socket = connection.socket;
     const method = fetchMethod(String(headers[":method"] ?? "GET"));
     const withBody = !endStream && method !== "GET" && method !== "HEAD";
     const expect = headers["expect"];
@@ -240,6 +333,15 @@ class H2Server implements ServerBackend, H2Host {
       return;
     }
     core.run(this.#settings.handler);
+  }
+
+  /** Closes `stream` with RST_STREAM `code`; a stream already gone is left alone. */
+  #resetStream(stream: H2Stream, code: number): void {
+    try {
+      if (!stream.closed && !stream.destroyed) stream.close(code);
+    } catch {
+      // Reset by the peer meanwhile.
+    }
   }
 
   shutdown(): Promise<void> {

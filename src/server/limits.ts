@@ -22,6 +22,11 @@ export const DEFAULT_SERVE_LIMITS: Readonly<ServeLimits> = Object.freeze({
   handlerTimeout: 300_000,
   maxInformational: 100,
   maxInformationalBytes: 16_384,
+  maxConcurrentStreams: 100,
+  streamResetBurst: 1000,
+  streamResetRate: 33,
+  controlFrameBurst: 1000,
+  controlFrameRate: 100,
 });
 
 /**

@@ -134,6 +134,36 @@ export interface ServeLimits extends ParserLimits {
    * (`maxHeaderSize`), and with it the whole response.
    */
   maxInformationalBytes: number;
+  /**
+   * HTTP/2: most streams a client may have open on one connection at once
+   * (SETTINGS_MAX_CONCURRENT_STREAMS, advertised and enforced by the server:
+   * a stream over it is refused with RST_STREAM `REFUSED_STREAM` before the
+   * handler runs, and counts like a reset stream). Default 100 (h2o's and
+   * Chromium's figure; RFC 9113 section 6.5.2 recommends no less).
+   */
+  maxConcurrentStreams: number;
+  /**
+   * HTTP/2 rapid reset (CVE-2023-44487): streams a client may reset (or
+   * have refused) in one burst; then the connection gets GOAWAY
+   * `ENHANCE_YOUR_CALM` and closes. Refilled at `streamResetRate` per
+   * second. Default 1000, Node's `streamResetBurst`. Counted by the server
+   * on every runtime (Deno's `node:http2` ignores the option) and given to
+   * the runtime as well, whose own bound would otherwise stop at 1000.
+   */
+  streamResetBurst: number;
+  /** Reset streams per second refilled into `streamResetBurst`. Default 33, Node's `streamResetRate`. */
+  streamResetRate: number;
+  /**
+   * HTTP/2 PING, SETTINGS and PRIORITY floods: such frames (ACKs aside) a
+   * client may send in one burst; then the connection gets GOAWAY
+   * `ENHANCE_YOUR_CALM` and closes. Refilled at `controlFrameRate` per
+   * second. Default 1000. (On HTTP/2, `maxHeaderBytes` also bounds one
+   * header block on the wire, CONTINUATION frames and their 9-byte frame
+   * headers included, which ends a CONTINUATION flood the same way.)
+   */
+  controlFrameBurst: number;
+  /** Control frames per second refilled into `controlFrameBurst`. Default 100. */
+  controlFrameRate: number;
 }
 
 /** Options of {@linkcode ServeHandler} servers started with `serve()`. */
