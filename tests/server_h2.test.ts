@@ -456,6 +456,28 @@ test("h2: http2: false offers http/1.1 only; http2: true serves h2c beside h1 in
   );
 });
 
+test("h2: the HTTP/2 limits reach the peer as SETTINGS over TLS, and bad values are refused", async () => {
+  const limits = { maxConcurrentStreams: 7, maxHeaderBytes: 8192 };
+  await withTlsServer(() => new Response("ok"), { limits }, async (server) => {
+    const session = await settledSession(server.url);
+    try {
+      assert.equal(session.remoteSettings.maxConcurrentStreams, 7);
+      assert.equal(session.remoteSettings.maxHeaderListSize, 8192);
+      const result = await h2Request(session, { ":path": "/" });
+      assert.equal(result.body.toString(), "ok");
+    } finally {
+      session.close();
+    }
+  });
+  for (const name of ["maxConcurrentStreams", "streamResetRate", "controlFrameBurst"]) {
+    await assert.rejects(
+      serve(() => new Response(), { port: 0, cert, key, limits: { [name]: 0 } }),
+      RangeError,
+      name,
+    );
+  }
+});
+
 /** Whether curl is installed with HTTP/2; the reason when not. */
 function curlHttp2(): Promise<string | undefined> {
   return new Promise((resolve) => {
