@@ -478,6 +478,36 @@ test("h2: the HTTP/2 limits reach the peer as SETTINGS over TLS, and bad values 
   }
 });
 
+test("h2: maxRequestsPerConnection serves that many streams, then GOAWAY; a new connection is served", async () => {
+  await withTlsServer(
+    () => new Response("ok"),
+    { limits: { maxRequestsPerConnection: 2 } },
+    async (server) => {
+      const session = await settledSession(server.url);
+      try {
+        const goaway = within(
+          new Promise<number>((resolve) => session.once("goaway", (code: number) => resolve(code))),
+          5_000,
+          "GOAWAY after the second stream",
+        );
+        for (let i = 0; i < 2; i++) {
+          const result = await h2Request(session, { ":path": `/${i}` });
+          assert.equal(result.body.toString(), "ok");
+        }
+        assert.equal(await goaway, 0);
+      } finally {
+        session.destroy();
+      }
+      const again = await settledSession(server.url);
+      try {
+        assert.equal((await h2Request(again, { ":path": "/" })).body.toString(), "ok");
+      } finally {
+        again.destroy();
+      }
+    },
+  );
+});
+
 /** Whether curl is installed with HTTP/2; the reason when not. */
 function curlHttp2(): Promise<string | undefined> {
   return new Promise((resolve) => {

@@ -55,6 +55,8 @@ interface H2Connection {
   session: H2Session | undefined;
   /** Streams whose handler runs or whose response is still going out. */
   open: number;
+  /** Streams handed to the handler so far. */
+  served: number;
 }
 
 /**
@@ -217,6 +219,7 @@ class H2Server implements ServerBackend, H2Host {
       guard: new H2FloodGuard(this.limits, Date.now()),
       session: undefined,
       open: 0,
+      served: 0,
     };
     const abuse = connection.guard.inspect(head, Date.now());
     const adopted = this.#sessions.adopt(
@@ -282,6 +285,14 @@ class H2Server implements ServerBackend, H2Host {
     }
     connection.open++;
     stream.once("close", () => connection.open--);
+    if (++connection.served >= this.limits.maxRequestsPerConnection) {
+      // As on HTTP/1.1: this one is served, then GOAWAY; open streams finish.
+      try {
+        connection.session?.close();
+      } catch {
+        // Already closing.
+      }
+    }
     const socket = connection.socket;
     const method = fetchMethod(String(headers[":method"] ?? "GET"));
     const withBody = !endStream && method !== "GET" && method !== "HEAD";

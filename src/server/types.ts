@@ -104,7 +104,7 @@ export interface ServeLimits extends ParserLimits {
    * Default 60 000 (nginx's `send_timeout`).
    */
   sendTimeout: number;
-  /** Most requests served on one connection before it is closed; default Infinity. */
+  /** Most requests served on one connection before it is closed (on HTTP/2: streams, then GOAWAY); default Infinity. */
   maxRequestsPerConnection: number;
   /** Milliseconds `shutdown()` waits for in-flight exchanges before closing them; default 30 000. */
   shutdownTimeout: number;
