@@ -114,6 +114,8 @@ export interface ServerChild {
   readonly child: ChildProcess;
   /** Closes stdin (the fixture exits), SIGKILL after 3 s; waits for the exit. */
   stop(): Promise<void>;
+  /** Why the child is gone (exit code or signal, its last stderr), or `undefined` while it runs. */
+  exitReport(): string | undefined;
 }
 
 /**
@@ -160,6 +162,10 @@ export function startServerChild(
       clearTimeout(timer);
     }
   };
+  const exitReport = () =>
+    child.exitCode === null && child.signalCode === null
+      ? undefined
+      : `${label}: exited (${child.signalCode ?? `code ${child.exitCode}`})\n${stderr}`;
   return new Promise((resolve, reject) => {
     let out = "";
     let pid = child.pid ?? 0;
@@ -175,7 +181,7 @@ export function startServerChild(
       const match = /^listening (?:http:\/\/127\.0\.0\.1:)?(\d+)$/m.exec(out);
       if (match) {
         clearTimeout(timer);
-        resolve({ port: Number(match[1]), pid, child, stop });
+        resolve({ port: Number(match[1]), pid, child, stop, exitReport });
       }
     });
     void exited.then(() => {

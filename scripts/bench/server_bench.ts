@@ -231,6 +231,12 @@ export async function measureServers(
     for (let round = 0; round < options.rounds; round++) {
       progress(`server: round ${round + 1}/${options.rounds} (${plans.length} cases)`);
       for (const plan of order) {
+        // A server that died would otherwise surface as a missing /proc file.
+        const alive = () => {
+          const died = plan.child.exitReport();
+          if (died !== undefined) throw new Error(`${plan.path}, round ${round + 1}: ${died}`);
+        };
+        alive();
         const before = cpuOf(plan.child.pid);
         const result = await load.run(
           plan.child.port,
@@ -238,6 +244,7 @@ export async function measureServers(
           options.seconds,
           plan.concurrency,
         );
+        alive();
         const after = cpuOf(plan.child.pid);
         plan.requests += result.requests;
         plan.errors += result.errors;
