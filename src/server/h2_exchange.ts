@@ -16,6 +16,7 @@ import type { HeaderList } from "../http1/types.ts";
 import { flushInterim, type H2Fields, type H2Stream } from "../runtime/node_http2.ts";
 import type { SocketAddress } from "../runtime/types.ts";
 import { httpDate } from "./date.ts";
+import { drainOrClose } from "./drain_or_close.ts";
 import { Exchange, type ExchangeHost } from "./exchange.ts";
 import { CLOSED, SENT } from "./informational_results.ts";
 import type { CompleteBody, FinalHead, ResponseChannel } from "./response_channel.ts";
@@ -271,17 +272,9 @@ export class H2Exchange implements ResponseChannel {
   }
 
   drained(): Promise<void> {
-    const stream = this.#stream;
     if (!this.open) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        stream.off("drain", done);
-        stream.off("close", done);
-        this.#sendWaitingSince = 0;
-        resolve();
-      };
-      stream.on("drain", done);
-      stream.on("close", done);
+    return drainOrClose(this.#stream).then(() => {
+      this.#sendWaitingSince = 0;
     });
   }
 

@@ -14,6 +14,7 @@ import { Http1Error } from "../http1/errors.ts";
 import type { HeaderList } from "../http1/types.ts";
 import type { HttpIncoming, HttpOutgoing } from "../runtime/http_message.ts";
 import { BodyPace } from "../runtime/body_pace.ts";
+import { drainOrClose } from "./drain_or_close.ts";
 import { Exchange, type ExchangeHost } from "./exchange.ts";
 import { HTTP10, SENT } from "./informational_results.ts";
 import type { CompleteBody, FinalHead, ResponseChannel } from "./response_channel.ts";
@@ -389,16 +390,8 @@ export class NodeHttpExchange implements ResponseChannel {
   }
 
   drained(): Promise<void> {
-    const outgoing = this.#outgoing;
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        outgoing.off("drain", done);
-        outgoing.off("close", done);
-        this.#sendWaitingSince = 0;
-        resolve();
-      };
-      outgoing.on("drain", done);
-      outgoing.on("close", done);
+    return drainOrClose(this.#outgoing).then(() => {
+      this.#sendWaitingSince = 0;
     });
   }
 
