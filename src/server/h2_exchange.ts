@@ -109,9 +109,13 @@ export class H2Exchange implements ResponseChannel {
     this.#method = method;
     this.core = new Exchange(this, host, { method, expectContinue, remoteAddr });
     stream.once("close", () => {
-      this.#bodyError(new DOMException("the stream closed", "AbortError"));
-      // A stream reset (or a session gone) before our response was out.
-      if (!this.core.finished) this.core.abort(new DOMException("the stream closed", "AbortError"));
+      // Made only when someone is left to tell: a normal close builds nothing.
+      if (this.#body !== undefined || !this.core.finished) {
+        const closed = new DOMException("the stream closed", "AbortError");
+        this.#bodyError(closed);
+        // A stream reset (or a session gone) before our response was out.
+        if (!this.core.finished) this.core.abort(closed);
+      }
       host.exchangeClosed(this);
     });
   }
