@@ -395,6 +395,48 @@ test("h2: handlerTimeout answers 503 and aborts request.signal", async () => {
   );
 });
 
+test("h2: a request body that stalls ends at limits.bodyTimeout: 408, the read fails, the session serves on", async () => {
+  let readError: unknown;
+  await withTlsServer(
+    async (request) => {
+      if (request.method === "GET") return new Response("still here");
+      try {
+        await request.text();
+      } catch (error) {
+        readError = error;
+        throw error;
+      }
+      return new Response("read it all");
+    },
+    { limits: { bodyTimeout: 300 }, onError: () => {} },
+    async (server) => {
+      const session = await settledSession(server.url);
+      try {
+        // Headers and a first chunk, then nothing: the stream stays open.
+        const stalled = session.request({ ":method": "POST", ":path": "/upload" }, {
+          endStream: false,
+        });
+        stalled.write("partial");
+        const status = await within(
+          new Promise<unknown>((resolve, reject) => {
+            stalled.on("response", (head) => resolve(head[":status"]));
+            stalled.on("error", reject);
+          }),
+          5_000,
+          "the 408",
+        );
+        assert.equal(status, 408);
+        assert.equal((readError as DOMException | undefined)?.name, "TimeoutError");
+        stalled.close();
+        const next = await h2Request(session, { ":path": "/" });
+        assert.equal(next.body.toString(), "still here");
+      } finally {
+        session.close();
+      }
+    },
+  );
+});
+
 test("h2: shutdown() sends GOAWAY and lets the in-flight stream finish", async () => {
   let entered: () => void;
   const inHandler = new Promise<void>((resolve) => (entered = resolve));

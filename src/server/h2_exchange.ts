@@ -14,6 +14,7 @@
 import { Http1Error } from "../http1/errors.ts";
 import type { HeaderList } from "../http1/types.ts";
 import { flushInterim, type H2Fields, type H2Stream } from "../runtime/node_http2.ts";
+import { BodyPace } from "../runtime/body_pace.ts";
 import type { SocketAddress } from "../runtime/types.ts";
 import { httpDate } from "./date.ts";
 import { drainOrClose } from "./drain_or_close.ts";
@@ -87,6 +88,8 @@ export class H2Exchange implements ResponseChannel {
   /** The request body's stream controller, while the handler may read it. */
   #body: ReadableStreamDefaultController<Uint8Array> | undefined;
   #bodyBytes = 0;
+  /** The body's pace, while it is read or dropped (`bodyTimeout`, `minBodyRate`). */
+  #pace: BodyPace | undefined;
   /** Since when a write waits for the peer to take data (`sendTimeout`); 0 when none does. */
   #sendWaitingSince = 0;
 
@@ -130,8 +133,10 @@ export class H2Exchange implements ResponseChannel {
    */
   bodyStream(): ReadableStream<Uint8Array> {
     const stream = this.#stream;
+    this.#pace = new BodyPace(Date.now());
     stream.pause();
     stream.on("data", (chunk) => {
+      this.#pace?.received(chunk.byteLength, Date.now());
       this.#bodyBytes += chunk.byteLength;
       const limit = this.#host.limits.maxBodyBytes;
       if (this.#bodyBytes > limit) {
@@ -145,6 +150,7 @@ export class H2Exchange implements ResponseChannel {
       if ((body.desiredSize ?? 0) <= 0) stream.pause();
     });
     stream.once("end", () => {
+      this.#pace = undefined;
       const body = this.#body;
       this.#body = undefined;
       body?.close();
@@ -159,11 +165,14 @@ export class H2Exchange implements ResponseChannel {
           first = false;
           this.core.bodyWanted();
         }
+        // Waiting for the client from now, until bytes come.
+        this.#pace?.wait(Date.now());
         stream.resume();
       },
       cancel: () => {
         this.#body = undefined;
         // Unread bytes are dropped as they come; flow control stays open.
+        this.#pace?.drain(Date.now());
         stream.resume();
       },
     }, { highWaterMark: 0 });
@@ -175,6 +184,7 @@ export class H2Exchange implements ResponseChannel {
     this.#bodyError(
       new TypeError("the request body can no longer be read: the response was already sent"),
     );
+    this.#pace?.drain(Date.now());
     this.#stream.resume();
   };
 
@@ -187,19 +197,41 @@ export class H2Exchange implements ResponseChannel {
   // --- deadlines -------------------------------------------------------------
 
   /**
-   * Applies `handlerTimeout` and `sendTimeout`; called by the server's sweep.
+   * Applies `handlerTimeout`, `sendTimeout`, `bodyTimeout` and
+   * `minBodyRate`; called by the server's sweep.
    *
    * @param now The time in milliseconds.
    */
   checkDeadlines(now: number): void {
     this.core.checkHandlerDeadline(now);
     const limits = this.#host.limits;
+    const why = this.#pace?.verdict(now, limits);
+    if (why !== undefined) {
+      this.#bodyTimedOut(why);
+      return;
+    }
     if (this.#sendWaitingSince !== 0 && now - this.#sendWaitingSince > limits.sendTimeout) {
       this.core.abort(
         new DOMException(`the client took no data for ${limits.sendTimeout} ms`, "TimeoutError"),
       );
       this.destroy();
     }
+  }
+
+  /**
+   * The client stopped sending a body the server waits for, or sends it too
+   * slowly: the handler's read fails, and the client gets a 408 (RFC 9110
+   * section 15.5.9) or, once the response has begun, a reset stream. The
+   * connection's other streams go on.
+   */
+  #bodyTimedOut(why: string): void {
+    const error = new DOMException(`the request body ${why}`, "TimeoutError");
+    this.#pace = undefined;
+    this.#bodyError(error);
+    const answerable = this.core.answerable && !this.#stream.headersSent;
+    this.core.abort(error);
+    if (answerable) this.core.answer(408, false);
+    else this.destroy();
   }
 
   // --- ResponseChannel -------------------------------------------------------
