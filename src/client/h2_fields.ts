@@ -7,19 +7,14 @@
  * @module
  */
 
-import { isValidHeaderName, isValidHeaderValue } from "../http1/validate.ts";
+import {
+  CONNECTION_SPECIFIC_FIELDS,
+  isValidHeaderName,
+  isValidHeaderValue,
+} from "../http1/validate.ts";
 import type { FieldPairs } from "../runtime/http2_client.ts";
 import { FetchError } from "./errors.ts";
 import type { PreparedRequest } from "./request.ts";
-
-/** Fields RFC 9113 section 8.2.2 forbids (a request carrying one is malformed). */
-const CONNECTION_SPECIFIC = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "upgrade",
-]);
 
 /**
  * Builds the request's HTTP/2 fields.
@@ -45,7 +40,7 @@ export function h2RequestFields(request: PreparedRequest): FieldPairs {
         `fetch: the header field ${JSON.stringify(name)} cannot be sent`,
       );
     }
-    if (CONNECTION_SPECIFIC.has(name) || name === "content-length") continue;
+    if (CONNECTION_SPECIFIC_FIELDS.has(name) || name === "content-length") continue;
     if (name === "host") {
       authority = value;
       continue;

@@ -111,3 +111,25 @@ export function validateHeaderValue(value: string, name = "header"): void {
     );
   }
 }
+
+/**
+ * Connection-specific field names (RFC 9110 section 7.6.1) that HTTP/2
+ * forbids in any message (RFC 9113 section 8.2.2), `http2-settings`
+ * included: whoever turns a message into HTTP/2 fields drops them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CONNECTION_SPECIFIC_FIELDS } from "./validate.ts";
+ * assert.ok(CONNECTION_SPECIFIC_FIELDS.has("transfer-encoding"));
+ * assert.ok(!CONNECTION_SPECIFIC_FIELDS.has("te"));
+ * ```
+ */
+export const CONNECTION_SPECIFIC_FIELDS: ReadonlySet<string> = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "http2-settings",
+]);

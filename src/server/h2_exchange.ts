@@ -13,6 +13,7 @@
 
 import { Http1Error } from "../http1/errors.ts";
 import type { HeaderList } from "../http1/types.ts";
+import { CONNECTION_SPECIFIC_FIELDS } from "../http1/validate.ts";
 import { flushInterim, type H2Fields, type H2Stream } from "../runtime/node_http2.ts";
 import { BodyPace } from "../runtime/body_pace.ts";
 import type { SocketAddress } from "../runtime/types.ts";
@@ -25,19 +26,6 @@ import type { InformationalResult } from "./types.ts";
 
 /** RST_STREAM INTERNAL_ERROR (RFC 9113 section 7). */
 const INTERNAL_ERROR = 2;
-
-/**
- * Fields HTTP/2 forbids in a message (RFC 9113 section 8.2.2); `node:http2`
- * throws on them, so they are dropped. `te` is allowed as `trailers` only.
- */
-const CONNECTION_SPECIFIC = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "upgrade",
-  "http2-settings",
-]);
 
 /**
  * Turns field lines into `node:http2`'s object form: names lower case,
@@ -60,7 +48,7 @@ export function h2Headers(status: number, fields: HeaderList): H2Fields {
   for (let i = 0; i < fields.length; i++) {
     const name = fields[i]![0].toLowerCase();
     const value = fields[i]![1];
-    if (CONNECTION_SPECIFIC.has(name)) continue;
+    if (CONNECTION_SPECIFIC_FIELDS.has(name)) continue;
     if (name === "te" && value.trim().toLowerCase() !== "trailers") continue;
     const seen = out[name];
     if (seen === undefined) out[name] = value;
