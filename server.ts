@@ -72,6 +72,7 @@ export { SocketError, type TlsFailure } from "./src/runtime/socket_error.ts";
 export { Http1Error, type Http1ErrorCode } from "./src/http1/errors.ts";
 export type {
   FetchApp,
+  HintPolicy,
   InformationalResult,
   InformationalSkipReason,
   SendInformationalOptions,

@@ -22,7 +22,7 @@ import { H1Channel, type H1ChannelHost } from "./h1_channel.ts";
 import { RequestBody } from "./request_body.ts";
 import { fetchMethod, isForbiddenMethod } from "./methods.ts";
 import { RequestUrls } from "./request_url.ts";
-import type { ServeHandler, ServeLimits } from "./types.ts";
+import type { HintPolicy, ServeHandler, ServeLimits } from "./types.ts";
 
 /** What connections share: the handler, settings and the server's bookkeeping. */
 export interface ConnectionContext {
@@ -30,6 +30,8 @@ export interface ConnectionContext {
   readonly handler: ServeHandler;
   /** Parser limits and timeouts. */
   readonly limits: Readonly<ServeLimits>;
+  /** The server's `hintPolicy`, if any. */
+  readonly hintPolicy: HintPolicy | undefined;
   /** `"http"` or `"https"`, for request URLs. */
   readonly scheme: string;
   /** Host used in request URLs when the request has no `Host` (HTTP/1.0). */
@@ -291,6 +293,11 @@ export class Connection implements SocketHandlers, ExchangeHost, H1ChannelHost {
   /** The server's limits, for the exchange's own bounds (interim responses). */
   get limits(): Readonly<ServeLimits> {
     return this.#context.limits;
+  }
+
+  /** The server's hint policy, for the exchange's interim responses. */
+  get hintPolicy(): HintPolicy | undefined {
+    return this.#context.hintPolicy;
   }
 
   /** The handler waits for body bytes: deliver more events. */

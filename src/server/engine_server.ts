@@ -10,7 +10,7 @@ import type { Listener, RuntimeAdapter, Socket } from "../runtime/types.ts";
 import { authorityOf, type BackendSettings, type ServerBackend } from "./backend.ts";
 import { Connection, type ConnectionContext } from "./connection.ts";
 import { sweepPeriod } from "./limits.ts";
-import type { ServeHandler, ServeLimits } from "./types.ts";
+import type { HintPolicy, ServeHandler, ServeLimits } from "./types.ts";
 
 /**
  * Binds `adapter`'s listener and serves it with the engine.
@@ -47,6 +47,7 @@ class EngineServer implements ServerBackend, ConnectionContext {
   readonly adapter: string;
   readonly handler: ServeHandler;
   readonly limits: Readonly<ServeLimits>;
+  readonly hintPolicy: HintPolicy | undefined;
   readonly scheme: string;
   defaultHost = "localhost";
   draining = false;
@@ -62,6 +63,7 @@ class EngineServer implements ServerBackend, ConnectionContext {
     this.adapter = adapter;
     this.handler = settings.handler;
     this.limits = settings.limits;
+    this.hintPolicy = settings.options.hintPolicy;
     this.scheme = tls ? "https" : "http";
   }
 

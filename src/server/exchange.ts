@@ -34,6 +34,7 @@ import {
   CLOSED,
   FINAL_RESPONSE_STARTED,
   FINISHED,
+  POLICY,
   refuseOverBounds,
 } from "./informational_results.ts";
 import type { InterimTarget } from "./interim_target.ts";
@@ -42,7 +43,7 @@ import { buildRequest, type ServerRequest } from "./request_factory.ts";
 import type { CompleteBody, FinalHead, ResponseChannel } from "./response_channel.ts";
 import { responseFields } from "./response_fields.ts";
 import { encodeShared } from "./shared_encoding.ts";
-import type { InformationalResult, ServeHandler, ServeLimits } from "./types.ts";
+import type { HintPolicy, InformationalResult, ServeHandler, ServeLimits } from "./types.ts";
 
 /** Where an exchange is (see the module's diagram). */
 export type ExchangeState =
@@ -63,6 +64,8 @@ export type ExchangeState =
 export interface ExchangeHost {
   /** The server's limits (interim bounds, `handlerTimeout`). */
   readonly limits: Readonly<ServeLimits>;
+  /** The server's `hintPolicy`, if any. */
+  readonly hintPolicy: HintPolicy | undefined;
   /** Reports a handler failure (`onError`). */
   reportError(error: unknown, request: Request): void;
 }
@@ -99,6 +102,8 @@ export class Exchange implements InterimTarget {
   #continueOwed: boolean;
   /** Interim responses sent for this request, bounded by `limits.maxInformational`. */
   #interimCount = 0;
+  /** The hint policy's answer for this request, once asked. */
+  #hintsAllowed: boolean | undefined;
   /** When the handler must have returned (`limits.handlerTimeout`); 0 when not counting. */
   #handlerDeadline = 0;
   #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
@@ -198,6 +203,7 @@ export class Exchange implements InterimTarget {
   writeInformational(status: number, headers: HeaderList, flush = false): InformationalResult {
     const late = this.#lateResult();
     if (late !== undefined) return late;
+    if (status !== 100 && !this.#policyAllowsHints()) return POLICY;
     const refused = refuseOverBounds(this.#interimCount, status, headers, this.#host.limits);
     if (refused !== undefined) return refused;
     const result = this.#channel.informational(status, headers, flush);
@@ -206,6 +212,15 @@ export class Exchange implements InterimTarget {
       if (status === 100) this.#continueOwed = false;
     }
     return result;
+  }
+
+  /** Asks the server's hint policy once; a throw reaches the sender and is asked again next time. */
+  #policyAllowsHints(): boolean {
+    if (this.#hintsAllowed !== undefined) return this.#hintsAllowed;
+    const policy = this.#host.hintPolicy;
+    if (policy === undefined || this.#request === undefined) return true;
+    this.#hintsAllowed = policy(this.#request as unknown as Request) === true;
+    return this.#hintsAllowed;
   }
 
   /** Why no interim response can go out now, or `undefined` when one can. */

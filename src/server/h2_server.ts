@@ -33,7 +33,7 @@ import { type H2Abuse, H2FloodGuard } from "./h2_flood_guard.ts";
 import { sweepPeriod } from "./limits.ts";
 import { fetchMethod, isForbiddenMethod } from "./methods.ts";
 import { RequestUrls } from "./request_url.ts";
-import type { ServeLimits } from "./types.ts";
+import type { HintPolicy, ServeLimits } from "./types.ts";
 
 /** The HTTP/2 client connection preface (RFC 9113 section 3.4). */
 const PREFACE = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
@@ -108,6 +108,7 @@ function verdictOf(seen: Uint8Array): Verdict {
 
 class H2Server implements ServerBackend, H2Host {
   readonly limits: Readonly<ServeLimits>;
+  readonly hintPolicy: HintPolicy | undefined;
   readonly #settings: BackendSettings;
   readonly #sessions: H2Sessions;
   #engine: ServerBackend | undefined;
@@ -124,6 +125,7 @@ class H2Server implements ServerBackend, H2Host {
     this.#settings = settings;
     this.#sessions = sessions;
     this.limits = settings.limits;
+    this.hintPolicy = settings.options.hintPolicy;
   }
 
   get addr() {

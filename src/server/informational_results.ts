@@ -116,6 +116,19 @@ export const TOO_MANY: InformationalResult = Object.freeze({ sent: false, reason
  */
 export const TOO_LARGE: InformationalResult = Object.freeze({ sent: false, reason: "too-large" });
 
+/**
+ * Skipped: the server's `hintPolicy` withholds interim responses from this
+ * request.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { POLICY } from "./informational_results.ts";
+ * assert.deepEqual(POLICY, { sent: false, reason: "policy" });
+ * ```
+ */
+export const POLICY: InformationalResult = Object.freeze({ sent: false, reason: "policy" });
+
 /** The limits that bound the interim responses of one request. */
 export type InterimBounds = Pick<ServeLimits, "maxInformational" | "maxInformationalBytes">;
 

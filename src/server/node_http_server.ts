@@ -32,7 +32,7 @@ import { sweepPeriod } from "./limits.ts";
 import { fetchMethod, isForbiddenMethod } from "./methods.ts";
 import { NodeHttpExchange, type NodeHttpHost, readRawFields } from "./node_http_exchange.ts";
 import { RequestUrls } from "./request_url.ts";
-import type { ServeLimits } from "./types.ts";
+import type { HintPolicy, ServeLimits } from "./types.ts";
 
 /**
  * Starts a `node:http` (or `node:https`) server for `settings`.
@@ -68,6 +68,7 @@ export async function startNodeHttpServer(settings: BackendSettings): Promise<Se
 class NodeHttpServer implements ServerBackend, NodeHttpHost {
   readonly adapter = "node-http";
   readonly limits: Readonly<ServeLimits>;
+  readonly hintPolicy: HintPolicy | undefined;
   draining = false;
   readonly #settings: BackendSettings;
   #listener: NodeHttpListener | undefined;
@@ -90,6 +91,7 @@ class NodeHttpServer implements ServerBackend, NodeHttpHost {
   constructor(settings: BackendSettings) {
     this.#settings = settings;
     this.limits = settings.limits;
+    this.hintPolicy = settings.options.hintPolicy;
   }
 
   get addr(): SocketAddress {

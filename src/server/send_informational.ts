@@ -46,7 +46,9 @@ export const FORBIDDEN_IN_INTERIM: ReadonlySet<string> = new Set([
  * connection has already closed (`"closed"`), or when the request does not come
  * from this library's `serve()` (plain `Deno.serve`, `Bun.serve`, a bare
  * `node:http` server; reason `"unsupported"`, and a warning is printed once).
- * Sending `100` yourself replaces the automatic `100 Continue`.
+ * Sending `100` yourself replaces the automatic `100 Continue`. When the
+ * server's `hintPolicy` withholds hints from this request, anything but a
+ * `100` is skipped (`"policy"`).
  *
  * Each request may have at most `limits.maxInformational` interim responses
  * (default 100, the automatic `100 Continue` included) of at most
@@ -75,7 +77,7 @@ export const FORBIDDEN_IN_INTERIM: ReadonlySet<string> = new Set([
  * that goes on with synchronous work (see {@linkcode SendInformationalOptions}).
  * @returns `{ sent: true }`, or `{ sent: false, reason }` with `reason` one of
  * `"http/1.0"`, `"closed"`, `"final-response-started"`, `"finished"`,
- * `"too-many"`, `"too-large"`, `"unsupported"` (see
+ * `"too-many"`, `"too-large"`, `"policy"`, `"unsupported"` (see
  * {@linkcode InformationalSkipReason}).
  * @throws {TypeError} When `request` is not a `Request`.
  * @throws {RangeError} When `status` is not an integer in 100-199, or is 101

@@ -172,6 +172,9 @@ export async function serve(first: unknown, second?: unknown): Promise<Server> {
   if ((options.cert === undefined) !== (options.key === undefined)) {
     throw new TypeError("serve: cert and key must be given together");
   }
+  if (options.hintPolicy !== undefined && typeof options.hintPolicy !== "function") {
+    throw new TypeError("serve: hintPolicy must be a function (request) => boolean");
+  }
   const limits = resolveServeLimits(options.limits);
   const settings: BackendSettings = {
     handler,

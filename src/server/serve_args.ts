@@ -33,6 +33,8 @@ const OPTION_KEYS: readonly (keyof ServeOptions)[] = [
   "onListen",
   "onError",
   "adapter",
+  "http2",
+  "hintPolicy",
 ];
 
 /**

@@ -202,7 +202,26 @@ export interface ServeOptions {
    * `node-http` adapter.
    */
   readonly http2?: boolean | undefined;
+  /**
+   * Decides, per request, whether interim responses other than
+   * `100 Continue` may go to it: some clients and proxies mishandle them
+   * (Python's `http.client` and nginx 1.22 take a 103 as the final
+   * response; see docs/compatibility.md). Asked once per request, at its
+   * first such interim response; when it returns `false`, nothing is sent
+   * and `sendInformational` reports `{ sent: false, reason: "policy" }`.
+   * Default: no policy, every interim response goes out. `server.ts`
+   * exports built-in choices (see docs/server.md, "Hint policy").
+   */
+  readonly hintPolicy?: HintPolicy | undefined;
 }
+
+/**
+ * A server's hint policy: whether interim responses other than
+ * `100 Continue` may go to this request. A throw fails the
+ * `sendInformational` call that asked (and so the handler, unless it
+ * catches).
+ */
+export type HintPolicy = (request: Request) => boolean;
 
 /** A running server, as `serve()` resolves it. */
 export interface Server {
@@ -256,7 +275,9 @@ export type InformationalSkipReason =
   /** This request already had `limits.maxInformational` interim responses. */
   | "too-many"
   /** The interim response is larger than `limits.maxInformationalBytes`. */
-  | "too-large";
+  | "too-large"
+  /** The server's `hintPolicy` withholds interim responses (other than 100) from this request. */
+  | "policy";
 
 /** The outcome of `sendInformational()`. */
 export type InformationalResult =
