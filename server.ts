@@ -62,6 +62,23 @@
 export { serve } from "./src/server/serve.ts";
 export { sendInformational } from "./src/server/send_informational.ts";
 export { earlyHints, hint, preload, preloadLinks } from "./src/server/hono.ts";
+export {
+  allOf,
+  anyOf,
+  exceptKnownMishandlers,
+  navigationsOnly,
+  onlyKnownHandlers,
+  unlessHeader,
+} from "./src/server/hint_policy.ts";
+export {
+  type FetchHandler,
+  isNavigation,
+  type LearnedHints,
+  learnedHints,
+  type LearnedHintsEntry,
+  type LearnedHintsOptions,
+  routeKey,
+} from "./src/server/learned_hints.ts";
 export type {
   Context as HintContext,
   MiddlewareHandler as HintMiddleware,

@@ -90,6 +90,8 @@ const READY_BODY_LIMIT = 64 * 1024;
 export class Exchange implements InterimTarget {
   /** See {@linkcode InterimTarget.fieldLines}. */
   fieldLines: Map<string, string[]> | undefined;
+  /** See {@linkcode InterimTarget.learnedLinks}. */
+  learnedLinks: Set<string> | undefined;
   readonly #channel: ResponseChannel;
   readonly #host: ExchangeHost;
   readonly #method: string;

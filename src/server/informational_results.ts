@@ -129,6 +129,19 @@ export const TOO_LARGE: InformationalResult = Object.freeze({ sent: false, reaso
  */
 export const POLICY: InformationalResult = Object.freeze({ sent: false, reason: "policy" });
 
+/**
+ * Skipped: a 103 that only repeats links `learnedHints()` already sent for
+ * this request.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DUPLICATE } from "./informational_results.ts";
+ * assert.deepEqual(DUPLICATE, { sent: false, reason: "duplicate" });
+ * ```
+ */
+export const DUPLICATE: InformationalResult = Object.freeze({ sent: false, reason: "duplicate" });
+
 /** The limits that bound the interim responses of one request. */
 export type InterimBounds = Pick<ServeLimits, "maxInformational" | "maxInformationalBytes">;
 

@@ -34,4 +34,10 @@ export interface InterimTarget {
    * keep Go's `Header.Add` semantics; `undefined` when unused.
    */
   fieldLines: Map<string, string[]> | undefined;
+  /**
+   * Link-values (canonical spelling) that `learnedHints()` already sent in
+   * a 103 for this request: later 103s leave them out. `undefined` when
+   * unused.
+   */
+  learnedLinks: Set<string> | undefined;
 }

@@ -8,7 +8,8 @@
 
 import { type FieldsInit, toHeaderList } from "./fields.ts";
 import { interimTargetOf } from "./request_factory.ts";
-import { UNSUPPORTED } from "./informational_results.ts";
+import { DUPLICATE, UNSUPPORTED } from "./informational_results.ts";
+import { withoutLinks } from "./link_header.ts";
 import type {
   InformationalResult,
   InformationalSkipReason,
@@ -48,7 +49,9 @@ export const FORBIDDEN_IN_INTERIM: ReadonlySet<string> = new Set([
  * `node:http` server; reason `"unsupported"`, and a warning is printed once).
  * Sending `100` yourself replaces the automatic `100 Continue`. When the
  * server's `hintPolicy` withholds hints from this request, anything but a
- * `100` is skipped (`"policy"`).
+ * `100` is skipped (`"policy"`). Links `learnedHints()` already sent for
+ * this request are left out of a later 103, which is skipped when nothing
+ * else remains (`"duplicate"`).
  *
  * Each request may have at most `limits.maxInformational` interim responses
  * (default 100, the automatic `100 Continue` included) of at most
@@ -77,7 +80,7 @@ export const FORBIDDEN_IN_INTERIM: ReadonlySet<string> = new Set([
  * that goes on with synchronous work (see {@linkcode SendInformationalOptions}).
  * @returns `{ sent: true }`, or `{ sent: false, reason }` with `reason` one of
  * `"http/1.0"`, `"closed"`, `"final-response-started"`, `"finished"`,
- * `"too-many"`, `"too-large"`, `"policy"`, `"unsupported"` (see
+ * `"too-many"`, `"too-large"`, `"policy"`, `"duplicate"`, `"unsupported"` (see
  * {@linkcode InformationalSkipReason}).
  * @throws {TypeError} When `request` is not a `Request`.
  * @throws {RangeError} When `status` is not an integer in 100-199, or is 101
@@ -138,7 +141,12 @@ export function sendInformational(
     );
     return UNSUPPORTED;
   }
-  const result = target.writeInformational(status, fields, options?.flush === true);
+  let sendable = fields;
+  if (status === 103 && target.learnedLinks !== undefined) {
+    sendable = withoutLinks(fields, target.learnedLinks);
+    if (sendable.length === 0 && fields.length > 0) return DUPLICATE;
+  }
+  const result = target.writeInformational(status, sendable, options?.flush === true);
   if (!result.sent) {
     warnIfLate(result.reason, status);
     warnIfOverBounds(result.reason, status);

@@ -277,7 +277,9 @@ export type InformationalSkipReason =
   /** The interim response is larger than `limits.maxInformationalBytes`. */
   | "too-large"
   /** The server's `hintPolicy` withholds interim responses (other than 100) from this request. */
-  | "policy";
+  | "policy"
+  /** Every field of this 103 is a link `learnedHints()` already sent for this request. */
+  | "duplicate";
 
 /** The outcome of `sendInformational()`. */
 export type InformationalResult =

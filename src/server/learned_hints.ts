@@ -1,0 +1,340 @@
+/**
+ * `learnedHints()`: early hints with no hint code in the routes. A route
+ * that names its subresources in a `Link` header on its final response
+ * gets, from the next navigation on, a `103 Early Hints` with those links,
+ * sent before its handler runs. This module is browser compatible.
+ *
+ * @module
+ */
+
+import { type Context, hint, type MiddlewareHandler } from "./hono.ts";
+import { parseLinkHeader } from "./link_header.ts";
+import {
+  type LearnedHintsBounds,
+  type LearnedHintsEntry,
+  LearnedHintsStore,
+} from "./learned_hints_store.ts";
+import { interimTargetOf } from "./request_factory.ts";
+import { sendInformational } from "./send_informational.ts";
+import type { InformationalResult } from "./types.ts";
+
+export type { LearnedHintsEntry } from "./learned_hints_store.ts";
+
+/** Options of {@linkcode learnedHints}; every one has a default. */
+export interface LearnedHintsOptions {
+  /** Most routes remembered, least recently used dropped first. Default 1000. */
+  readonly maxEntries?: number;
+  /** Most links replayed per route; later ones are left out. Default 16. */
+  readonly maxLinksPerEntry?: number;
+  /** Most bytes of `link` values per route's 103. Default 4096. */
+  readonly maxBytesPerEntry?: number;
+  /**
+   * How long, in ms, learned links are replayed after the route last
+   * answered with them. Default 600000 (10 minutes).
+   */
+  readonly maxAge?: number;
+  /**
+   * The route a request belongs to: learned links are shared by requests
+   * with the same key. Default {@linkcode routeKey}: the method and the URL
+   * path, query ignored. Return `undefined` to leave a request alone.
+   */
+  readonly key?: (request: Request) => string | undefined;
+  /**
+   * Which requests get learned hints, and teach them. Default
+   * {@linkcode isNavigation}: a browser navigation.
+   */
+  readonly replayTo?: (request: Request) => boolean;
+  /** Requests to leave alone (no replay, no learning): a per-route opt-out. */
+  readonly skip?: (request: Request) => boolean;
+  /** The clock, in ms since the epoch. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** A fetch handler, as `serve()` and `Deno.serve` take it. */
+export type FetchHandler<Rest extends unknown[]> = (
+  request: Request,
+  ...rest: Rest
+) => Response | Promise<Response>;
+
+/**
+ * What `learnedHints()` returns: a Hono middleware (`app.use(learned)`),
+ * with a wrapper for plain fetch handlers and a view of what it learned.
+ */
+export interface LearnedHints extends MiddlewareHandler {
+  /**
+   * Wraps a fetch handler (for `serve()`, `Deno.serve`, `Bun.serve`): the
+   * same replay before it runs and learning from its response.
+   */
+  wrap<Rest extends unknown[]>(handler: FetchHandler<Rest>): FetchHandler<Rest>;
+  /** What is remembered now, least recently used first. */
+  entries(): LearnedHintsEntry[];
+  /** Forgets one route (`"GET /path"` with the default key); true when it was remembered. */
+  forget(key: string): boolean;
+  /** Forgets every route. */
+  clear(): void;
+}
+
+// The relations a browser acts on in a 103 (RFC 8297, HTML's "process early
+// hint headers"): each fetches or connects ahead of the page.
+const HINTED_RELATIONS: ReadonlySet<string> = new Set(["preload", "modulepreload", "preconnect"]);
+
+/**
+ * Makes early hints from what routes already say. When a route answers a
+ * navigation with a 2xx whose `Link` header lists `preload`,
+ * `modulepreload` or `preconnect` links, those links are remembered for
+ * its key (method and path); the next navigation to that route gets a
+ * `103 Early Hints` with them at once, before the handler runs, so the
+ * browser fetches them while the page is produced.
+ *
+ * - A route that answers a navigation with a redirect (3xx other than 304),
+ *   a 4xx or a 5xx, or whose handler throws, is forgotten: a visitor about
+ *   to get a 403 is not sent the page's assets again and again. A 2xx
+ *   without such links forgets too; a 304 changes nothing.
+ * - Each 2xx learns again, so a route whose links change is replayed with
+ *   the new ones from the next request on, and an entry in use never ages
+ *   out; one left alone expires after `maxAge`.
+ * - Links the handler hints itself later in the same request
+ *   (`hint()`, `sendInformational`) are not sent twice: a 103 whose every
+ *   field was already replayed is skipped with reason `"duplicate"`.
+ * - Only links without an `anchor` are learned; at most
+ *   `maxLinksPerEntry` links and `maxBytesPerEntry` bytes per route, and
+ *   `maxEntries` routes.
+ * - The server's `hintPolicy` still decides whether the 103 goes out.
+ *
+ * On `@hono/node-server` the replay goes through its `ServerResponse`
+ * (Node 24.19+ / 26.2+, as `hint()`); duplicate suppression needs this
+ * package's `serve()`.
+ *
+ * @param options Bounds, expiry, key and opt-outs.
+ * @returns The middleware, with `wrap()`, `entries()`, `forget()` and `clear()`.
+ * @throws {RangeError} When a bound is not a positive integer (`maxAge`: a positive number).
+ * @throws {TypeError} When `key`, `replayTo`, `skip` or `now` is given and not a function.
+ *
+ * @example A Hono route with only a Link header gets a learned 103 on the next navigation
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
+ * import { learnedHints, serve } from "@interim/http/server";
+ * import { fetch } from "@interim/http/client";
+ *
+ * const learned = learnedHints();
+ * const app = new Hono();
+ * app.use(learned);
+ * app.get("/", (c) => {
+ *   c.header("link", "</app.css>; rel=preload; as=style");
+ *   return c.html("<link rel=stylesheet href=/app.css>");
+ * });
+ * const server = await serve(app.fetch, { hostname: "127.0.0.1", port: 0 });
+ * try {
+ *   const navigation = { headers: { "sec-fetch-mode": "navigate", accept: "text/html" } };
+ *   const first = await fetch(server.url, navigation);
+ *   assert.equal(first.informational.length, 0); // nothing learned yet
+ *   await first.text();
+ *   const second = await fetch(server.url, navigation);
+ *   assert.equal(second.informational[0]?.headers.get("link"), "</app.css>; rel=preload; as=style");
+ *   await second.text();
+ *   assert.deepEqual(learned.entries().map((entry) => entry.key), ["GET /"]);
+ * } finally {
+ *   await server.shutdown();
+ * }
+ * ```
+ *
+ * @example A plain fetch handler
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { learnedHints, serve } from "@interim/http/server";
+ * import { fetch } from "@interim/http/client";
+ *
+ * const learned = learnedHints({ replayTo: () => true }); // every request, not only navigations
+ * const server = await serve(
+ *   learned.wrap(() => new Response("page", { headers: { link: "<https://cdn.example>; rel=preconnect" } })),
+ *   { hostname: "127.0.0.1", port: 0 },
+ * );
+ * try {
+ *   await (await fetch(server.url)).text();
+ *   const again = await fetch(new URL("/?query=ignored", server.url));
+ *   assert.equal(again.informational[0]?.headers.get("link"), "<https://cdn.example>; rel=preconnect");
+ *   await again.text();
+ * } finally {
+ *   await server.shutdown();
+ * }
+ * ```
+ */
+export function learnedHints(options: LearnedHintsOptions = {}): LearnedHints {
+  const store = new LearnedHintsStore(
+    boundsOf(options),
+    functionOption(options, "now") ?? Date.now,
+  );
+  const keyOf = functionOption(options, "key") ?? routeKey;
+  const replayTo = functionOption(options, "replayTo") ?? isNavigation;
+  const skip = functionOption(options, "skip");
+
+  /** The key of a request this middleware handles, or `undefined`. */
+  const keyFor = (request: Request): string | undefined => {
+    if (!replayTo(request) || skip?.(request) === true) return undefined;
+    return keyOf(request);
+  };
+
+  /** After the final response: learn from a 2xx, forget on a redirect or error. */
+  const learnFrom = (key: string, response: Response | undefined): void => {
+    const status = response?.status ?? 500;
+    if (status === 304) return;
+    if (status < 200 || status > 299) {
+      store.forget(key);
+      return;
+    }
+    store.learn(key, hintedLinks(response!.headers.get("link")));
+  };
+
+  const middleware = async (c: Context, next: () => Promise<void>): Promise<void> => {
+    const key = keyFor(c.req.raw);
+    if (key === undefined) return await next();
+    const links = store.replay(key);
+    if (links !== undefined) {
+      markReplayed(c.req.raw, hint(c, { link: links.join(", ") }, { flush: true }), links);
+    }
+    await next();
+    learnFrom(key, c.res);
+  };
+
+  const wrap = <Rest extends unknown[]>(handler: FetchHandler<Rest>): FetchHandler<Rest> => {
+    if (typeof handler !== "function") {
+      throw new TypeError("learnedHints: wrap() takes a fetch handler (request) => Response");
+    }
+    return async (request, ...rest) => {
+      const key = keyFor(request);
+      if (key === undefined) return await handler(request, ...rest);
+      const links = store.replay(key);
+      if (links !== undefined) {
+        const result = sendInformational(request, 103, { link: links.join(", ") }, { flush: true });
+        markReplayed(request, result, links);
+      }
+      let response: Response | undefined;
+      try {
+        response = await handler(request, ...rest);
+        return response;
+      } finally {
+        learnFrom(key, response);
+      }
+    };
+  };
+
+  return Object.assign(middleware, {
+    wrap,
+    entries: () => store.entries(),
+    forget: (key: string) => store.forget(key),
+    clear: () => store.clear(),
+  });
+}
+
+/**
+ * The default key: the method and the URL's path, query and fragment
+ * ignored, so `/search?q=a` and `/search?q=b` share what they learned.
+ *
+ * @param request The request.
+ * @returns `"METHOD /path"`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { routeKey } from "@interim/http/server";
+ * assert.equal(routeKey(new Request("http://localhost/a/b?x=1")), "GET /a/b");
+ * ```
+ */
+export function routeKey(request: Request): string {
+  const url = request.url;
+  const authority = url.indexOf("//");
+  const pathStart = authority === -1 ? 0 : url.indexOf("/", authority + 2);
+  if (pathStart === -1) return `${request.method} /`;
+  let pathEnd = url.length;
+  const query = url.indexOf("?", pathStart);
+  if (query !== -1) pathEnd = query;
+  const fragment = url.indexOf("#", pathStart);
+  if (fragment !== -1 && fragment < pathEnd) pathEnd = fragment;
+  return `${request.method} ${url.slice(pathStart, pathEnd)}`;
+}
+
+/**
+ * Whether `request` is a browser navigation: `Sec-Fetch-Mode: navigate`
+ * (every current browser sends it), or, from a client that sends no
+ * `Sec-Fetch-Mode`, an `Accept` that lists `text/html`.
+ *
+ * @param request The request.
+ * @returns `true` for a navigation.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isNavigation } from "@interim/http/server";
+ * assert.equal(isNavigation(new Request("http://h/", { headers: { "sec-fetch-mode": "navigate" } })), true);
+ * assert.equal(isNavigation(new Request("http://h/", { headers: { "sec-fetch-mode": "cors", accept: "text/html" } })), false);
+ * assert.equal(isNavigation(new Request("http://h/", { headers: { accept: "text/html,*\/*;q=0.8" } })), true);
+ * assert.equal(isNavigation(new Request("http://h/")), false);
+ * ```
+ */
+export function isNavigation(request: Request): boolean {
+  const mode = request.headers.get("sec-fetch-mode");
+  if (mode !== null) return mode.toLowerCase() === "navigate";
+  const accept = request.headers.get("accept");
+  return accept !== null && /(?:^|[\s,])text\/html(?:[\s;,]|$)/i.test(accept);
+}
+
+/** The link-values of a final response worth a 103, in canonical spelling. */
+function hintedLinks(field: string | null): string[] {
+  if (field === null) return [];
+  const links: string[] = [];
+  for (const link of parseLinkHeader(field)) {
+    if (link.anchored || !link.rels.some((rel) => HINTED_RELATIONS.has(rel))) continue;
+    links.push(link.text);
+  }
+  return links;
+}
+
+/** Records the links a replayed 103 carried, so the handler's own hints skip them. */
+function markReplayed(
+  request: Request,
+  result: InformationalResult,
+  links: readonly string[],
+): void {
+  if (!result.sent) return;
+  const target = interimTargetOf(request);
+  if (target === undefined) return;
+  const sent = target.learnedLinks ?? (target.learnedLinks = new Set());
+  for (const link of links) sent.add(link);
+}
+
+function boundsOf(options: LearnedHintsOptions): LearnedHintsBounds {
+  return {
+    maxEntries: positiveInteger(options.maxEntries, "maxEntries", 1000),
+    maxLinksPerEntry: positiveInteger(options.maxLinksPerEntry, "maxLinksPerEntry", 16),
+    maxBytesPerEntry: positiveInteger(options.maxBytesPerEntry, "maxBytesPerEntry", 4096),
+    maxAge: positiveNumber(options.maxAge, "maxAge", 600_000),
+  };
+}
+
+function positiveInteger(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`learnedHints: ${name} must be a positive integer, got ${value}`);
+  }
+  return value;
+}
+
+function positiveNumber(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !(value > 0)) {
+    throw new RangeError(`learnedHints: ${name} must be a positive number of ms, got ${value}`);
+  }
+  return value;
+}
+
+function functionOption<Name extends "key" | "replayTo" | "skip" | "now">(
+  options: LearnedHintsOptions,
+  name: Name,
+): LearnedHintsOptions[Name] {
+  const value = options[name];
+  if (value !== undefined && typeof value !== "function") {
+    throw new TypeError(`learnedHints: ${name} must be a function`);
+  }
+  return value;
+}
