@@ -29,7 +29,7 @@ export interface LearnedHintsEntry {
   readonly learnedAt: number;
   /** When they stop being replayed unless a response confirms them (ms since the epoch). */
   readonly expiresAt: number;
-  /** How many 103s replayed these links. */
+  /** How many requests these links were replayed to (a 103 the connection or the hint policy refused counts too). */
   readonly replays: number;
 }
 
