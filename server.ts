@@ -72,7 +72,6 @@ export {
 } from "./src/server/hint_policy.ts";
 export {
   type FetchHandler,
-  isNavigation,
   type LearnedHints,
   learnedHints,
   type LearnedHintsEntry,

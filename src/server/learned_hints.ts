@@ -8,6 +8,7 @@
  */
 
 import { type Context, hint, type MiddlewareHandler } from "./hono.ts";
+import { navigationsOnly } from "./hint_policy.ts";
 import { parseLinkHeader } from "./link_header.ts";
 import {
   type LearnedHintsBounds,
@@ -41,7 +42,7 @@ export interface LearnedHintsOptions {
   readonly key?: (request: Request) => string | undefined;
   /**
    * Which requests get learned hints, and teach them. Default
-   * {@linkcode isNavigation}: a browser navigation.
+   * {@linkcode navigationsOnly}: a browser navigation.
    */
   readonly replayTo?: (request: Request) => boolean;
   /** Requests to leave alone (no replay, no learning): a per-route opt-out. */
@@ -166,7 +167,7 @@ export function learnedHints(options: LearnedHintsOptions = {}): LearnedHints {
     functionOption(options, "now") ?? Date.now,
   );
   const keyOf = functionOption(options, "key") ?? routeKey;
-  const replayTo = functionOption(options, "replayTo") ?? isNavigation;
+  const replayTo = functionOption(options, "replayTo") ?? navigationsOnly;
   const skip = functionOption(options, "skip");
 
   /** The key of a request this middleware handles, or `undefined`. */
@@ -252,31 +253,6 @@ export function routeKey(request: Request): string {
   const fragment = url.indexOf("#", pathStart);
   if (fragment !== -1 && fragment < pathEnd) pathEnd = fragment;
   return `${request.method} ${url.slice(pathStart, pathEnd)}`;
-}
-
-/**
- * Whether `request` is a browser navigation: `Sec-Fetch-Mode: navigate`
- * (every current browser sends it), or, from a client that sends no
- * `Sec-Fetch-Mode`, an `Accept` that lists `text/html`.
- *
- * @param request The request.
- * @returns `true` for a navigation.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { isNavigation } from "@interim/http/server";
- * assert.equal(isNavigation(new Request("http://h/", { headers: { "sec-fetch-mode": "navigate" } })), true);
- * assert.equal(isNavigation(new Request("http://h/", { headers: { "sec-fetch-mode": "cors", accept: "text/html" } })), false);
- * assert.equal(isNavigation(new Request("http://h/", { headers: { accept: "text/html,*\/*;q=0.8" } })), true);
- * assert.equal(isNavigation(new Request("http://h/")), false);
- * ```
- */
-export function isNavigation(request: Request): boolean {
-  const mode = request.headers.get("sec-fetch-mode");
-  if (mode !== null) return mode.toLowerCase() === "navigate";
-  const accept = request.headers.get("accept");
-  return accept !== null && /(?:^|[\s,])text\/html(?:[\s;,]|$)/i.test(accept);
 }
 
 /** The link-values of a final response worth a 103, in canonical spelling. */
