@@ -194,7 +194,14 @@ export function learnedHints(options: LearnedHintsOptions = {}): LearnedHints {
     if (links !== undefined) {
       markReplayed(c.req.raw, hint(c, { link: links.join(", ") }, { flush: true }), links);
     }
-    await next();
+    try {
+      await next();
+    } catch (error) {
+      // Hono answers a throw through onError before this sees it; a
+      // framework that lets it through gets the same treatment as a 5xx.
+      learnFrom(key, undefined);
+      throw error;
+    }
     learnFrom(key, c.res);
   };
 
