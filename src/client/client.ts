@@ -208,7 +208,12 @@ export class Client {
           continue;
         }
       }
-      const response = buildResponse(request.target.href, result, redirects > 0);
+      const response = buildResponse(
+        request.target.href,
+        result,
+        redirects > 0,
+        request.decompress,
+      );
       Object.defineProperty(response, "httpVersion", { value: httpVersionOf(result) });
       return response;
     }

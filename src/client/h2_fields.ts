@@ -51,9 +51,11 @@ export function h2RequestFields(request: PreparedRequest): FieldPairs {
     else if (name === "user-agent") hasUserAgent = true;
     fields.push([name, value]);
   }
-  if (!hasAccept) fields.push(["accept", "*/*"]);
-  if (!hasAcceptEncoding) fields.push(["accept-encoding", "gzip, deflate, br"]);
-  if (!hasUserAgent) fields.push(["user-agent", "interim"]);
+  if (request.defaultHeaders) {
+    if (!hasAccept) fields.push(["accept", "*/*"]);
+    if (!hasAcceptEncoding) fields.push(["accept-encoding", "gzip, deflate, br"]);
+    if (!hasUserAgent) fields.push(["user-agent", "interim"]);
+  }
   const body = request.body;
   if (body === null) {
     if (request.method === "POST" || request.method === "PUT") {

@@ -32,6 +32,10 @@ export interface PreparedRequest {
   signal: AbortSignal | undefined;
   /** The interim-response hook. */
   onInformational: InformationalCallback | undefined;
+  /** Whether content codings are undone (`init.decompress`, default `true`). */
+  decompress: boolean;
+  /** Whether `Accept`, `Accept-Encoding` and `User-Agent` get defaults (`init.defaultHeaders`). */
+  defaultHeaders: boolean;
 }
 
 // Methods fetch normalises to upper case (fetch standard, "normalize a
@@ -87,6 +91,8 @@ export function prepareRequest(
     redirect,
     signal,
     onInformational,
+    decompress: init?.decompress !== false,
+    defaultHeaders: init?.defaultHeaders !== false,
   };
   const bodyInit = init?.body;
   if (bodyInit !== undefined && bodyInit !== null) {

@@ -33,7 +33,9 @@ const headCache = new Map<string, EncodedHead>();
  * @throws {Http1Error} As {@linkcode encodeHead}.
  */
 export function encodeHeadCached(request: PreparedRequest): EncodedHead {
-  if (request.headers.length !== 0 || request.body !== null) return encodeHead(request);
+  if (request.headers.length !== 0 || request.body !== null || !request.defaultHeaders) {
+    return encodeHead(request);
+  }
   const key = request.method + " " + request.target.href;
   let head = headCache.get(key);
   if (head === undefined) {
@@ -55,7 +57,7 @@ const ACCEPT_ENCODING = "gzip, deflate, br";
  * section 6), so a wrong value cannot desynchronise the connection. A
  * caller's `Host` is kept (useful over unix sockets); otherwise it comes from
  * the URL. `Accept`, `Accept-Encoding` and `User-Agent` get defaults, like
- * the global `fetch`.
+ * the global `fetch`, unless `defaultHeaders` is off.
  *
  * @param request The request.
  * @returns The bytes and flags.
@@ -99,9 +101,11 @@ export function encodeHead(request: PreparedRequest): EncodedHead {
     fields.push(field);
   }
   if (!hasHost) fields.unshift(["host", request.target.host]);
-  if (!hasAccept) fields.push(["accept", "*/*"]);
-  if (!hasAcceptEncoding) fields.push(["accept-encoding", ACCEPT_ENCODING]);
-  if (!hasUserAgent) fields.push(["user-agent", "interim"]);
+  if (request.defaultHeaders) {
+    if (!hasAccept) fields.push(["accept", "*/*"]);
+    if (!hasAcceptEncoding) fields.push(["accept-encoding", ACCEPT_ENCODING]);
+    if (!hasUserAgent) fields.push(["user-agent", "interim"]);
+  }
   const body = request.body;
   if (body === null) {
     // fetch sends Content-Length: 0 for a body-less POST or PUT.

@@ -22,6 +22,7 @@ import type { FetchResponse } from "./types.ts";
  * @param href The URL of the last request, without its fragment (as fetch shows it).
  * @param exchange The final response.
  * @param redirected Whether redirects were followed to get here.
+ * @param decompress Whether to undo content codings (`init.decompress`).
  * @returns The response.
  * @throws {FetchError} `UNSUPPORTED_STATUS` when `Response` refuses the status or reason.
  */
@@ -29,10 +30,11 @@ export function buildResponse(
   href: string,
   exchange: ExchangeResponse,
   redirected: boolean,
+  decompress = true,
 ): FetchResponse {
   const head = exchange.head;
   let body: Uint8Array | ReadableStream<Uint8Array> | null = exchange.body;
-  if (body !== null) {
+  if (body !== null && decompress) {
     const contentEncoding = headerValue(head.headers, "content-encoding");
     const codings = contentEncoding === undefined ? null : codingsToUndo(contentEncoding);
     if (codings !== null) {

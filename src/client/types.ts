@@ -35,6 +35,20 @@ export type InformationalCallback = (info: InformationalResponse) => unknown;
 export interface FetchInit extends RequestInit {
   /** Called once per interim response (100-199 except 101), in order. */
   onInformational?: InformationalCallback;
+  /**
+   * `false` hands back the body as the server sent it: content codings
+   * (`Content-Encoding: gzip`, `deflate`, `br`) are not undone, so
+   * `Content-Encoding` and `Content-Length` still describe the bytes read.
+   * Default `true`. (Bun's `fetch` has the same option.)
+   */
+  decompress?: boolean;
+  /**
+   * `false` sends only the caller's fields, plus `Host` when the caller gave
+   * none and the body's framing: no default `Accept`, `Accept-Encoding` or
+   * `User-Agent` is added. Default `true`. For a proxy, which must not ask
+   * for codings or name an agent its client did not.
+   */
+  defaultHeaders?: boolean;
 }
 
 /** Options of a {@linkcode Client} (a connection pool). Every one has a default. */
