@@ -83,12 +83,18 @@ interface Nginx {
   readonly h1Socket: string;
   /** HTTP/2 with prior knowledge (h2c) listener. */
   readonly h2Socket: string;
+  /** HTTP/1.1 listener proxying with nginx's default, `proxy_http_version 1.0`. */
+  readonly http10Socket: string;
   /** Its error log so far, for failure messages. */
   errorLog(): string;
   stop(): Promise<void>;
 }
 
-/** nginx's configuration: both listeners proxy to `upstreamPort` over HTTP/1.1. */
+/**
+ * nginx's configuration: the h1 and h2 listeners proxy to `upstreamPort` over
+ * HTTP/1.1, marking requests with {@linkcode PROXY_FIELD}; the http10 one
+ * with nginx's defaults (HTTP/1.0 upstream, no mark).
+ */
 function nginxConfig(prefix: string, upstreamPort: number): string {
   const at = (name: string) => path.join(prefix, name);
   return `daemon off;
@@ -112,11 +118,17 @@ http {
       proxy_set_header ${PROXY_FIELD} 1;
     }
   }
+  server {
+    listen unix:${at("http10.sock")};
+    location / {
+      proxy_pass http://127.0.0.1:${upstreamPort};
+    }
+  }
 }
 `;
 }
 
-/** Starts nginx in front of `upstreamPort`; resolves once both sockets accept. */
+/** Starts nginx in front of `upstreamPort`; resolves once every socket accepts. */
 async function startNginx(upstreamPort: number): Promise<Nginx> {
   const prefix = mkdtempSync(path.join(os.tmpdir(), "hint-policy-nginx-"));
   const config = path.join(prefix, "nginx.conf");
@@ -139,6 +151,7 @@ async function startNginx(upstreamPort: number): Promise<Nginx> {
   const nginx: Nginx = {
     h1Socket: path.join(prefix, "h1.sock"),
     h2Socket: path.join(prefix, "h2.sock"),
+    http10Socket: path.join(prefix, "http10.sock"),
     errorLog,
     stop: async () => {
       await stopChild(child, exited);
@@ -147,7 +160,7 @@ async function startNginx(upstreamPort: number): Promise<Nginx> {
   };
   try {
     const deadline = Date.now() + WAIT_MS;
-    for (const socket of [nginx.h1Socket, nginx.h2Socket]) {
+    for (const socket of [nginx.h1Socket, nginx.h2Socket, nginx.http10Socket]) {
       while (!(await accepts(socket))) {
         assert.equal(child.exitCode, null, `nginx exited at start\n${errorLog()}`);
         assert.ok(
@@ -266,6 +279,23 @@ async function behindNginx(
     }
   });
 }
+
+test(
+  'nginx with its default proxy_http_version 1.0: serve() sends it no 1xx (reason "http/1.0") and the client gets nginx\'s 200',
+  {
+    skip: nginxSkip,
+  },
+  async () => {
+    await behindNginx({}, async (nginx, results) => {
+      const text = await exchangeRaw(nginx.http10Socket, GET, (seen) => seen.endsWith(BODY));
+      const context = `received:\n${text}\n${nginx.errorLog()}`;
+      assert.match(text, /^HTTP\/1\.1 200 OK\r\n/, context);
+      assert.match(text, /\r\nServer: nginx\//, context);
+      assert.doesNotMatch(text, / 103 /, context);
+      assert.deepEqual(results, [{ sent: false, reason: "http/1.0" }]);
+    });
+  },
+);
 
 test(
   "nginx (proxy_http_version 1.1), no policy: an HTTP/1.1 client gets nginx's unframed 103 with our raw 200 as its body",
