@@ -26,7 +26,8 @@ export const FINAL_DELAY_MS = 1_500;
 /** The colour the stylesheet gives the body, which the page reports back. */
 export const STYLE_COLOUR = "rgb(1, 2, 3)";
 
-const PAGE = `<!doctype html>
+/** The page: it loads `/style.css` and reports its protocol and the stylesheet's colour. */
+export const PAGE = `<!doctype html>
 <html>
 <head>
 <meta charset="utf-8">
@@ -46,13 +47,15 @@ document.getElementById("report").textContent = "protocol=" +
 </html>
 `;
 
-const STYLE = `body { color: ${STYLE_COLOUR}; }\n`;
+/** The stylesheet, which gives the body {@linkcode STYLE_COLOUR}. */
+export const STYLE = `body { color: ${STYLE_COLOUR}; }\n`;
 const LINK = "</style.css>; rel=preload; as=style";
 
 /** One line of the server's log; `at` is `performance.now()` in the server. */
 export type LogEntry =
   | { readonly event: "request"; readonly path: string; readonly at: number }
   | { readonly event: "103 sent"; readonly at: number }
+  | { readonly event: "handler started"; readonly at: number }
   | { readonly event: "200 returned"; readonly at: number }
   | { readonly event: "error"; readonly detail: string; readonly at: number };
 
