@@ -11,7 +11,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { fetch } from "../client.ts";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Client, fetch } from "../client.ts";
 import {
   exceptKnownMishandlers,
   type HintPolicy,
@@ -275,6 +277,64 @@ for (const { name, options } of TRANSPORTS) {
     );
   });
 }
+
+const TLS = new URL("./fixtures/tls/", import.meta.url);
+const CA_FILE = new URL("test-ca-cert.pem", TLS);
+const tlsOptions = {
+  cert: readFileSync(new URL("test-server-cert.pem", TLS), "utf8"),
+  key: readFileSync(new URL("test-server-key.pem", TLS), "utf8"),
+};
+
+test("over HTTP/2 (TLS, ALPN h2), navigationsOnly hints our client's navigation and curl's text/html request, not a fetch()", async () => {
+  const results: InformationalResult[] = [];
+  const client = new Client({ tls: { ca: readFileSync(CA_FILE, "utf8") }, connectTimeout: 5_000 });
+  try {
+    await withServer(
+      hintedPage(results),
+      { ...tlsOptions, hintPolicy: navigationsOnly },
+      async (_server, port) => {
+        const origin = `https://localhost:${port}`;
+        const page = await client.fetch(`${origin}/`, {
+          headers: NAVIGATION_HEADERS,
+          signal: AbortSignal.timeout(5_000),
+        });
+        assert.equal(page.httpVersion, "2");
+        assert.deepEqual(page.informational.map((info) => info.status), [103]);
+        assert.equal(await page.text(), BODY);
+        const script = await client.fetch(`${origin}/data`, {
+          headers: SCRIPT_FETCH_HEADERS,
+          signal: AbortSignal.timeout(5_000),
+        });
+        assert.equal(script.httpVersion, "2");
+        assert.deepEqual(script.informational, []);
+        assert.equal(await script.text(), BODY);
+        const expected: InformationalResult[] = [{ sent: true }, { sent: false, reason: "policy" }];
+        if (curlSkip === false) {
+          const run = await runPeer("curl", [
+            "-sv",
+            "--max-time",
+            "10",
+            "--http2",
+            "--cacert",
+            fileURLToPath(CA_FILE),
+            "-H",
+            "Accept: text/html",
+            `${origin}/`,
+          ]);
+          assert.equal(run.code, 0, `curl exit code; stderr:\n${run.stderr}`);
+          const heads = run.stderr.split("\n").filter((line) => /^< HTTP\/2 \d{3}/.test(line))
+            .map((line) => line.slice(2).trim());
+          assert.deepEqual(heads, ["HTTP/2 103", "HTTP/2 200"], run.stderr);
+          assert.equal(run.stdout, BODY);
+          expected.push({ sent: true });
+        }
+        assert.deepEqual(results, expected);
+      },
+    );
+  } finally {
+    await client.close();
+  }
+});
 
 test("under navigationsOnly, curl gets the 103 only when it asks for text/html", {
   skip: curlSkip,
