@@ -4,8 +4,9 @@
  * (without it nginx speaks HTTP/1.0 upstream and our server sends no 1xx at
  * all) it takes our 103 for the final response. An HTTP/1.1 client gets
  * nginx's own `103` with no framing, followed by our 200's raw bytes as its
- * "body"; an HTTP/2 client gets a 103 HEADERS frame, then DATA, which is a
- * protocol error that resets the stream. Both asserted as measured, then the
+ * "body", and nothing of it before the handler has answered (no head start);
+ * an HTTP/2 client gets a 103 HEADERS frame, then DATA, which is a protocol
+ * error that resets the stream. Both asserted as measured, then the
  * fix: nginx adds a field (`proxy_set_header X-Behind-Nginx 1`) and the server
  * runs with `hintPolicy: unlessHeader("x-behind-nginx")`, so requests through
  * nginx get a plain 200 while direct ones keep their 103.
@@ -35,6 +36,8 @@ const HINT = "</app.css>; rel=preload; as=style";
 const BODY = "final body";
 const PROXY_FIELD = "X-Behind-Nginx";
 const WAIT_MS = 5_000;
+/** The page's work between its 103 and its 200: room for a hint to arrive first. */
+const ANSWER_DELAY_MS = 200;
 
 /** The nginx binary (often in an sbin directory off a user's PATH), or undefined. */
 function findNginx(): string | undefined {
@@ -198,22 +201,30 @@ function accepts(socketPath: string): Promise<boolean> {
   });
 }
 
+/** What a raw exchange received, and when its first bytes came (`performance.now()`). */
+interface RawAnswer {
+  readonly text: string;
+  readonly firstBytesAt: number;
+}
+
 /**
- * Writes `request` to a unix socket path (or a TCP address) and returns what came back once `done`
- * says so (nginx keeps the connection open after the bytes we wait for).
+ * Writes `request` to a unix socket path (or a TCP address) and returns what
+ * came back once `done` says so (nginx keeps the connection open after the
+ * bytes we wait for).
  */
 function exchangeRaw(
   to: string | net.NetConnectOpts,
   request: string,
   done: (text: string) => boolean,
-): Promise<string> {
+): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(typeof to === "string" ? { path: to } : to);
     let text = "";
+    let firstBytesAt = Number.NaN;
     const finish = (error?: Error) => {
       clearTimeout(timer);
       socket.destroy();
-      if (error === undefined) resolve(text);
+      if (error === undefined) resolve({ text, firstBytesAt });
       else reject(error);
     };
     const timer = setTimeout(
@@ -222,6 +233,7 @@ function exchangeRaw(
     );
     socket.on("connect", () => socket.write(request));
     socket.on("data", (chunk: Buffer) => {
+      if (text === "") firstBytesAt = performance.now();
       text += chunk.toString("latin1");
       if (done(text)) finish();
     });
@@ -255,11 +267,19 @@ function curlH2(
   });
 }
 
-/** The hinted page, recording each sendInformational result. */
-function hintedPage(results: InformationalResult[]) {
+/** What the hinted page's handler did: each sendInformational result, when it answered. */
+interface PageLog {
+  readonly results: InformationalResult[];
+  /** `performance.now()` when the handler returned its 200 (the last time). */
+  answeredAt: number;
+}
+
+/** The hinted page: a 103, {@linkcode ANSWER_DELAY_MS} of work, then the 200. */
+function hintedPage(log: PageLog) {
   return async (request: Request): Promise<Response> => {
-    results.push(sendInformational(request, 103, { link: HINT }));
-    await delay(20);
+    log.results.push(sendInformational(request, 103, { link: HINT }));
+    await delay(ANSWER_DELAY_MS);
+    log.answeredAt = performance.now();
     return new Response(BODY, { headers: { "content-type": "text/plain" } });
   };
 }
@@ -267,13 +287,13 @@ function hintedPage(results: InformationalResult[]) {
 /** Serves the hinted page with `options`, puts nginx in front, runs `body`. */
 async function behindNginx(
   options: ServeOptions,
-  body: (nginx: Nginx, results: InformationalResult[], port: number) => Promise<void>,
+  body: (nginx: Nginx, page: PageLog, port: number) => Promise<void>,
 ): Promise<void> {
-  const results: InformationalResult[] = [];
-  await withServer(hintedPage(results), options, async (_server, port) => {
+  const page: PageLog = { results: [], answeredAt: Number.NaN };
+  await withServer(hintedPage(page), options, async (_server, port) => {
     const nginx = await startNginx(port);
     try {
-      await body(nginx, results, port);
+      await body(nginx, page, port);
     } finally {
       await nginx.stop();
     }
@@ -286,13 +306,13 @@ test(
     skip: nginxSkip,
   },
   async () => {
-    await behindNginx({}, async (nginx, results) => {
-      const text = await exchangeRaw(nginx.http10Socket, GET, (seen) => seen.endsWith(BODY));
+    await behindNginx({}, async (nginx, page) => {
+      const { text } = await exchangeRaw(nginx.http10Socket, GET, (seen) => seen.endsWith(BODY));
       const context = `received:\n${text}\n${nginx.errorLog()}`;
       assert.match(text, /^HTTP\/1\.1 200 OK\r\n/, context);
       assert.match(text, /\r\nServer: nginx\//, context);
       assert.doesNotMatch(text, / 103 /, context);
-      assert.deepEqual(results, [{ sent: false, reason: "http/1.0" }]);
+      assert.deepEqual(page.results, [{ sent: false, reason: "http/1.0" }]);
     });
   },
 );
@@ -303,9 +323,20 @@ test(
     skip: defectSkip,
   },
   async () => {
-    await behindNginx({}, async (nginx, results) => {
-      const text = await exchangeRaw(nginx.h1Socket, GET, (seen) => seen.endsWith(BODY));
+    await behindNginx({}, async (nginx, page) => {
+      const { text, firstBytesAt } = await exchangeRaw(
+        nginx.h1Socket,
+        GET,
+        (seen) => seen.endsWith(BODY),
+      );
       const context = `received:\n${text}\n${nginx.errorLog()}`;
+      // No head start either: nginx writes its 103 head only with the bytes
+      // after it, so nothing arrives before the handler has answered (our
+      // 103 left ANSWER_DELAY_MS earlier).
+      assert.ok(
+        firstBytesAt >= page.answeredAt,
+        `first bytes ${(page.answeredAt - firstBytesAt).toFixed(1)} ms before the 200\n${context}`,
+      );
       const headEnd = text.indexOf("\r\n\r\n");
       assert.ok(headEnd > 0, context);
       const head = text.slice(0, headEnd);
@@ -325,7 +356,7 @@ test(
       assert.match(rest, /^HTTP\/1\.1 200 OK\r\n/, context);
       assert.doesNotMatch(rest, /\r\nserver: nginx/i, context);
       assert.ok(rest.endsWith(`\r\n\r\n${BODY}`), context);
-      assert.deepEqual(results, [{ sent: true }]);
+      assert.deepEqual(page.results, [{ sent: true }]);
     });
   },
 );
@@ -336,7 +367,7 @@ test(
     skip: defectSkip || curlSkip,
   },
   async () => {
-    await behindNginx({}, async (nginx, results) => {
+    await behindNginx({}, async (nginx, page) => {
       const run = await curlH2(nginx.h2Socket);
       const context = `curl exit ${run.code}; stderr:\n${run.stderr}\n${nginx.errorLog()}`;
       assert.notEqual(run.code, 0, context);
@@ -344,7 +375,7 @@ test(
       assert.match(run.stderr, /PROTOCOL_ERROR/, context);
       assert.doesNotMatch(run.stderr, /^< HTTP\/2 200/m, context);
       assert.equal(run.stdout, "", context);
-      assert.deepEqual(results, [{ sent: true }]);
+      assert.deepEqual(page.results, [{ sent: true }]);
     });
   },
 );
@@ -355,8 +386,8 @@ test(
     skip: nginxSkip,
   },
   async () => {
-    await behindNginx({ hintPolicy: unlessHeader(PROXY_FIELD) }, async (nginx, results, port) => {
-      const text = await exchangeRaw(nginx.h1Socket, GET, (seen) => seen.endsWith(BODY));
+    await behindNginx({ hintPolicy: unlessHeader(PROXY_FIELD) }, async (nginx, page, port) => {
+      const { text } = await exchangeRaw(nginx.h1Socket, GET, (seen) => seen.endsWith(BODY));
       const context = `received:\n${text}\n${nginx.errorLog()}`;
       assert.match(text, /^HTTP\/1\.1 200 OK\r\n/, context);
       assert.match(text, /\r\nServer: nginx\//, context);
@@ -373,18 +404,21 @@ test(
         assert.equal(run.stdout, BODY, h2Context);
       }
 
-      // The same server, asked directly: the policy is keyed on nginx's field.
-      const direct = await exchangeRaw(
+      // The same server, asked directly: the policy is keyed on nginx's
+      // field, and the 103 arrives before the handler answers (the head
+      // start nginx takes away).
+      const { text: direct, firstBytesAt } = await exchangeRaw(
         { host: "127.0.0.1", port },
         GET,
         (seen) => seen.endsWith(BODY),
       );
       assert.match(direct, /^HTTP\/1\.1 103 Early Hints\r\n/, `direct:\n${direct}`);
+      assert.ok(firstBytesAt < page.answeredAt, `the 103 came before the 200\n${direct}`);
       assert.match(direct, /\r\n\r\nHTTP\/1\.1 200 OK\r\n/, `direct:\n${direct}`);
 
       const policy = { sent: false, reason: "policy" };
       const throughNginx = curlSkip === false ? [policy, policy] : [policy];
-      assert.deepEqual(results, [...throughNginx, { sent: true }]);
+      assert.deepEqual(page.results, [...throughNginx, { sent: true }]);
     });
   },
 );
