@@ -81,6 +81,9 @@ class H2Exchange {
   #held = false;
   #streamPaused = false;
   #ended = false;
+  /** The final response's `Content-Length`, or -1; checked at the body's end. */
+  #declaredLength = -1;
+  #receivedLength = 0;
 
   constructor(
     session: H2ClientSession,
@@ -212,10 +215,28 @@ class H2Exchange {
         return;
       case "data":
         exchange.bodyTimeout?.touch();
+        this.#receivedLength += event.chunk.byteLength;
         exchange.body?.push(event.chunk);
         return;
       case "end":
         if (!headHandedOver(exchange.phase)) return; // "closed" will say why
+        // RFC 9113 section 8.1.1: DATA that does not add up to the declared
+        // length is a malformed response. Deno's and Bun's node:http2 report
+        // a stream reset after some DATA as a clean end, so this is also
+        // where a body cut short there is caught.
+        if (
+          this.#declaredLength >= 0 && this.#receivedLength !== this.#declaredLength &&
+          exchange.body !== undefined
+        ) {
+          this.#fail(closedError(
+            exchange,
+            new Error(
+              `the response declared ${this.#declaredLength} body bytes and ended after ` +
+                `${this.#receivedLength}`,
+            ),
+          ));
+          return;
+        }
         exchange.body?.close();
         this.#finish();
         return;
@@ -308,6 +329,8 @@ class H2Exchange {
       this.#watchBody();
       return;
     }
+    const declared = fields.find(([name]) => name === "content-length")?.[1];
+    if (declared !== undefined && /^\d+$/.test(declared)) this.#declaredLength = Number(declared);
     const source = new BodySource([], {
       pause: () => {
         if (this.#ended) return;
