@@ -336,6 +336,88 @@ for (const { name, options } of TRANSPORTS) {
     }
   });
 
+  test(`${name}: an upstream that fails mid-body fails the client's body; the body streams down`, async () => {
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => release = resolve);
+    const raw = await startRawServer(async (peer) => {
+      const head = await peer.readHead();
+      if (head.startsWith("GET /stream ")) {
+        peer.write("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nfirst\r\n");
+        await released; // the rest only once the client has read the first part
+        peer.end("6\r\nsecond\r\n0\r\n\r\n");
+        return;
+      }
+      // Promises 100 bytes, sends 10, then the connection breaks.
+      peer.write("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n0123456789");
+      await delay(50);
+      peer.socket.destroy();
+    });
+    try {
+      await withServers([start(proxyTo(raw.url), options)], async (proxy) => {
+        await using client = new Client();
+        const broken = await client.fetch(new URL("/broken", proxy.url));
+        assert.equal(broken.status, 200);
+        assert.equal(broken.headers.get("content-length"), "100");
+        await assert.rejects(within(broken.text(), 5_000, "the broken body"));
+
+        const streamed = await client.fetch(new URL("/stream", proxy.url));
+        const reader = streamed.body!.getReader();
+        const decoder = new TextDecoder();
+        const first = await within(reader.read(), 5_000, "the first part, before the rest");
+        assert.equal(decoder.decode(first.value), "first");
+        release();
+        let rest = "";
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          rest += decoder.decode(value);
+        }
+        assert.equal(rest, "second");
+      });
+    } finally {
+      await raw.close();
+    }
+  });
+
+  test(`${name}: X-Forwarded-For from the handler's info, a trusted proxy's fields kept, Via`, async () => {
+    const seen: Array<Record<string, string>> = [];
+    const app = await start((request) => {
+      seen.push(fieldsOf(request));
+      return new Response("ok");
+    });
+    try {
+      await withServers([
+        start((request, info) =>
+          forward(request, app.url, {
+            remoteAddr: info.remoteAddr,
+            trustForwarded: new URL(request.url).pathname === "/trusted",
+            via: "1.1 edge",
+            onError: () => {},
+          }), options),
+      ], async (proxy) => {
+        await using client = new Client();
+        const forged = {
+          "x-forwarded-for": "203.0.113.9",
+          "x-forwarded-host": "first.example",
+          "x-forwarded-proto": "https",
+          via: "1.1 cdn",
+        };
+        await (await client.fetch(new URL("/untrusted", proxy.url), { headers: forged })).text();
+        await (await client.fetch(new URL("/trusted", proxy.url), { headers: forged })).text();
+        const [untrusted, trusted] = seen;
+        assert.equal(untrusted!["x-forwarded-for"], "127.0.0.1");
+        assert.equal(untrusted!["x-forwarded-host"], new URL(proxy.url).host);
+        assert.equal(untrusted!["x-forwarded-proto"], "http");
+        assert.equal(trusted!["x-forwarded-for"], "203.0.113.9, 127.0.0.1");
+        assert.equal(trusted!["x-forwarded-host"], "first.example");
+        assert.equal(trusted!["x-forwarded-proto"], "https");
+        assert.equal(trusted!["via"], "1.1 cdn, 1.1 edge");
+      });
+    } finally {
+      await app.shutdown();
+    }
+  });
+
   test(`${name}: interim responses past maxInformational are dropped, the response goes on`, async () => {
     const app = await start((request) => {
       for (let index = 0; index < 10; index++) {
@@ -506,6 +588,30 @@ test("h2: 1xx relayed from an h2 upstream to an h2 client, the body streamed", a
   } finally {
     await upstreamClient.close();
     await app.shutdown();
+  }
+});
+
+test("h2: an upstream that fails mid-body fails the client's body (the stream is reset)", async () => {
+  const raw = await startRawServer(async (peer) => {
+    await peer.readHead();
+    peer.write("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n0123456789");
+    await delay(50);
+    peer.socket.destroy();
+  });
+  try {
+    await withServers([start(proxyTo(raw.url), { cert, key })], async (proxy) => {
+      await using client = new Client({ tls: { ca } });
+      const response = await client.fetch(proxy.url);
+      assert.equal(response.httpVersion, "2");
+      assert.equal(response.status, 200);
+      await assert.rejects(within(response.text(), 5_000, "the broken body"));
+      // Only the stream was reset: the same session answers the next request.
+      const again = await client.fetch(proxy.url);
+      assert.equal(again.status, 200);
+      await again.body?.cancel();
+    });
+  } finally {
+    await raw.close();
   }
 });
 
