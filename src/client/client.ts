@@ -144,9 +144,11 @@ export class Client {
    *
    * @param input A URL string, `URL` or `Request`.
    * @param init `RequestInit` plus `onInformational`. Honoured: `method`,
-   * `headers`, `body` (every `BodyInit`; a `ReadableStream` is sent chunked),
-   * `redirect`, `signal`. Browser-only fields (`mode`, `credentials`,
-   * `cache`, `referrer`, `integrity`, `keepalive`, `priority`) are ignored.
+   * `headers`, `body` (every `BodyInit`; a `ReadableStream` is sent chunked,
+   * or with the `Content-Length` given in `headers`, which it must match),
+   * `redirect`, `signal`, `decompress`, `defaultHeaders`. Browser-only
+   * fields (`mode`, `credentials`, `cache`, `referrer`, `integrity`,
+   * `keepalive`, `priority`) are ignored.
    * @returns The final response: a standard `Response` with `url`,
    * `redirected`, and the extra `informational` and `rawHeaders`.
    * @throws {FetchError} (a `TypeError`) for network and protocol failures,

@@ -23,7 +23,7 @@ import {
 } from "./exchange_errors.ts";
 import { headHandedOver } from "./exchange_phase.ts";
 import { Informational } from "./informational.ts";
-import { chunkBytes } from "./request_body.ts";
+import { chunkBytes, declaredLengthError } from "./request_body.ts";
 import { BodySource } from "./response_body.ts";
 import { startTimer } from "./timer.ts";
 
@@ -154,14 +154,15 @@ class H2Exchange {
       this.#exchange.advance("request-written");
       return;
     }
-    this.#pumpBody(body.stream).catch(() => {
+    this.#pumpBody(body.stream, body.length).catch(() => {
       // #pumpBody reports its own failures; never an unhandled rejection.
     });
   }
 
-  async #pumpBody(source: ReadableStream<unknown>): Promise<void> {
+  async #pumpBody(source: ReadableStream<unknown>, declared: number | undefined): Promise<void> {
     const exchange = this.#exchange;
     const stream = this.#stream!;
+    let sent = 0;
     let reader: ReadableStreamDefaultReader<unknown>;
     try {
       reader = source.getReader();
@@ -177,12 +178,20 @@ class H2Exchange {
           return;
         }
         if (result.done) {
+          const short = declaredLengthError(declared, sent, true);
+          if (short !== undefined) {
+            this.#fail(short);
+            return;
+          }
           stream.end();
           exchange.advance("request-written");
           return;
         }
         const bytes = chunkBytes(result.value);
         if (bytes.byteLength === 0) continue;
+        sent += bytes.byteLength;
+        const long = declaredLengthError(declared, sent, false);
+        if (long !== undefined) throw long;
         if (!stream.write(bytes)) await stream.drained();
       }
     } catch (error) {

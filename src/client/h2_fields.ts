@@ -64,6 +64,10 @@ export function h2RequestFields(request: PreparedRequest): FieldPairs {
   } else if (body.kind === "bytes") {
     fields.push(["content-length", String(body.bytes.byteLength)]);
   }
+  // A stream's declared length is held to by the writer but not sent: over
+  // HTTP/2 END_STREAM ends the body, and a stream reset short of a declared
+  // length makes Deno 2.9's server end the whole session with GOAWAY
+  // PROTOCOL_ERROR, which crashes a Deno client (segfault, measured).
   return [
     [":method", request.method],
     [":scheme", "https"],

@@ -118,6 +118,13 @@ function withBody(
   if (body.contentType !== null && !hasHeader(headers, "content-type")) {
     headers.push(["content-type", body.contentType]);
   }
+  if (body.kind === "stream") {
+    // The one length the client cannot know itself; a proxy relays it.
+    const declared = headerValue(headers, "content-length");
+    if (declared !== undefined && /^\d{1,15}$/.test(declared)) {
+      return { ...base, body: { ...body, length: Number(declared) } };
+    }
+  }
   return { ...base, body };
 }
 

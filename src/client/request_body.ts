@@ -1,7 +1,7 @@
 /**
  * Turns any `BodyInit` into what goes on the wire: bytes with a known length
  * (sent with `Content-Length`, replayable on redirects and retries) or a
- * `ReadableStream` (sent chunked, once).
+ * `ReadableStream` (sent chunked, or with a declared length, once).
  *
  * @module
  */
@@ -20,6 +20,12 @@ export type RequestBody =
     readonly kind: "stream";
     readonly stream: ReadableStream<unknown>;
     readonly contentType: null;
+    /**
+     * The length the caller declared with `Content-Length`: the stream is
+     * sent with it rather than chunked, and must yield exactly that many
+     * bytes. `undefined`: chunked.
+     */
+    readonly length?: number;
   };
 
 const encoder = new TextEncoder();
@@ -115,6 +121,40 @@ async function readWhole(
   } catch (error) {
     throw new FetchError("REQUEST_BODY_FAILED", `reading ${what} failed`, { cause: error });
   }
+}
+
+/**
+ * Checks a streamed body against its declared length as it is sent.
+ *
+ * @param declared The declared `Content-Length`, or `undefined` (chunked).
+ * @param sent Bytes sent so far, this chunk included.
+ * @param done Whether the stream has ended.
+ * @returns The error when the stream broke its length, else `undefined`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { declaredLengthError } from "./request_body.ts";
+ * assert.equal(declaredLengthError(5, 5, true), undefined);
+ * assert.equal(declaredLengthError(5, 6, false)?.code, "REQUEST_BODY_FAILED");
+ * assert.equal(declaredLengthError(5, 4, true)?.code, "REQUEST_BODY_FAILED");
+ * ```
+ */
+export function declaredLengthError(
+  declared: number | undefined,
+  sent: number,
+  done: boolean,
+): FetchError | undefined {
+  if (declared === undefined) return undefined;
+  if (sent > declared || (done && sent < declared)) {
+    return new FetchError(
+      "REQUEST_BODY_FAILED",
+      done
+        ? `the request body stream ended after ${sent} bytes, short of its Content-Length ${declared}`
+        : `the request body stream yielded ${sent} bytes, past its Content-Length ${declared}`,
+    );
+  }
+  return undefined;
 }
 
 /**

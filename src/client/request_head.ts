@@ -54,7 +54,9 @@ const ACCEPT_ENCODING = "gzip, deflate, br";
  *
  * The client owns the framing: a caller's `Content-Length` or
  * `Transfer-Encoding` is replaced by the body's real framing (RFC 9112
- * section 6), so a wrong value cannot desynchronise the connection. A
+ * section 6), so a wrong value cannot desynchronise the connection. The
+ * one exception is a stream's declared `Content-Length`, which the writer
+ * holds the stream to. A
  * caller's `Host` is kept (useful over unix sockets); otherwise it comes from
  * the URL. `Accept`, `Accept-Encoding` and `User-Agent` get defaults, like
  * the global `fetch`, unless `defaultHeaders` is off.
@@ -116,6 +118,9 @@ export function encodeHead(request: PreparedRequest): EncodedHead {
   } else if (body.kind === "bytes") {
     fields.push(["content-length", String(body.bytes.byteLength)]);
     if (body.bytes.byteLength === 0) expectContinue = false;
+  } else if (body.length !== undefined) {
+    fields.push(["content-length", String(body.length)]);
+    if (body.length === 0) expectContinue = false;
   } else {
     fields.push(["transfer-encoding", "chunked"]);
   }

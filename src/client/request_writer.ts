@@ -11,7 +11,7 @@ import { encodeChunk, LAST_CHUNK } from "../http1/serialize.ts";
 import type { Socket } from "../runtime/types.ts";
 import type { Exchange } from "./exchange.ts";
 import { requestBodyLockedError, requestBodyReadError } from "./exchange_errors.ts";
-import { chunkBytes, type RequestBody } from "./request_body.ts";
+import { chunkBytes, declaredLengthError, type RequestBody } from "./request_body.ts";
 import { startTimer } from "./timer.ts";
 
 /** Bodies up to this size are written together with the head, in one write. */
@@ -86,18 +86,23 @@ function writeBody(
     exchange.advance("request-written");
     return;
   }
-  pumpBody(exchange, socket, body.stream, fail).catch(() => {
+  pumpBody(exchange, socket, body.stream, body.length, fail).catch(() => {
     // pumpBody reports its own failures; never an unhandled rejection.
   });
 }
 
-/** Streams a body with chunked coding (RFC 9112 section 7.1), honouring backpressure. */
+/**
+ * Streams a body with chunked coding (RFC 9112 section 7.1), or as it is
+ * when its length was declared (held to it), honouring backpressure.
+ */
 async function pumpBody(
   exchange: Exchange,
   socket: Socket,
   stream: ReadableStream<unknown>,
+  declared: number | undefined,
   fail: FailExchange,
 ): Promise<void> {
+  let sent = 0;
   let reader: ReadableStreamDefaultReader<unknown>;
   try {
     reader = stream.getReader();
@@ -113,13 +118,22 @@ async function pumpBody(
         return;
       }
       if (result.done) {
-        socket.write(LAST_CHUNK);
+        const short = declaredLengthError(declared, sent, true);
+        if (short !== undefined) {
+          fail(exchange, short);
+          return;
+        }
+        if (declared === undefined) socket.write(LAST_CHUNK);
         exchange.advance("request-written");
         return;
       }
       const bytes = chunkBytes(result.value);
       if (bytes.byteLength === 0) continue;
-      if (!socket.write(encodeChunk(bytes))) await socket.drained();
+      sent += bytes.byteLength;
+      const long = declaredLengthError(declared, sent, false);
+      if (long !== undefined) throw long;
+      const wire = declared === undefined ? encodeChunk(bytes) : bytes;
+      if (!socket.write(wire)) await socket.drained();
     }
   } catch (error) {
     reader.cancel(error).catch(() => {});
