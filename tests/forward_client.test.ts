@@ -36,35 +36,37 @@ function stream(parts: string[]): ReadableStream<Uint8Array> {
   });
 }
 
-for (const { name, tls, version } of PROTOCOLS) {
-  async function withEcho(
-    body: (server: Server, client: Client, seen: Seen[]) => Promise<void>,
-  ): Promise<void> {
-    const seen: Seen[] = [];
-    const gzipped = gzipSync("hello, gzip");
-    const server = await serve(async (request) => {
-      let text = "";
-      try {
-        text = await request.text();
-      } catch {
-        text = "<body failed>";
-      }
-      seen.push({ fields: Object.fromEntries(request.headers), body: text });
-      return new Response(new Uint8Array(gzipped), {
-        headers: { "content-encoding": "gzip", "content-length": String(gzipped.byteLength) },
-      });
-    }, { hostname: "127.0.0.1", port: 0, onError: () => {}, ...(tls ? { cert, key } : {}) });
-    const client = new Client(tls ? { tls: { ca } } : {});
+/** Runs `body` against a server that echoes what it saw and answers gzip. */
+async function withEcho(
+  tls: boolean,
+  body: (server: Server, client: Client, seen: Seen[]) => Promise<void>,
+): Promise<void> {
+  const seen: Seen[] = [];
+  const gzipped = gzipSync("hello, gzip");
+  const server = await serve(async (request) => {
+    let text = "";
     try {
-      await body(server, client, seen);
-    } finally {
-      await client.close();
-      await server.shutdown();
+      text = await request.text();
+    } catch {
+      text = "<body failed>";
     }
+    seen.push({ fields: Object.fromEntries(request.headers), body: text });
+    return new Response(new Uint8Array(gzipped), {
+      headers: { "content-encoding": "gzip", "content-length": String(gzipped.byteLength) },
+    });
+  }, { hostname: "127.0.0.1", port: 0, onError: () => {}, ...(tls ? { cert, key } : {}) });
+  const client = new Client(tls ? { tls: { ca } } : {});
+  try {
+    await body(server, client, seen);
+  } finally {
+    await client.close();
+    await server.shutdown();
   }
+}
 
+for (const { name, tls, version } of PROTOCOLS) {
   test(`${name}: decompress: false hands back the gzip bytes with their length`, async () => {
-    await withEcho(async (server, client) => {
+    await withEcho(tls, async (server, client) => {
       const raw = await client.fetch(server.url, { decompress: false });
       assert.equal(raw.httpVersion, version);
       assert.equal(raw.headers.get("content-encoding"), "gzip");
@@ -77,7 +79,7 @@ for (const { name, tls, version } of PROTOCOLS) {
   });
 
   test(`${name}: defaultHeaders: false adds no Accept, Accept-Encoding or User-Agent`, async () => {
-    await withEcho(async (server, client, seen) => {
+    await withEcho(tls, async (server, client, seen) => {
       await (await client.fetch(server.url, { defaultHeaders: false })).arrayBuffer();
       await (await client.fetch(server.url)).arrayBuffer();
       const [bare, defaulted] = seen;
@@ -91,7 +93,7 @@ for (const { name, tls, version } of PROTOCOLS) {
   });
 
   test(`${name}: a stream body goes with its declared Content-Length, or chunked`, async () => {
-    await withEcho(async (server, client, seen) => {
+    await withEcho(tls, async (server, client, seen) => {
       await (await client.fetch(server.url, {
         method: "PUT",
         headers: { "content-length": "11" },
@@ -110,7 +112,7 @@ for (const { name, tls, version } of PROTOCOLS) {
   });
 
   test(`${name}: a stream shorter or longer than its Content-Length fails the request`, async () => {
-    await withEcho(async (server, client) => {
+    await withEcho(tls, async (server, client) => {
       for (const parts of [["short"], ["far too long"]]) {
         await assert.rejects(
           client.fetch(server.url, {
