@@ -153,6 +153,7 @@ for (const { name, options } of TRANSPORTS) {
         "HTTP/1.1 103 Early Hints\r\nlink: </a.css>\r\nconnection: x-hop\r\nx-hop: 1\r\n\r\n" +
           "HTTP/1.1 200 OK\r\nconnection: keep-alive, X-Secret\r\nkeep-alive: timeout=77\r\n" +
           "x-secret: s\r\nproxy-authenticate: Basic\r\ntrailer: x-sum\r\nx-end: e\r\n" +
+          "set-cookie: a=1\r\nset-cookie: b=2\r\n" +
           "content-length: 2\r\n\r\nok",
       );
     });
@@ -201,6 +202,7 @@ for (const { name, options } of TRANSPORTS) {
           assert.ok(!/77|x-secret/i.test(value), `${field}: ${value}`);
         }
         assert.equal(relayed.headers.get("x-end"), "e");
+        assert.deepEqual(relayed.headers.getSetCookie(), ["a=1", "b=2"]);
         assert.equal(relayed.headers.get("content-length"), "2");
       });
     } finally {
