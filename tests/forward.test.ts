@@ -619,6 +619,27 @@ test("h2: an upstream that fails mid-body fails the client's body (the stream is
   }
 });
 
+test("h2: 100 Continue is relayed once to an h2 client that sent Expect", async () => {
+  const app = await start(async (request) =>
+    new Response(`read ${(await request.arrayBuffer()).byteLength}`)
+  );
+  try {
+    await withServers([start(proxyTo(app.url), { cert, key })], async (proxy) => {
+      await using client = new Client({ tls: { ca } });
+      const response = await client.fetch(proxy.url, {
+        method: "POST",
+        headers: { expect: "100-continue" },
+        body: new Uint8Array(1000),
+      });
+      assert.equal(response.httpVersion, "2");
+      assert.equal(await response.text(), "read 1000");
+      assert.deepEqual(response.informational.map((info) => info.status), [100]);
+    });
+  } finally {
+    await app.shutdown();
+  }
+});
+
 test("h2: a client that leaves aborts the upstream request", async () => {
   let upstreamAborted: () => void = () => {};
   const aborted = new Promise<void>((resolve) => upstreamAborted = resolve);

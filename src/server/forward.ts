@@ -207,10 +207,11 @@ export async function forward(
     return gatewayError(error, request, init);
   }
   const fields = withoutHopByHop(upstreamResponse.rawHeaders);
-  const headers = new Headers();
-  for (const [name, value] of fields) headers.append(name, value);
-  keepFieldLines(request, fields);
   try {
+    // Headers refuses what the parser lets through (obs-text...): then 502.
+    const headers = new Headers();
+    for (const [name, value] of fields) headers.append(name, value);
+    keepFieldLines(request, fields);
     return new Response(upstreamResponse.body, {
       status: upstreamResponse.status,
       statusText: upstreamResponse.statusText,
