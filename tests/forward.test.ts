@@ -120,23 +120,27 @@ for (const { name, options } of TRANSPORTS) {
     });
     await withServers([upstream], async (app) => {
       await withServers([start(proxyTo(app.url), options)], async (proxy) => {
-        await using client = new Client();
-        const arrivals: Array<[number, number]> = [];
-        const began = Date.now();
-        const response = await client.fetch(proxy.url, {
-          onInformational: (info) => void arrivals.push([info.status, Date.now() - began]),
-        });
-        const ended = Date.now() - began;
-        assert.equal(await response.text(), "final");
-        assert.deepEqual(arrivals.map(([status]) => status), [103, 102, 104]);
-        // As it arrives: the 103 well before the 102, the 102 well before the final.
-        assert.ok(arrivals[0]![1] < 200, `103 after ${arrivals[0]![1]} ms`);
-        assert.ok(arrivals[1]![1] >= 250 && arrivals[1]![1] < ended - 200, `${arrivals}`);
-        assert.deepEqual(response.informational[0]!.rawHeaders, [
-          ["link", "</a.css>; rel=preload"],
-          ["link", "</b.js>"],
-        ]);
-        assert.equal(response.informational[2]!.headers.get("upload-offset"), "7");
+        const client = new Client();
+        try {
+          const arrivals: Array<[number, number]> = [];
+          const began = Date.now();
+          const response = await client.fetch(proxy.url, {
+            onInformational: (info) => void arrivals.push([info.status, Date.now() - began]),
+          });
+          const ended = Date.now() - began;
+          assert.equal(await response.text(), "final");
+          assert.deepEqual(arrivals.map(([status]) => status), [103, 102, 104]);
+          // As it arrives: the 103 well before the 102, the 102 well before the final.
+          assert.ok(arrivals[0]![1] < 200, `103 after ${arrivals[0]![1]} ms`);
+          assert.ok(arrivals[1]![1] >= 250 && arrivals[1]![1] < ended - 200, `${arrivals}`);
+          assert.deepEqual(response.informational[0]!.rawHeaders, [
+            ["link", "</a.css>; rel=preload"],
+            ["link", "</b.js>"],
+          ]);
+          assert.equal(response.informational[2]!.headers.get("upload-offset"), "7");
+        } finally {
+          await client.close();
+        }
       });
     });
   });
@@ -162,48 +166,56 @@ for (const { name, options } of TRANSPORTS) {
         const target = new URL(request.url).pathname === "/raw" ? raw.url : app.url;
         return await forward(request, target, { onError: () => {} });
       }, options)], async (proxy) => {
-        await using client = new Client();
-        const response = await client.fetch(proxy.url, {
-          headers: {
-            connection: "x-private, keep-alive",
-            "x-private": "p",
-            "keep-alive": "timeout=9",
-            "proxy-authorization": "Basic Zm9vOmJhcg==",
-            te: "trailers, gzip",
-            "x-forwarded-for": "6.6.6.6",
-            "x-end": "e",
-          },
-        });
-        assert.equal(await response.text(), "ok");
-        for (const field of ["x-private", "keep-alive", "proxy-authorization"]) {
-          assert.equal(seen[field], undefined, field);
-        }
-        assert.equal(seen["te"], "trailers");
-        assert.equal(seen["x-end"], "e");
-        assert.equal(seen["host"], new URL(app.url).host);
-        assert.equal(seen["x-forwarded-host"], new URL(proxy.url).host);
-        assert.equal(seen["x-forwarded-proto"], "http");
-        assert.equal(seen["x-forwarded-for"], undefined, "an untrusted client's value is dropped");
-        assert.equal(seen["user-agent"], "interim", "the downstream client's own");
+        const client = new Client();
+        try {
+          const response = await client.fetch(proxy.url, {
+            headers: {
+              connection: "x-private, keep-alive",
+              "x-private": "p",
+              "keep-alive": "timeout=9",
+              "proxy-authorization": "Basic Zm9vOmJhcg==",
+              te: "trailers, gzip",
+              "x-forwarded-for": "6.6.6.6",
+              "x-end": "e",
+            },
+          });
+          assert.equal(await response.text(), "ok");
+          for (const field of ["x-private", "keep-alive", "proxy-authorization"]) {
+            assert.equal(seen[field], undefined, field);
+          }
+          assert.equal(seen["te"], "trailers");
+          assert.equal(seen["x-end"], "e");
+          assert.equal(seen["host"], new URL(app.url).host);
+          assert.equal(seen["x-forwarded-host"], new URL(proxy.url).host);
+          assert.equal(seen["x-forwarded-proto"], "http");
+          assert.equal(
+            seen["x-forwarded-for"],
+            undefined,
+            "an untrusted client's value is dropped",
+          );
+          assert.equal(seen["user-agent"], "interim", "the downstream client's own");
 
-        const relayed = await client.fetch(new URL("/raw", proxy.url));
-        assert.equal(await relayed.text(), "ok");
-        assert.deepEqual(relayed.informational.map((info) => info.rawHeaders), [[[
-          "link",
-          "</a.css>",
-        ]]]);
-        const names = relayed.rawHeaders.map(([field]) => field);
-        for (const field of ["x-secret", "proxy-authenticate", "trailer"]) {
-          assert.ok(!names.includes(field), `${field} in ${names}`);
+          const relayed = await client.fetch(new URL("/raw", proxy.url));
+          assert.equal(await relayed.text(), "ok");
+          assert.deepEqual(relayed.informational.map((info) => info.rawHeaders), [[[
+            "link",
+            "</a.css>",
+          ]]]);
+          const names = relayed.rawHeaders.map(([field]) => field);
+          for (const field of ["x-secret", "proxy-authenticate", "trailer"]) {
+            assert.ok(!names.includes(field), `${field} in ${names}`);
+          }
+          // node:http sends its own Connection and Keep-Alive on the downstream
+          // hop; the upstream's values must not be among them.
+          for (const [field, value] of relayed.rawHeaders) {
+            assert.ok(!/77|x-secret/i.test(value), `${field}: ${value}`);
+          }
+          assert.equal(relayed.headers.get("x-end"), "e");
+          assert.deepEqual(relayed.headers.getSetCookie(), ["a=1", "b=2"]);
+          assert.equal(relayed.headers.get("content-length"), "2");
+        } finally {
+          await client.close();
         }
-        // node:http sends its own Connection and Keep-Alive on the downstream
-        // hop; the upstream's values must not be among them.
-        for (const [field, value] of relayed.rawHeaders) {
-          assert.ok(!/77|x-secret/i.test(value), `${field}: ${value}`);
-        }
-        assert.equal(relayed.headers.get("x-end"), "e");
-        assert.deepEqual(relayed.headers.getSetCookie(), ["a=1", "b=2"]);
-        assert.equal(relayed.headers.get("content-length"), "2");
       });
     } finally {
       await raw.close();
@@ -221,21 +233,25 @@ for (const { name, options } of TRANSPORTS) {
     });
     try {
       await withServers([start(proxyTo(app.url), options)], async (proxy) => {
-        await using client = new Client();
-        const expecting = await client.fetch(proxy.url, {
-          method: "POST",
-          headers: { expect: "100-continue" },
-          body: new Uint8Array(1000),
-        });
-        assert.equal(await expecting.text(), "read 1000");
-        assert.deepEqual(expecting.informational.map((info) => info.status), [100]);
+        const client = new Client();
+        try {
+          const expecting = await client.fetch(proxy.url, {
+            method: "POST",
+            headers: { expect: "100-continue" },
+            body: new Uint8Array(1000),
+          });
+          assert.equal(await expecting.text(), "read 1000");
+          assert.deepEqual(expecting.informational.map((info) => info.status), [100]);
 
-        const plain = await client.fetch(new URL("/spontaneous", proxy.url), {
-          method: "POST",
-          body: "12345",
-        });
-        assert.equal(await plain.text(), "read 5");
-        assert.deepEqual(plain.informational.map((info) => info.status), [103]);
+          const plain = await client.fetch(new URL("/spontaneous", proxy.url), {
+            method: "POST",
+            body: "12345",
+          });
+          assert.equal(await plain.text(), "read 5");
+          assert.deepEqual(plain.informational.map((info) => info.status), [103]);
+        } finally {
+          await client.close();
+        }
       });
     } finally {
       await app.shutdown();
@@ -256,18 +272,22 @@ for (const { name, options } of TRANSPORTS) {
       await withServers([
         start(proxyTo(raw.url, { client: new Client({ expectContinueTimeout: 300 }) }), options),
       ], async (proxy) => {
-        await using client = new Client({ expectContinueTimeout: 5_000 });
-        const response = await within(
-          client.fetch(proxy.url, {
-            method: "PUT",
-            headers: { expect: "100-continue" },
-            body: "hello",
-          }),
-          4_000,
-          "the exchange (a deadlock would hold it for the client's 5 s)",
-        );
-        assert.deepEqual(response.informational.map((info) => info.status), [100]);
-        assert.equal(await response.text(), "hello");
+        const client = new Client({ expectContinueTimeout: 5_000 });
+        try {
+          const response = await within(
+            client.fetch(proxy.url, {
+              method: "PUT",
+              headers: { expect: "100-continue" },
+              body: "hello",
+            }),
+            4_000,
+            "the exchange (a deadlock would hold it for the client's 5 s)",
+          );
+          assert.deepEqual(response.informational.map((info) => info.status), [100]);
+          assert.equal(await response.text(), "hello");
+        } finally {
+          await client.close();
+        }
       });
     } finally {
       await raw.close();
@@ -288,18 +308,22 @@ for (const { name, options } of TRANSPORTS) {
     });
     try {
       await withServers([start(proxyTo(app.url), options)], async (proxy) => {
-        await using client = new Client();
-        const leaving = new AbortController();
-        const request = client.fetch(proxy.url, {
-          signal: leaving.signal,
-          onInformational: () => leaving.abort(),
-        });
-        await assert.rejects(request, { name: "AbortError" });
-        await within(aborted, 3_000, "the upstream handler's request.signal");
-        const again = await client.fetch(new URL("/quick", proxy.url));
-        assert.equal(await again.text(), "quick");
-        assert.equal(ports.length, 2);
-        assert.notEqual(ports[1], ports[0], "a new upstream connection");
+        const client = new Client();
+        try {
+          const leaving = new AbortController();
+          const request = client.fetch(proxy.url, {
+            signal: leaving.signal,
+            onInformational: () => leaving.abort(),
+          });
+          await assert.rejects(request, { name: "AbortError" });
+          await within(aborted, 3_000, "the upstream handler's request.signal");
+          const again = await client.fetch(new URL("/quick", proxy.url));
+          assert.equal(await again.text(), "quick");
+          assert.equal(ports.length, 2);
+          assert.notEqual(ports[1], ports[0], "a new upstream connection");
+        } finally {
+          await client.close();
+        }
       });
     } finally {
       await app.shutdown();
@@ -322,17 +346,21 @@ for (const { name, options } of TRANSPORTS) {
           onError: (error) => errors.push(error),
         });
       }, options)], async (proxy) => {
-        await using client = new Client();
-        const down = await client.fetch(new URL("/down", proxy.url));
-        assert.equal(down.status, 502);
-        assert.equal(await down.text(), "Bad Gateway\n");
-        const slow = await client.fetch(new URL("/slow", proxy.url));
-        assert.equal(slow.status, 504);
-        assert.equal(await slow.text(), "Gateway Timeout\n");
-        assert.deepEqual(errors.map((error) => (error as { code?: string }).code), [
-          "CONNECTION_REFUSED",
-          "HEADERS_TIMEOUT",
-        ]);
+        const client = new Client();
+        try {
+          const down = await client.fetch(new URL("/down", proxy.url));
+          assert.equal(down.status, 502);
+          assert.equal(await down.text(), "Bad Gateway\n");
+          const slow = await client.fetch(new URL("/slow", proxy.url));
+          assert.equal(slow.status, 504);
+          assert.equal(await slow.text(), "Gateway Timeout\n");
+          assert.deepEqual(errors.map((error) => (error as { code?: string }).code), [
+            "CONNECTION_REFUSED",
+            "HEADERS_TIMEOUT",
+          ]);
+        } finally {
+          await client.close();
+        }
       });
       await slowClient.close();
     } finally {
@@ -358,25 +386,29 @@ for (const { name, options } of TRANSPORTS) {
     });
     try {
       await withServers([start(proxyTo(raw.url), options)], async (proxy) => {
-        await using client = new Client();
-        const broken = await client.fetch(new URL("/broken", proxy.url));
-        assert.equal(broken.status, 200);
-        assert.equal(broken.headers.get("content-length"), "100");
-        await assert.rejects(within(broken.text(), 5_000, "the broken body"));
+        const client = new Client();
+        try {
+          const broken = await client.fetch(new URL("/broken", proxy.url));
+          assert.equal(broken.status, 200);
+          assert.equal(broken.headers.get("content-length"), "100");
+          await assert.rejects(within(broken.text(), 5_000, "the broken body"));
 
-        const streamed = await client.fetch(new URL("/stream", proxy.url));
-        const reader = streamed.body!.getReader();
-        const decoder = new TextDecoder();
-        const first = await within(reader.read(), 5_000, "the first part, before the rest");
-        assert.equal(decoder.decode(first.value), "first");
-        release();
-        let rest = "";
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          rest += decoder.decode(value);
+          const streamed = await client.fetch(new URL("/stream", proxy.url));
+          const reader = streamed.body!.getReader();
+          const decoder = new TextDecoder();
+          const first = await within(reader.read(), 5_000, "the first part, before the rest");
+          assert.equal(decoder.decode(first.value), "first");
+          release();
+          let rest = "";
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            rest += decoder.decode(value);
+          }
+          assert.equal(rest, "second");
+        } finally {
+          await client.close();
         }
-        assert.equal(rest, "second");
       });
     } finally {
       await raw.close();
@@ -399,23 +431,27 @@ for (const { name, options } of TRANSPORTS) {
             onError: () => {},
           }), options),
       ], async (proxy) => {
-        await using client = new Client();
-        const forged = {
-          "x-forwarded-for": "203.0.113.9",
-          "x-forwarded-host": "first.example",
-          "x-forwarded-proto": "https",
-          via: "1.1 cdn",
-        };
-        await (await client.fetch(new URL("/untrusted", proxy.url), { headers: forged })).text();
-        await (await client.fetch(new URL("/trusted", proxy.url), { headers: forged })).text();
-        const [untrusted, trusted] = seen;
-        assert.equal(untrusted!["x-forwarded-for"], "127.0.0.1");
-        assert.equal(untrusted!["x-forwarded-host"], new URL(proxy.url).host);
-        assert.equal(untrusted!["x-forwarded-proto"], "http");
-        assert.equal(trusted!["x-forwarded-for"], "203.0.113.9, 127.0.0.1");
-        assert.equal(trusted!["x-forwarded-host"], "first.example");
-        assert.equal(trusted!["x-forwarded-proto"], "https");
-        assert.equal(trusted!["via"], "1.1 cdn, 1.1 edge");
+        const client = new Client();
+        try {
+          const forged = {
+            "x-forwarded-for": "203.0.113.9",
+            "x-forwarded-host": "first.example",
+            "x-forwarded-proto": "https",
+            via: "1.1 cdn",
+          };
+          await (await client.fetch(new URL("/untrusted", proxy.url), { headers: forged })).text();
+          await (await client.fetch(new URL("/trusted", proxy.url), { headers: forged })).text();
+          const [untrusted, trusted] = seen;
+          assert.equal(untrusted!["x-forwarded-for"], "127.0.0.1");
+          assert.equal(untrusted!["x-forwarded-host"], new URL(proxy.url).host);
+          assert.equal(untrusted!["x-forwarded-proto"], "http");
+          assert.equal(trusted!["x-forwarded-for"], "203.0.113.9, 127.0.0.1");
+          assert.equal(trusted!["x-forwarded-host"], "first.example");
+          assert.equal(trusted!["x-forwarded-proto"], "https");
+          assert.equal(trusted!["via"], "1.1 cdn, 1.1 edge");
+        } finally {
+          await client.close();
+        }
       });
     } finally {
       await app.shutdown();
@@ -433,14 +469,21 @@ for (const { name, options } of TRANSPORTS) {
       await withServers(
         [start(proxyTo(app.url, { maxInformational: 3 }), options)],
         async (proxy) => {
-          await using client = new Client();
-          const response = await client.fetch(proxy.url);
-          assert.equal(await response.text(), "all ten sent");
-          assert.deepEqual(response.informational.map((info) => info.headers.get("x-hint-index")), [
-            "0",
-            "1",
-            "2",
-          ]);
+          const client = new Client();
+          try {
+            const response = await client.fetch(proxy.url);
+            assert.equal(await response.text(), "all ten sent");
+            assert.deepEqual(
+              response.informational.map((info) => info.headers.get("x-hint-index")),
+              [
+                "0",
+                "1",
+                "2",
+              ],
+            );
+          } finally {
+            await client.close();
+          }
         },
       );
     } finally {
@@ -465,20 +508,24 @@ for (const { name, options } of TRANSPORTS) {
     });
     try {
       await withServers([start(proxyTo(app.url), options)], async (proxy) => {
-        await using client = new Client();
-        const encoder = new TextEncoder();
-        const body = new ReadableStream<Uint8Array>({
-          async start(controller) {
-            controller.enqueue(encoder.encode("first,"));
-            // The rest only once the upstream has the first part: a proxy
-            // that buffered the body would wait here forever.
-            await within(arrived, 5_000, "the first chunk upstream");
-            controller.enqueue(encoder.encode("second"));
-            controller.close();
-          },
-        });
-        const response = await client.fetch(proxy.url, { method: "POST", body });
-        assert.equal(await response.text(), "first,second");
+        const client = new Client();
+        try {
+          const encoder = new TextEncoder();
+          const body = new ReadableStream<Uint8Array>({
+            async start(controller) {
+              controller.enqueue(encoder.encode("first,"));
+              // The rest only once the upstream has the first part: a proxy
+              // that buffered the body would wait here forever.
+              await within(arrived, 5_000, "the first chunk upstream");
+              controller.enqueue(encoder.encode("second"));
+              controller.close();
+            },
+          });
+          const response = await client.fetch(proxy.url, { method: "POST", body });
+          assert.equal(await response.text(), "first,second");
+        } finally {
+          await client.close();
+        }
       });
     } finally {
       await app.shutdown();
@@ -501,28 +548,32 @@ for (const { name, options } of TRANSPORTS) {
     });
     try {
       await withServers([start(proxyTo(app.url), options)], async (proxy) => {
-        await using client = new Client();
-        const raw = await client.fetch(proxy.url, {
-          decompress: false,
-          defaultHeaders: false,
-          headers: { "accept-encoding": "gzip" },
-        });
-        assert.equal(raw.headers.get("content-encoding"), "gzip");
-        assert.equal(raw.headers.get("content-length"), String(gzipped.byteLength));
-        assert.deepEqual(new Uint8Array(await raw.arrayBuffer()), gzipped);
-        assert.equal(acceptEncoding, "gzip");
+        const client = new Client();
+        try {
+          const raw = await client.fetch(proxy.url, {
+            decompress: false,
+            defaultHeaders: false,
+            headers: { "accept-encoding": "gzip" },
+          });
+          assert.equal(raw.headers.get("content-encoding"), "gzip");
+          assert.equal(raw.headers.get("content-length"), String(gzipped.byteLength));
+          assert.deepEqual(new Uint8Array(await raw.arrayBuffer()), gzipped);
+          assert.equal(acceptEncoding, "gzip");
 
-        const decoded = await client.fetch(proxy.url);
-        assert.equal(await decoded.text(), text);
+          const decoded = await client.fetch(proxy.url);
+          assert.equal(await decoded.text(), text);
 
-        await client.fetch(proxy.url, { defaultHeaders: false }).then((r) => r.arrayBuffer());
-        assert.equal(acceptEncoding, null, "the proxy asks for no coding of its own");
+          await client.fetch(proxy.url, { defaultHeaders: false }).then((r) => r.arrayBuffer());
+          assert.equal(acceptEncoding, null, "the proxy asks for no coding of its own");
 
-        const head = await client.fetch(proxy.url, { method: "HEAD" });
-        assert.equal(head.status, 200);
-        assert.equal(head.headers.get("content-length"), String(gzipped.byteLength));
-        assert.equal(head.headers.get("content-encoding"), "gzip");
-        assert.equal((await head.arrayBuffer()).byteLength, 0);
+          const head = await client.fetch(proxy.url, { method: "HEAD" });
+          assert.equal(head.status, 200);
+          assert.equal(head.headers.get("content-length"), String(gzipped.byteLength));
+          assert.equal(head.headers.get("content-encoding"), "gzip");
+          assert.equal((await head.arrayBuffer()).byteLength, 0);
+        } finally {
+          await client.close();
+        }
       });
     } finally {
       await app.shutdown();
@@ -540,27 +591,31 @@ for (const { name, options } of TRANSPORTS) {
     });
     try {
       await withServers([start(proxyTo(app.url), options)], async (proxy) => {
-        await using client = new Client();
-        const moved = await client.fetch(new URL("/old", proxy.url), { redirect: "manual" });
-        assert.equal(moved.status, 301);
-        assert.equal(moved.headers.get("location"), "/new");
-        await moved.arrayBuffer();
+        const client = new Client();
+        try {
+          const moved = await client.fetch(new URL("/old", proxy.url), { redirect: "manual" });
+          assert.equal(moved.status, 301);
+          assert.equal(moved.headers.get("location"), "/new");
+          await moved.arrayBuffer();
 
-        const websocket = await client.fetch(proxy.url, {
-          headers: { connection: "upgrade", upgrade: "websocket" },
-        });
-        assert.equal(websocket.status, 501);
-        await websocket.arrayBuffer();
+          const websocket = await client.fetch(proxy.url, {
+            headers: { connection: "upgrade", upgrade: "websocket" },
+          });
+          assert.equal(websocket.status, 501);
+          await websocket.arrayBuffer();
 
-        const h2c = await client.fetch(proxy.url, {
-          headers: {
-            connection: "upgrade, http2-settings",
-            upgrade: "h2c",
-            "http2-settings": "AAMAAABkAAQAAP__",
-          },
-        });
-        assert.equal(await h2c.text(), "plain");
-        assert.equal(upgradeSeen, null);
+          const h2c = await client.fetch(proxy.url, {
+            headers: {
+              connection: "upgrade, http2-settings",
+              upgrade: "h2c",
+              "http2-settings": "AAMAAABkAAQAAP__",
+            },
+          });
+          assert.equal(await h2c.text(), "plain");
+          assert.equal(upgradeSeen, null);
+        } finally {
+          await client.close();
+        }
       });
     } finally {
       await app.shutdown();
@@ -579,15 +634,19 @@ test("h2: 1xx relayed from an h2 upstream to an h2 client, the body streamed", a
     await withServers([
       start(proxyTo(app.url, { client: upstreamClient }), { cert, key }),
     ], async (proxy) => {
-      await using client = new Client({ tls: { ca } });
-      const response = await client.fetch(new URL("/page", proxy.url));
-      assert.equal(response.httpVersion, "2");
-      assert.deepEqual(response.informational.map((info) => info.status), [103]);
-      assert.equal(
-        response.informational[0]!.headers.get("link"),
-        "</h2.css>; rel=preload; as=style",
-      );
-      assert.equal(await response.text(), "upstream saw GET /page");
+      const client = new Client({ tls: { ca } });
+      try {
+        const response = await client.fetch(new URL("/page", proxy.url));
+        assert.equal(response.httpVersion, "2");
+        assert.deepEqual(response.informational.map((info) => info.status), [103]);
+        assert.equal(
+          response.informational[0]!.headers.get("link"),
+          "</h2.css>; rel=preload; as=style",
+        );
+        assert.equal(await response.text(), "upstream saw GET /page");
+      } finally {
+        await client.close();
+      }
     });
   } finally {
     await upstreamClient.close();
@@ -604,15 +663,19 @@ test("h2: an upstream that fails mid-body fails the client's body (the stream is
   });
   try {
     await withServers([start(proxyTo(raw.url), { cert, key })], async (proxy) => {
-      await using client = new Client({ tls: { ca } });
-      const response = await client.fetch(proxy.url);
-      assert.equal(response.httpVersion, "2");
-      assert.equal(response.status, 200);
-      await assert.rejects(within(response.text(), 5_000, "the broken body"));
-      // Only the stream was reset: the same session answers the next request.
-      const again = await client.fetch(proxy.url);
-      assert.equal(again.status, 200);
-      await again.body?.cancel();
+      const client = new Client({ tls: { ca } });
+      try {
+        const response = await client.fetch(proxy.url);
+        assert.equal(response.httpVersion, "2");
+        assert.equal(response.status, 200);
+        await assert.rejects(within(response.text(), 5_000, "the broken body"));
+        // Only the stream was reset: the same session answers the next request.
+        const again = await client.fetch(proxy.url);
+        assert.equal(again.status, 200);
+        await again.body?.cancel();
+      } finally {
+        await client.close();
+      }
     });
   } finally {
     await raw.close();
@@ -625,15 +688,19 @@ test("h2: 100 Continue is relayed once to an h2 client that sent Expect", async 
   );
   try {
     await withServers([start(proxyTo(app.url), { cert, key })], async (proxy) => {
-      await using client = new Client({ tls: { ca } });
-      const response = await client.fetch(proxy.url, {
-        method: "POST",
-        headers: { expect: "100-continue" },
-        body: new Uint8Array(1000),
-      });
-      assert.equal(response.httpVersion, "2");
-      assert.equal(await response.text(), "read 1000");
-      assert.deepEqual(response.informational.map((info) => info.status), [100]);
+      const client = new Client({ tls: { ca } });
+      try {
+        const response = await client.fetch(proxy.url, {
+          method: "POST",
+          headers: { expect: "100-continue" },
+          body: new Uint8Array(1000),
+        });
+        assert.equal(response.httpVersion, "2");
+        assert.equal(await response.text(), "read 1000");
+        assert.deepEqual(response.informational.map((info) => info.status), [100]);
+      } finally {
+        await client.close();
+      }
     });
   } finally {
     await app.shutdown();
@@ -651,13 +718,20 @@ test("h2: a client that leaves aborts the upstream request", async () => {
   });
   try {
     await withServers([start(proxyTo(app.url), { cert, key })], async (proxy) => {
-      await using client = new Client({ tls: { ca } });
-      const leaving = new AbortController();
-      await assert.rejects(
-        client.fetch(proxy.url, { signal: leaving.signal, onInformational: () => leaving.abort() }),
-        { name: "AbortError" },
-      );
-      await within(aborted, 3_000, "the upstream handler's request.signal");
+      const client = new Client({ tls: { ca } });
+      try {
+        const leaving = new AbortController();
+        await assert.rejects(
+          client.fetch(proxy.url, {
+            signal: leaving.signal,
+            onInformational: () => leaving.abort(),
+          }),
+          { name: "AbortError" },
+        );
+        await within(aborted, 3_000, "the upstream handler's request.signal");
+      } finally {
+        await client.close();
+      }
     });
   } finally {
     await app.shutdown();
