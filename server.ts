@@ -61,7 +61,7 @@
 
 export { serve } from "./src/server/serve.ts";
 export { sendInformational } from "./src/server/send_informational.ts";
-export { forward, type ForwardInit } from "./src/server/forward.ts";
+export { forward, type ForwardInit } from "./src/proxy/forward.ts";
 export { earlyHints, hint, preload, preloadLinks } from "./src/server/hono.ts";
 export {
   allOf,

@@ -31,6 +31,9 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   runtime: ["runtime", "http1"],
   server: ["server", "http1", "runtime"],
   client: ["client", "http1", "runtime"],
+  // forward(): a server handler that is also a client, so neither side
+  // needs the other.
+  proxy: ["proxy", "server", "client", "http1", "runtime"],
   cli: ["cli", "client", "server", "http1", "runtime"],
 };
 

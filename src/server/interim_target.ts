@@ -40,4 +40,6 @@ export interface InterimTarget {
    * unused.
    */
   learnedLinks: Set<string> | undefined;
+  /** Whether a `100 Continue` went out, or none is owed (`forward()` relays one only while owed). */
+  readonly continueSettled: boolean;
 }

@@ -14,11 +14,10 @@ import { FetchError } from "../client/errors.ts";
 import type { FetchResponse, InformationalResponse } from "../client/types.ts";
 import type { HeaderList } from "../http1/types.ts";
 import type { SocketAddress } from "../runtime/types.ts";
-import { Exchange } from "./exchange.ts";
 import { withForwardedFields, withoutHopByHop } from "./forward_fields.ts";
 import { parseUpstream, upstreamUrl } from "./forward_url.ts";
-import { interimTargetOf } from "./request_factory.ts";
-import { FORBIDDEN_IN_INTERIM, sendInformational } from "./send_informational.ts";
+import { interimTargetOf } from "../server/request_factory.ts";
+import { FORBIDDEN_IN_INTERIM, sendInformational } from "../server/send_informational.ts";
 
 /** Options of {@linkcode forward}. Every one has a default. */
 export interface ForwardInit {
@@ -294,8 +293,7 @@ function keepFieldLines(request: Request, fields: HeaderList): void {
 
 /** Whether a `100 Continue` already went downstream (or none is owed). */
 function continueSettled(request: Request): boolean {
-  const target = interimTargetOf(request);
-  return target instanceof Exchange ? target.continueSettled : true;
+  return interimTargetOf(request)?.continueSettled ?? true;
 }
 
 /** 502, or 504 for a timeout, after telling `onError`; a departed client is told nothing. */
