@@ -25,10 +25,13 @@ import {
 import {
   formatLog,
   type PreloadServer,
-  preloadTimes,
   startPreloadServer,
-  STYLE_COLOUR,
 } from "./_support/browser_preload_server.ts";
+import {
+  assertChromiumPage,
+  assertNotPreloaded,
+  assertPreloaded,
+} from "./_support/preload_assertions.ts";
 import type { ServeOptions } from "../server.ts";
 
 const FIXTURES = fileURLToPath(new URL("fixtures/tls/", import.meta.url));
@@ -71,35 +74,6 @@ async function loadPage(
   }
 }
 
-/** The first /style.css request came after the 103 left and before the 200 was written. */
-function assertPreloaded(server: PreloadServer, context: string): void {
-  const { hint, final, style } = preloadTimes(server.log);
-  assert.ok(hint !== undefined, `the 103 was sent\n${context}`);
-  assert.ok(final !== undefined, `the 200 was returned\n${context}`);
-  assert.ok(style !== undefined, `/style.css was requested\n${context}`);
-  assert.ok(style > hint, `/style.css was requested after the 103\n${context}`);
-  assert.ok(style < final, `/style.css was requested before the 200 was written\n${context}`);
-}
-
-/** With no 103, the first /style.css request came only after the 200. */
-function assertNotPreloaded(server: PreloadServer, context: string): void {
-  const { hint, final, style } = preloadTimes(server.log);
-  assert.equal(hint, undefined, `no 103 was sent\n${context}`);
-  assert.ok(final !== undefined, `the 200 was returned\n${context}`);
-  assert.ok(style !== undefined, `/style.css was requested\n${context}`);
-  assert.ok(style > final, `/style.css was requested only after the 200\n${context}`);
-}
-
-/** What the page's script wrote: the protocol it came over and the stylesheet's colour. */
-function assertChromiumPage(run: BrowserRun, context: string): void {
-  const report = /<p id="report">([^<]*)<\/p>/.exec(run.stdout)?.[1];
-  assert.equal(
-    report,
-    `protocol=h2 colour=${STYLE_COLOUR}`,
-    `the page came over h2 and its stylesheet applied\n${context}\ndom:\n${run.stdout}`,
-  );
-}
-
 const chromiumSkip = browserSkipReason("chromium");
 const firefoxSkip = browserSkipReason("firefox-esr");
 
@@ -109,7 +83,7 @@ test(
   async () => {
     await loadPage("chromium", { hint: true, http2: undefined }, (server, run, context) => {
       assertChromiumPage(run, context);
-      assertPreloaded(server, context);
+      assertPreloaded(server.log, context);
     });
   },
 );
@@ -120,7 +94,7 @@ test(
   async () => {
     await loadPage("chromium", { hint: false, http2: undefined }, (server, run, context) => {
       assertChromiumPage(run, context);
-      assertNotPreloaded(server, context);
+      assertNotPreloaded(server.log, context);
     });
   },
 );
@@ -132,7 +106,7 @@ test(
     // http2: false makes the server offer only http/1.1 through ALPN.
     await loadPage("firefox-esr", { hint: true, http2: false }, (server, run, context) => {
       assert.ok(run.screenshot, `firefox reached the page's load event\n${context}`);
-      assertPreloaded(server, context);
+      assertPreloaded(server.log, context);
     });
   },
 );

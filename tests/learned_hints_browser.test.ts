@@ -47,17 +47,17 @@ import {
   findExecutable,
   runBrowser,
 } from "./_support/browser.ts";
-import {
-  formatLog,
-  type LogEntry,
-  preloadTimes,
-  STYLE_COLOUR,
-} from "./_support/browser_preload_server.ts";
+import { formatLog, type LogEntry, preloadTimes } from "./_support/browser_preload_server.ts";
 import {
   type LearnedPageServer,
   PAGE_LINK,
   startLearnedPageServer,
 } from "./_support/learned_hints_page_server.ts";
+import {
+  assertChromiumPage,
+  assertNotPreloaded,
+  assertPreloaded,
+} from "./_support/preload_assertions.ts";
 import type { ServeOptions } from "../server.ts";
 
 const FIXTURES = fileURLToPath(new URL("fixtures/tls/", import.meta.url));
@@ -126,34 +126,14 @@ async function visit(
 
 /** The learned 103 left before the route ran, and the stylesheet came between it and the 200. */
 function assertPreloadedFromLearned({ log, context }: Visit): void {
-  const { hint, final, style } = preloadTimes(log);
+  const { hint } = preloadTimes(log);
   const handler = log.find((e) => e.event === "handler started")?.at;
-  assert.ok(hint !== undefined, `the learned 103 was sent\n${context}`);
   assert.ok(handler !== undefined, `the route ran\n${context}`);
-  assert.ok(hint <= handler, `the 103 left before the route started\n${context}`);
-  assert.ok(final !== undefined, `the 200 was returned\n${context}`);
-  assert.ok(style !== undefined, `/style.css was requested\n${context}`);
-  assert.ok(style > hint, `/style.css was requested after the 103\n${context}`);
-  assert.ok(style < final, `/style.css was requested before the 200 was written\n${context}`);
-}
-
-/** No 103 at all, and the first /style.css request came only after the 200. */
-function assertNotPreloaded({ log, context }: Visit): void {
-  const { hint, final, style } = preloadTimes(log);
-  assert.equal(hint, undefined, `no 103 was sent\n${context}`);
-  assert.ok(final !== undefined, `the 200 was returned\n${context}`);
-  assert.ok(style !== undefined, `/style.css was requested\n${context}`);
-  assert.ok(style > final, `/style.css was requested only after the 200\n${context}`);
-}
-
-/** What the page's script wrote: the protocol it came over and the stylesheet's colour. */
-function assertChromiumPage(run: BrowserRun, context: string): void {
-  const report = /<p id="report">([^<]*)<\/p>/.exec(run.stdout)?.[1];
-  assert.equal(
-    report,
-    `protocol=h2 colour=${STYLE_COLOUR}`,
-    `the page came over h2 and its stylesheet applied\n${context}\ndom:\n${run.stdout}`,
+  assert.ok(
+    hint !== undefined && hint <= handler,
+    `the 103 left before the route started\n${context}`,
   );
+  assertPreloaded(log, context);
 }
 
 /** What the server remembered: the page's route, with the link its 200 named. */
@@ -173,7 +153,7 @@ test(
   { skip: chromiumSkip },
   async () => {
     await visitTwice("chromium", { learned: true, http2: undefined }, (first, second, server) => {
-      assertNotPreloaded(first);
+      assertNotPreloaded(first.log, first.context);
       assertLearnedPage(server, first.context);
       assertPreloadedFromLearned(second);
     });
@@ -185,8 +165,8 @@ test(
   { skip: chromiumSkip },
   async () => {
     await visitTwice("chromium", { learned: false, http2: undefined }, (first, second) => {
-      assertNotPreloaded(first);
-      assertNotPreloaded(second);
+      assertNotPreloaded(first.log, first.context);
+      assertNotPreloaded(second.log, second.context);
     });
   },
 );
@@ -197,7 +177,7 @@ test(
   async () => {
     // http2: false makes the server offer only http/1.1 through ALPN.
     await visitTwice("firefox-esr", { learned: true, http2: false }, (first, second, server) => {
-      assertNotPreloaded(first);
+      assertNotPreloaded(first.log, first.context);
       assertLearnedPage(server, first.context);
       assertPreloadedFromLearned(second);
     });
