@@ -17,6 +17,13 @@
  * 6. HTTP/2 under `h2load` over TLS, one `103` per request: our `serve()` vs
  *    `node:http2` + `additionalHeaders` behind a Request/Response bridge, on
  *    Deno, Bun, Node 24 and 26 (`scripts/bench/h2_bench.ts`).
+ * 7. A reverse proxy in a Hono app under `hey -c 32`: `forward()` on our
+ *    `serve()` vs Hono's `proxy()` on `Deno.serve`, `Bun.serve` and
+ *    `@hono/node-server`, both in front of Go's `seed_server`
+ *    (`scripts/bench/proxy_bench.ts`).
+ * 8. `learnedHints()`: a Hono app on our `serve()` with and without it, on
+ *    navigations (a learned `103` each) and other requests
+ *    (`scripts/bench/learned_bench.ts`).
  *
  * Interleaved rounds (at least three), medians with ranges, ratios from the
  * same run, loopback only. Writes `benchmarks.md`, `benchmarks.json` and
@@ -24,7 +31,7 @@
  * unless `--out=DIR`).
  *
  * Usage: `node --import tsx scripts/bench.ts [--quick] [--runtime=deno,bun,node,node24,node26]
- * [--only=server,client,latency,engine,hono,h2] [--out=DIR]` or `--render=DIR` (re-write
+ * [--only=server,client,latency,engine,hono,h2,proxy,learned] [--out=DIR]` or `--render=DIR` (re-write
  * `benchmarks.md` and `.svg` from that directory's `benchmarks.json` and
  * `scripts/bench/analysis.md`, measuring nothing); through npm,
  * `npm run bench -- --quick` or `npm run bench --quick` (npm passes the
@@ -53,28 +60,44 @@ import { H2_RUNTIMES, runH2Bench } from "./bench/h2_bench.ts";
 import { H2LOAD } from "./bench/h2load.ts";
 import { HONO_RUNTIMES, runHonoBench } from "./bench/hono_bench.ts";
 import { runLatencyBench } from "./bench/latency_bench.ts";
+import { LEARNED_RUNTIMES, runLearnedBench } from "./bench/learned_bench.ts";
+import { PROXY_RUNTIMES, type ProxyCase, runProxyBench } from "./bench/proxy_bench.ts";
 import { type BenchResults, renderMarkdown, renderSvg, summaryTable } from "./bench/report.ts";
 import { runServerBench, type ServerCase } from "./bench/server_bench.ts";
 import { checkTargets } from "./bench/targets.ts";
 
-const SECTIONS = ["server", "client", "latency", "engine", "hono", "h2"] as const;
+const SECTIONS = [
+  "server",
+  "client",
+  "latency",
+  "engine",
+  "hono",
+  "h2",
+  "proxy",
+  "learned",
+] as const;
 type Section = typeof SECTIONS[number];
 
 const HELP = `usage: npm run bench -- [options]
 
 Measures our server, client and engine against node:http, the runtimes'
 native servers and global fetch, and Go, a Hono app against the servers
-Hono users run, and HTTP/2 against node:http2 (full mode: about twenty
-minutes, seven of them the Hono rows, three the HTTP/2 rows).
+Hono users run, HTTP/2 against node:http2, forward() against Hono's proxy()
+and a Hono app with and without learnedHints() (full mode: about
+twenty-five minutes, seven of them the Hono rows, three the HTTP/2 rows,
+two each the proxy and learnedHints() rows).
 
   --quick                 about seven minutes; writes .build/bench/ unless --out
                           (--quick --only=hono: the Hono rows alone, under three minutes;
-                          --quick --only=h2: the HTTP/2 rows alone, about two minutes)
+                          --quick --only=h2: the HTTP/2 rows alone, about two minutes;
+                          --quick --only=proxy or --only=learned: about two minutes each)
   --runtime=LIST          some of ${ALL_RUNTIMES.join(",")} (node: the Node that
                           runs the bench); by default the server, client, latency
                           and engine sections run on ${RUNTIMES.join(",")}, the hono
-                          section on ${HONO_RUNTIMES.join(",")} and the h2 section on
-                          ${H2_RUNTIMES.join(",")} (both never on node)
+                          section on ${HONO_RUNTIMES.join(",")}, the h2 section on
+                          ${H2_RUNTIMES.join(",")}, the proxy section on
+                          ${PROXY_RUNTIMES.join(",")} and the learned section on
+                          ${LEARNED_RUNTIMES.join(",")} (never on node)
   --only=LIST             some of ${SECTIONS.join(",")} (default: all)
   --out=DIR               where to write benchmarks.{md,json,svg}
                           (default: docs/, or .build/bench/ with --quick)
@@ -136,6 +159,8 @@ const selected = parseList<RuntimeName>(runtimeOption, ALL_RUNTIMES, "runtime");
 const runtimes = runtimeOption === undefined ? [...RUNTIMES] : selected;
 const honoRuntimes = selected.filter((runtime) => HONO_RUNTIMES.includes(runtime));
 const h2Runtimes = selected.filter((runtime) => H2_RUNTIMES.includes(runtime));
+const proxyRuntimes = selected.filter((runtime) => PROXY_RUNTIMES.includes(runtime));
+const learnedRuntimes = selected.filter((runtime) => LEARNED_RUNTIMES.includes(runtime));
 const sections = parseList<Section>(option("only"), SECTIONS, "section");
 const outDir = path.resolve(
   ROOT,
@@ -164,6 +189,10 @@ const SETTINGS = quick
     // Longer than the Hono runs: 1 s runs spread the per-round ratio 0.3-0.5 on Node.
     h2Seconds: 3,
     h2WarmupSeconds: 2,
+    proxySeconds: 1,
+    proxyWarmupSeconds: 1,
+    learnedSeconds: 1,
+    learnedWarmupSeconds: 1,
   }
   : {
     rounds: 5,
@@ -182,6 +211,10 @@ const SETTINGS = quick
     honoWarmupSeconds: 2,
     h2Seconds: 3,
     h2WarmupSeconds: 3,
+    proxySeconds: 2,
+    proxyWarmupSeconds: 2,
+    learnedSeconds: 2,
+    learnedWarmupSeconds: 2,
   };
 
 function loadAverage(): string {
@@ -345,6 +378,35 @@ async function main(): Promise<void> {
       });
     }
   }
+  let proxy: ProxyCase[] = [];
+  if (sections.includes("proxy")) {
+    if (HEY === undefined) {
+      skipped.push("proxy section: `hey` is not installed (apt-get install hey)");
+    } else {
+      const cases = await runProxyBench({
+        runtimes: proxyRuntimes,
+        rounds: SETTINGS.rounds,
+        seconds: SETTINGS.proxySeconds,
+        warmupSeconds: SETTINGS.proxyWarmupSeconds,
+      });
+      if (cases === undefined) {
+        skipped.push("proxy section: `go` is not installed (the upstream is Go's seed_server)");
+      } else proxy = cases;
+    }
+  }
+  let learned: ServerCase[] = [];
+  if (sections.includes("learned")) {
+    if (HEY === undefined) {
+      skipped.push("learned section: `hey` is not installed (apt-get install hey)");
+    } else {
+      learned = await runLearnedBench({
+        runtimes: learnedRuntimes,
+        rounds: SETTINGS.rounds,
+        seconds: SETTINGS.learnedSeconds,
+        warmupSeconds: SETTINGS.learnedWarmupSeconds,
+      });
+    }
+  }
   const targets = checkTargets(server, client?.cases ?? [], latency, longRun, hono, h2);
   const userArgs = process.argv.slice(2).filter((arg) => !arg.startsWith("--out="));
   const cpuModel = os.cpus()[0]?.model ?? "unknown";
@@ -375,6 +437,8 @@ async function main(): Promise<void> {
     longRun,
     hono,
     h2,
+    proxy,
+    learned,
     targets,
     skipped,
   };

@@ -12,6 +12,12 @@
  * SERVER `h2-KIND` profiles an HTTP/2 server of `fixtures/h2_server.ts`
  * (`h2-ours`, `h2-node-http2`) under `h2load` over TLS instead of `hey`,
  * CONCURRENCY streams over 8 connections, e.g. `... profile.ts deno h2-ours /hint 5 64`.
+ * SERVER `proxy-KIND` profiles a proxy of `fixtures/proxy_server.ts`
+ * (`proxy-ours`, `proxy-native`, `proxy-node-server`) in front of Go's
+ * `seed_server`, e.g. `... profile.ts node26 proxy-ours /plain 5 32`.
+ * SERVER `learned-KIND` profiles `fixtures/learned_server.ts` (`learned-learned`,
+ * `learned-plain`); PATH is a request kind of `learned_bench.ts`, e.g.
+ * `... profile.ts bun learned-learned "/page (navigation)" 5 32`.
  * SERVER `client-ours` or `client-fetch` profiles a client instead
  * (`fixtures/client_loop.ts`) against Go's `seed_server`. With
  * `BENCH_PROFILE_KIND=heap` in the environment a server gets the sampling
@@ -35,6 +41,7 @@ import {
   startServerChild,
 } from "./common.ts";
 import { runH2load } from "./h2load.ts";
+import { learnedHeyArgs } from "./learned_bench.ts";
 
 interface ProfileNode {
   id: number;
@@ -58,6 +65,7 @@ function area(url: string, name: string): string {
   if (url.includes("/src/server/")) return "server (src/server)";
   if (url.includes("/src/runtime/")) return "adapters (src/runtime)";
   if (url.includes("/src/client/")) return "client (src/client)";
+  if (url.includes("/src/proxy/")) return "proxy (src/proxy)";
   if (url.includes("/scripts/bench/")) return "fixture handler";
   if (url.includes("/node_modules/hono/")) return "hono";
   if (url.includes("/node_modules/@hono/node-server/")) return "@hono/node-server";
@@ -98,16 +106,17 @@ async function profileClient(file: string): Promise<void> {
 }
 
 async function profileServer(file: string): Promise<void> {
-  const family = /^(hono|h2)-/.exec(server)?.[1];
-  const fixture = family === "hono"
-    ? "hono_server.ts"
-    : family === "h2"
-    ? "h2_server.ts"
-    : "server.ts";
+  const family = /^(hono|h2|proxy|learned)-/.exec(server)?.[1];
+  const fixture = family === undefined ? "server.ts" : `${family}_server.ts`;
+  // A proxy needs its upstream: Go's seed_server, as in the proxy section.
+  const upstream = family === "proxy" ? await startGoServer(["-delay", "0s"]) : undefined;
   const [command, args] = runtimeCommand(
     runtime as RuntimeName,
     path.join(ROOT, "scripts", "bench", "fixtures", fixture),
-    [family === undefined ? server : server.slice(family.length + 1)],
+    [
+      family === undefined ? server : server.slice(family.length + 1),
+      ...(upstream === undefined ? [] : [upstream.url]),
+    ],
   );
   const child = await startServerChild(command, args, `${server} on ${runtime}`, {
     BENCH_CPU_PROFILE: file,
@@ -115,9 +124,12 @@ async function profileServer(file: string): Promise<void> {
   });
   const url = `http://127.0.0.1:${child.port}${urlPath}`;
   const load = (seconds: number) =>
-    family === "h2"
-      ? runH2load(child.port, urlPath, seconds, Number(cArg))
-      : runHey(["-z", `${seconds}s`, "-c", cArg, url], seconds * 1000 + 60_000);
+    family === "h2" ? runH2load(child.port, urlPath, seconds, Number(cArg)) : runHey(
+      family === "learned"
+        ? learnedHeyArgs(child.port, urlPath, seconds, Number(cArg))
+        : ["-z", `${seconds}s`, "-c", cArg, url],
+      seconds * 1000 + 60_000,
+    );
   try {
     await load(2);
     const started = new Promise<void>((resolve) => {
@@ -135,6 +147,7 @@ async function profileServer(file: string): Promise<void> {
     );
   } finally {
     await child.stop();
+    await upstream?.close();
   }
 }
 

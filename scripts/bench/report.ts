@@ -10,6 +10,7 @@ import type { ClientCase } from "./client_bench.ts";
 import { type Spread, spread as spreadOf } from "./common.ts";
 import type { EngineCase, LongRunCase, MemoryCase } from "./engine_bench.ts";
 import type { LatencyCase } from "./latency_bench.ts";
+import type { ProxyCase } from "./proxy_bench.ts";
 import type { ServerCase } from "./server_bench.ts";
 import type { Target } from "./targets.ts";
 
@@ -39,6 +40,10 @@ export interface BenchResults {
   readonly hono?: readonly ServerCase[];
   /** The HTTP/2 cases (absent in results written before issue 14). */
   readonly h2?: readonly ServerCase[];
+  /** The reverse-proxy cases (absent in results written before issue 15). */
+  readonly proxy?: readonly ProxyCase[];
+  /** The `learnedHints()` cases (absent in results written before issue 15). */
+  readonly learned?: readonly ServerCase[];
   readonly targets: readonly Target[];
   readonly skipped: readonly string[];
 }
@@ -59,6 +64,15 @@ const HONO_SERVER_NAMES: Record<string, string> = {
 const H2_SERVER_NAMES: Record<string, string> = {
   ours: "interim `serve()` + `sendInformational`",
   "node-http2": "`node:http2` + `additionalHeaders`, Request/Response bridge",
+};
+const PROXY_SERVER_NAMES: Record<string, string> = {
+  ours: "interim `forward(c.req.raw, upstream)` on `serve(app.fetch)`",
+  native: "Hono `proxy()` on `Deno.serve` / `Bun.serve`",
+  "node-server": "Hono `proxy()` on `@hono/node-server`",
+};
+const LEARNED_SERVER_NAMES: Record<string, string> = {
+  learned: "`app.use(learnedHints())`",
+  plain: "the same app without it",
 };
 const CLIENT_NAMES: Record<string, string> = {
   ours: "interim `Client.fetch`",
@@ -228,6 +242,12 @@ export function renderMarkdown(results: BenchResults, analysis: string): string 
   out.push("npm run bench -- --quick      # about five minutes, writes .build/bench/");
   out.push("npm run bench -- --quick --only=hono   # the Hono-app rows alone, under three minutes");
   out.push("npm run bench -- --quick --only=h2     # the HTTP/2 rows alone, about two minutes");
+  out.push(
+    "npm run bench -- --quick --only=proxy  # forward() against Hono's proxy(), about two minutes",
+  );
+  out.push(
+    "npm run bench -- --quick --only=learned   # learnedHints() on and off, about two minutes",
+  );
   out.push("npm run bench -- --quick --runtime=bun,node --only=server,latency");
   out.push("```");
   out.push("");
@@ -464,6 +484,12 @@ export function renderMarkdown(results: BenchResults, analysis: string): string 
   }
   if (results.hono !== undefined && results.hono.length > 0) out.push(...honoSection(results.hono));
   if (results.h2 !== undefined && results.h2.length > 0) out.push(...h2Section(results.h2));
+  if (results.proxy !== undefined && results.proxy.length > 0) {
+    out.push(...proxySection(results.proxy));
+  }
+  if (results.learned !== undefined && results.learned.length > 0) {
+    out.push(...learnedSection(results.learned));
+  }
   if (analysis.trim() !== "") {
     out.push(analysis.trim());
     out.push("");
@@ -572,6 +598,138 @@ function h2Section(h2: readonly ServerCase[]): string[] {
     ),
   );
   out.push("");
+  return out;
+}
+
+/** A row's ratios to its baseline, per round: the baseline's CPU over the row's, and rps row/baseline. */
+function ratiosTo(row: ServerCase, base: ServerCase | undefined): [string, string] {
+  if (base === undefined || base === row) return ["—", "—"];
+  const cpu = spreadOf(base.rounds.map((r, i) => r.cpuUs / (row.rounds[i]?.cpuUs ?? NaN)));
+  const rps = spreadOf(row.rounds.map((r, i) => r.rps / (base.rounds[i]?.rps ?? NaN)));
+  const x = (v: number) => `${num(v, 2)}x`;
+  return [range(cpu, x), range(rps, x)];
+}
+
+/** Section 7: forward() against Hono's proxy() helper, one table per runtime. */
+function proxySection(proxy: readonly ProxyCase[]): string[] {
+  const out: string[] = [];
+  out.push("## 7. Reverse proxy: `forward()` against Hono's `proxy()`");
+  out.push("");
+  out.push(
+    "A Hono app whose one route forwards every path to one upstream, Go's `seed_server` " +
+      "(`scripts/interop/go/seed_server`, `-delay 0s`), started once per run in its own " +
+      'process: `/plain` answers `200` "plain", `/hint` one `103` with a `link` and then ' +
+      '`200` "hint". Ours is `forward(c.req.raw, upstream)` on our `serve(app.fetch)`; the ' +
+      "baseline is what a Hono user runs today, Hono's `proxy()` (`hono/proxy`, which calls " +
+      "the runtime's global `fetch`) on the runtime's own server (`Deno.serve`, `Bun.serve`, " +
+      "`@hono/node-server`). Both send the upstream the same fields (hop-by-hop ones removed, " +
+      "`X-Forwarded-Host` and `-Proto` added) and stream its body back. `hey -c 32`, " +
+      "keep-alive; `hey` counts final responses only (Go's client reads a 1xx and waits for " +
+      "the final one), so on `/hint` both are timed on the same `200`s. *Client saw* is one " +
+      "request through that proxy before its warm-up: **ours relays the `103`, Hono's " +
+      "`proxy()` cannot** (the global `fetch` of every runtime drops 1xx responses), so on " +
+      "`/hint` ours does more work per request. CPU is the proxy process's alone; the upstream " +
+      "and `hey` share the two cores. *vs baseline*: the baseline's CPU per request divided by " +
+      "ours (ours as a fraction of its speed, higher is better); *requests/s vs baseline*: " +
+      "ours over theirs; both per round (median, range). No target: issue 15 sets none.",
+  );
+  out.push("");
+  for (const runtime of [...new Set(proxy.map((s) => s.runtime))]) {
+    const baseline = runtime === "deno" || runtime === "bun" ? "native" : "node-server";
+    out.push(`### ${runtimeLabel(runtime)}`);
+    out.push("");
+    out.push(
+      table(
+        [
+          "proxy",
+          "path",
+          "client saw",
+          "CPU µs/request",
+          "vs baseline",
+          "requests/s",
+          "requests/s vs baseline",
+          "p99 ms",
+          "errors",
+        ],
+        proxy.filter((s) => s.runtime === runtime).map((s) => {
+          const base = proxy.find((b) =>
+            b.runtime === runtime && b.server === baseline && b.path === s.path
+          );
+          const [cpuRatio, rpsRatio] = ratiosTo(s, base);
+          return [
+            PROXY_SERVER_NAMES[s.server] ?? s.server,
+            `\`${s.path}\``,
+            s.observed === "" ? "n/a" : s.observed,
+            range(s.cpuUs),
+            cpuRatio,
+            range(s.rps, kilo),
+            rpsRatio,
+            range(s.p99Ms),
+            String(s.errors),
+          ];
+        }),
+      ),
+    );
+    out.push("");
+  }
+  return out;
+}
+
+/** Section 8: the app with learnedHints() against the same app without it. */
+function learnedSection(learned: readonly ServerCase[]): string[] {
+  const out: string[] = [];
+  out.push("## 8. `learnedHints()`: what the middleware costs");
+  out.push("");
+  out.push(
+    "One Hono app on our `serve()` (`scripts/bench/fixtures/learned_server.ts`) with a route " +
+      "`/page` that sets `link: </style.css>; rel=preload; as=style` and answers `c.html()`, " +
+      "with and without `app.use(learnedHints())` (default options). *navigation*: " +
+      "`Sec-Fetch-Mode: navigate` and a browser's `Accept`, so with the middleware every " +
+      "request after the first gets a learned `103` before the route runs (the row prices the " +
+      "middleware and that `103`, written on its own: the replay flushes it); *fetch*: " +
+      "`Sec-Fetch-Mode: cors`, `Accept: */*`, which the middleware passes through (its cost " +
+      "on requests it leaves alone). Checked once per app and kind before its warm-up: the " +
+      "second navigation gets the `103` with the link, nothing else gets one. `hey -c 32`, " +
+      "keep-alive, final responses counted. *vs without*: the app without the middleware's " +
+      "CPU per request divided by the row's, and the row's requests/s over the app without " +
+      "it's, per round (median, range): 1.00x means free. No target: issue 15 sets none.",
+  );
+  out.push("");
+  for (const runtime of [...new Set(learned.map((s) => s.runtime))]) {
+    out.push(`### ${runtimeLabel(runtime)}`);
+    out.push("");
+    out.push(
+      table(
+        [
+          "app",
+          "requests",
+          "CPU µs/request",
+          "vs without",
+          "requests/s",
+          "requests/s vs without",
+          "p99 ms",
+          "errors",
+        ],
+        learned.filter((s) => s.runtime === runtime).map((s) => {
+          const base = learned.find((b) =>
+            b.runtime === runtime && b.server === "plain" && b.path === s.path
+          );
+          const [cpuRatio, rpsRatio] = ratiosTo(s, base);
+          return [
+            LEARNED_SERVER_NAMES[s.server] ?? s.server,
+            s.path.replace(/^(\S+) \((\w+)\)$/, "`$1`, $2"),
+            range(s.cpuUs),
+            cpuRatio,
+            range(s.rps, kilo),
+            rpsRatio,
+            range(s.p99Ms),
+            String(s.errors),
+          ];
+        }),
+      ),
+    );
+    out.push("");
+  }
   return out;
 }
 

@@ -1,0 +1,221 @@
+/**
+ * Section 8 of the suite (issue 15): what `learnedHints()` costs. One Hono
+ * app on our `serve()`, with and without `app.use(learnedHints())`
+ * (`fixtures/learned_server.ts`), under `hey -c 32`, on a route whose
+ * response sets a `Link` header:
+ *
+ * - navigations (`Sec-Fetch-Mode: navigate`, a browser's `Accept`): with
+ *   the middleware, every request after the first gets a learned `103`
+ *   before the route runs, so the row prices the middleware and the `103`
+ *   it sends;
+ * - other requests (`Sec-Fetch-Mode: cors`, `Accept: *\/*`): the middleware
+ *   only decides to pass them through.
+ *
+ * Both request kinds carry the same number of fields. `hey` counts final
+ * responses only; that the learned `103` goes out (and only to navigations)
+ * is checked once per server and kind before its warm-up. Figures as in
+ * section 1 (`server_bench.ts`).
+ *
+ * @module
+ */
+
+import path from "node:path";
+import {
+  ROOT,
+  runHey,
+  runtimeCommand,
+  type RuntimeName,
+  type ServerChild,
+  startServerChild,
+} from "./common.ts";
+import { describeExchange, observeExchange } from "./http1_exchange.ts";
+import { type LoadGenerator, measureServers, type ServerCase } from "./server_bench.ts";
+
+/** With the middleware (`learned`) or without it (`plain`). */
+export type LearnedServerKind = "learned" | "plain";
+
+/** Ours with the middleware first, the app without it (the baseline) last. */
+export const LEARNED_SERVER_KINDS: readonly LearnedServerKind[] = ["learned", "plain"];
+
+/** The runtimes of this section: the Node that runs npm (20) is end-of-life. */
+export const LEARNED_RUNTIMES: readonly RuntimeName[] = ["deno", "bun", "node24", "node26"];
+
+/** The concurrency of every case (that of the Hono rows). */
+export const LEARNED_CONCURRENCY = 32;
+
+/** The link the route names, which the middleware replays. */
+const PAGE_LINK = "</style.css>; rel=preload; as=style";
+
+/** A request kind: the path requested and the fields sent. */
+interface RequestKind {
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Whether the middleware replays to it. */
+  readonly navigation: boolean;
+}
+
+/** The cases' path labels, each a request kind. */
+export const LEARNED_REQUESTS: Readonly<Record<string, RequestKind>> = {
+  "/page (navigation)": {
+    path: "/page",
+    headers: {
+      "sec-fetch-mode": "navigate",
+      "sec-fetch-dest": "document",
+      accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    },
+    navigation: true,
+  },
+  "/page (fetch)": {
+    path: "/page",
+    headers: { "sec-fetch-mode": "cors", "sec-fetch-dest": "empty", accept: "*/*" },
+    navigation: false,
+  },
+};
+
+const FIXTURE = path.join(ROOT, "scripts", "bench", "fixtures", "learned_server.ts");
+
+function requestKind(label: string): RequestKind {
+  const kind = LEARNED_REQUESTS[label];
+  if (kind === undefined) throw new Error(`learned: unknown request kind "${label}"`);
+  return kind;
+}
+
+/**
+ * `hey`'s arguments for a request kind: its fields and path.
+ *
+ * @param port The server's port on 127.0.0.1.
+ * @param label A key of {@linkcode LEARNED_REQUESTS}.
+ * @param seconds How long to load.
+ * @param concurrency Requests in flight.
+ * @returns The arguments.
+ * @throws {Error} When `label` names no request kind.
+ *
+ * @example
+ * ```ts
+ * learnedHeyArgs(8080, "/page (navigation)", 1, 32);
+ * ```
+ */
+export function learnedHeyArgs(
+  port: number,
+  label: string,
+  seconds: number,
+  concurrency: number,
+): string[] {
+  const kind = requestKind(label);
+  const headers = Object.entries(kind.headers).flatMap(([name, value]) => [
+    "-H",
+    `${name}: ${value}`,
+  ]);
+  return [
+    "-z",
+    `${seconds}s`,
+    "-c",
+    String(concurrency),
+    ...headers,
+    `http://127.0.0.1:${port}${kind.path}`,
+  ];
+}
+
+/**
+ * Checks what the second request of a kind gets (the first teaches): a
+ * `103` with the route's link for a navigation to the app with the
+ * middleware, none otherwise; then the route's `200`.
+ */
+async function checkLearned(port: number, label: string, learned: boolean): Promise<void> {
+  const kind = requestKind(label);
+  await observeExchange(port, kind.path, { ...kind.headers });
+  const seen = await observeExchange(port, kind.path, { ...kind.headers });
+  const hinted = learned && kind.navigation;
+  const interimOk = hinted
+    ? seen.interim.join() === "103" && seen.interimLinks[0] === PAGE_LINK
+    : seen.interim.length === 0;
+  if (!interimOk || seen.status !== 200 || !seen.body.includes("<p>page</p>")) {
+    throw new Error(
+      `learned (${learned ? "with" : "without"} the middleware) on port ${port}, ${label}: ` +
+        `the second request got ${describeExchange(seen)}; expected ${
+          hinted ? "103 with the learned link, then " : ""
+        }200 with the page`,
+    );
+  }
+}
+
+/**
+ * Starts the app with or without the middleware.
+ *
+ * @param runtime The runtime that runs it.
+ * @param kind With (`learned`) or without (`plain`).
+ * @param runtimeFlags Flags for the runtime (e.g. a CPU profiler).
+ * @param env Extra environment variables (e.g. `BENCH_CPU_PROFILE`).
+ * @returns The running child.
+ *
+ * @example On Bun
+ * ```ts
+ * const server = await startLearnedServer("bun", "learned");
+ * await server.stop();
+ * ```
+ */
+export function startLearnedServer(
+  runtime: RuntimeName,
+  kind: LearnedServerKind,
+  runtimeFlags: readonly string[] = [],
+  env: Record<string, string> = {},
+): Promise<ServerChild> {
+  const [command, args] = runtimeCommand(runtime, FIXTURE, [kind], runtimeFlags);
+  return startServerChild(command, args, `learned ${kind} on ${runtime}`, env);
+}
+
+/** Options of the learned section. */
+export interface LearnedBenchOptions {
+  readonly runtimes: readonly RuntimeName[];
+  readonly rounds: number;
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+}
+
+/**
+ * Runs the learned section.
+ *
+ * @param options Runtimes (those not in {@linkcode LEARNED_RUNTIMES} are
+ *   skipped), rounds and durations.
+ * @returns One case per runtime, app and request kind (`c` = 32).
+ * @throws {Error} When an app does not answer as described (see `checkLearned`).
+ *
+ * @example Deno only, quickly
+ * ```ts
+ * const cases = await runLearnedBench({ runtimes: ["deno"], rounds: 3, seconds: 1, warmupSeconds: 1 });
+ * ```
+ */
+export function runLearnedBench(options: LearnedBenchOptions): Promise<ServerCase[]> {
+  const learnedPorts = new Set<number>();
+  const load: LoadGenerator = {
+    async warmUp(port, label, seconds) {
+      await checkLearned(port, label, learnedPorts.has(port));
+      await runHey(learnedHeyArgs(port, label, seconds, 64), 60_000);
+    },
+    run(port, label, seconds, concurrency) {
+      return runHey(learnedHeyArgs(port, label, seconds, concurrency), seconds * 1000 + 60_000);
+    },
+  };
+  const specs = options.runtimes.filter((r) => LEARNED_RUNTIMES.includes(r)).flatMap((
+    runtime,
+  ) =>
+    LEARNED_SERVER_KINDS.map((server) => ({
+      runtime,
+      server,
+      paths: Object.keys(LEARNED_REQUESTS),
+      start: async () => {
+        const child = await startLearnedServer(runtime, server);
+        if (server === "learned") learnedPorts.add(child.port);
+        return child;
+      },
+    }))
+  );
+  return measureServers(specs, {
+    rounds: options.rounds,
+    seconds: options.seconds,
+    warmupSeconds: options.warmupSeconds,
+    concurrencies: [LEARNED_CONCURRENCY],
+    order: "path",
+    load,
+  });
+}
