@@ -46,7 +46,7 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
  * assert.deepEqual(links.map((link) => link.text), [
  *   '</a.css>; rel="preload stylesheet"; as=style',
  *   "</b.js>; rel=modulepreload",
- *   '</c>; anchor="#x"; rel=preload',
+ *   "</c>; anchor=#x; rel=preload",
  * ]);
  * assert.deepEqual(links[0]?.rels, ["preload", "stylesheet"]);
  * assert.equal(links[2]?.anchored, true);
