@@ -99,8 +99,8 @@ const REFUSED_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
  *   relayed; a request asking for a protocol upgrade (WebSocket) is answered
  *   `501` (an `h2c` offer is dropped, as any server may ignore it).
  * - **Fields.** Hop-by-hop fields (RFC 9110 section 7.6.1: `Connection` and
- *   every field it names, `Keep-Alive`, `Proxy-Connection`, `TE` but for
- *   `te: trailers` in the request, `Trailer`, `Transfer-Encoding`,
+ *   every field it names, `Keep-Alive`, `Proxy-Connection`, `TE` (even
+ *   `te: trailers`: trailers are not relayed), `Trailer`, `Transfer-Encoding`,
  *   `Upgrade`, `Proxy-Authorization`, `Proxy-Authenticate`) are removed
  *   from the request, from each relayed 1xx and from the final response.
  *   The client adds no `Accept`, `Accept-Encoding` or `User-Agent` of its
@@ -213,7 +213,11 @@ export async function forward(
     keepFieldLines(request, fields);
     return new Response(upstreamResponse.body, {
       status: upstreamResponse.status,
-      statusText: upstreamResponse.statusText,
+      // A reason phrase is advisory (RFC 9112 section 4); one with obs-text
+      // would be re-encoded on the way out, so such a phrase is dropped.
+      statusText: /^[\x20-\x7e\t]*$/.test(upstreamResponse.statusText)
+        ? upstreamResponse.statusText
+        : "",
       headers,
     });
   } catch (error) {
@@ -225,7 +229,7 @@ export async function forward(
 /** The request's fields as they go upstream. */
 function upstreamFields(request: Request, init: ForwardInit): HeaderList {
   const url = new URL(request.url);
-  let fields = withoutHopByHop(request.headers, true).filter(([name]) => name !== "host");
+  let fields = withoutHopByHop(request.headers).filter(([name]) => name !== "host");
   const address = init.remoteAddr;
   fields = withForwardedFields(fields, {
     host: url.host,

@@ -50,10 +50,12 @@ const FORWARDED_FIELDS: ReadonlySet<string> = new Set([
  * `Connection` names (RFC 9110 section 7.6.1). Field lines stay separate and
  * in order.
  *
+ * `TE` always goes, `te: trailers` too: it promises the upstream that
+ * trailers reach the client, and `forward()` does not relay trailers (an
+ * upstream that put its outcome in them, as gRPC does, would look
+ * successful).
+ *
  * @param fields The message's fields, names lower-case or not.
- * @param keepTeTrailers Keep `TE` as `te: trailers` when it lists
- * `trailers` (for a request, as Go does: it says the client accepts
- * trailers, which is end-to-end).
  * @returns The fields to relay, names lower-cased.
  *
  * @example A field named in Connection goes too
@@ -65,13 +67,12 @@ const FORWARDED_FIELDS: ReadonlySet<string> = new Set([
  *   ["x-secret", "1"],
  *   ["te", "trailers, deflate"],
  *   ["x-kept", "2"],
- * ], true);
- * assert.deepEqual(fields, [["te", "trailers"], ["x-kept", "2"]]);
+ * ]);
+ * assert.deepEqual(fields, [["x-kept", "2"]]);
  * ```
  */
 export function withoutHopByHop(
   fields: Iterable<readonly [string, string]>,
-  keepTeTrailers = false,
 ): HeaderList {
   const pairs: Array<readonly [string, string]> = [];
   const named = new Set<string>();
@@ -82,12 +83,7 @@ export function withoutHopByHop(
   }
   const kept: HeaderList = [];
   for (const [name, value] of pairs) {
-    if (named.has(name)) continue;
-    if (name === "te") {
-      if (keepTeTrailers && tokens(value).includes("trailers")) kept.push(["te", "trailers"]);
-      continue;
-    }
-    if (HOP_BY_HOP_FIELDS.has(name)) continue;
+    if (named.has(name) || HOP_BY_HOP_FIELDS.has(name)) continue;
     kept.push([name, value]);
   }
   return kept;
