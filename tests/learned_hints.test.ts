@@ -23,7 +23,7 @@ import {
   type ServeOptions,
 } from "../server.ts";
 import { Client, fetch } from "../client.ts";
-import { parseLinkHeader } from "../src/server/link_header.ts";
+import { parseLinkHeader, withoutLinks } from "../src/server/link_header.ts";
 import { LearnedHintsStore } from "../src/server/learned_hints_store.ts";
 import { TRANSPORTS } from "./_support/transports.ts";
 import { withServer } from "./_support/server_util.ts";
@@ -58,6 +58,26 @@ test("link header: malformed link-values are left out, the rest kept", () => {
 test("link header: only the first rel counts, relation types are case-insensitive", () => {
   const [link] = parseLinkHeader("</m.js>; REL=ModulePreload; rel=preload");
   assert.deepEqual(link?.rels, ["modulepreload"]);
+});
+
+test("link header: unquoted non-token values and a trailing ';' are read as browsers read them", () => {
+  const links = parseLinkHeader(
+    "</f.woff2>; rel=preload; as=font; type=font/woff2; crossorigin, </a.css>; rel=preload; as=style;",
+  );
+  assert.deepEqual(links.map((link) => link.text), [
+    '</f.woff2>; rel=preload; as=font; type="font/woff2"; crossorigin',
+    "</a.css>; rel=preload; as=style",
+  ]);
+});
+
+test("withoutLinks: drops only the sent link-values and keeps the others as written", () => {
+  const sent = new Set(["</a.css>; rel=preload; as=style"]);
+  const value =
+    "</a.css>;rel=preload;as=style, </f.woff2>; rel=preload; as=font; type=font/woff2, " +
+    "not a link";
+  assert.deepEqual(withoutLinks([["link", value]], sent), [
+    ["link", "</f.woff2>; rel=preload; as=font; type=font/woff2, not a link"],
+  ]);
 });
 
 // --- the store --------------------------------------------------------------

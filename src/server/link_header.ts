@@ -65,8 +65,9 @@ export function parseLinkHeader(value: string): LinkValue[] {
 
 /**
  * `fields` without the link-values in `sent` (compared in canonical
- * spelling): a `link` field line keeps its other link-values, and goes
- * when none remain. Other fields are untouched.
+ * spelling): a `link` field line keeps its other link-values byte for
+ * byte (those that do not parse too), and goes when none remain. Other
+ * fields are untouched.
  *
  * @param fields Validated interim fields.
  * @param sent Canonical link-values already sent.
@@ -91,10 +92,13 @@ export function withoutLinks(fields: HeaderList, sent: ReadonlySet<string>): Hea
       kept.push(field);
       continue;
     }
-    const links = parseLinkHeader(field[1]);
-    const fresh = links.filter((link) => !sent.has(link.text));
-    if (fresh.length === links.length) kept.push(field);
-    else if (fresh.length > 0) kept.push(["link", fresh.map((link) => link.text).join(", ")]);
+    const pieces = splitLinkValues(field[1]);
+    const fresh = pieces.filter((piece) => {
+      const links = parseLinkHeader(piece);
+      return links.length !== 1 || !sent.has(links[0]!.text);
+    });
+    if (fresh.length === pieces.length) kept.push(field);
+    else if (fresh.length > 0) kept.push(["link", fresh.join(", ")]);
   }
   return kept;
 }
@@ -102,7 +106,7 @@ export function withoutLinks(fields: HeaderList, sent: ReadonlySet<string>): Hea
 /** Parses the link-value starting at `start`; `next` is past its comma. */
 function parseLinkValue(value: string, start: number): { link?: LinkValue; next: number } {
   let at = skipWhitespace(value, start);
-  if (value[at] !== "<") return { next: skipPastComma(value, at) };
+  if (value[at] !== "<") return { next: commaAt(value, at) + 1 };
   const close = value.indexOf(">", at + 1);
   if (close === -1) return { next: value.length };
   const target = value.slice(at + 1, close);
@@ -117,6 +121,8 @@ function parseLinkValue(value: string, start: number): { link?: LinkValue; next:
       break;
     }
     at = skipWhitespace(value, at + 1);
+    // An empty parameter (a trailing or doubled ";") is skipped, as browsers do.
+    if (at >= value.length || value[at] === ";" || value[at] === ",") continue;
     const nameEnd = scanToken(value, at);
     if (nameEnd === at) {
       valid = false;
@@ -133,14 +139,17 @@ function parseLinkValue(value: string, start: number): { link?: LinkValue; next:
         paramValue = quoted.text;
         at = quoted.next;
       } else {
-        const end = scanToken(value, at);
-        paramValue = value.slice(at, end);
+        // Leniently up to the next ";" or ",": `type=font/woff2` is not a
+        // token, yet common, and browsers read it.
+        let end = at;
+        while (end < value.length && value[end] !== ";" && value[end] !== ",") end++;
+        paramValue = value.slice(at, end).replace(/[\t ]+$/, "");
         at = end;
       }
     }
     params.push([name, paramValue]);
   }
-  const next = skipPastComma(value, at);
+  const next = commaAt(value, at) + 1;
   if (!valid) return { next };
   return { link: linkOf(target, params), next };
 }
@@ -189,8 +198,20 @@ function scanQuoted(value: string, start: number): { text: string; next: number 
   return undefined;
 }
 
-/** The index past the next comma outside quotes and angle brackets, or the end. */
-function skipPastComma(value: string, at: number): number {
+/** The field value's link-values as written, split at top-level commas, trimmed, empty ones dropped. */
+function splitLinkValues(value: string): string[] {
+  const pieces: string[] = [];
+  for (let at = 0; at < value.length;) {
+    const comma = commaAt(value, at);
+    const piece = value.slice(at, comma).trim();
+    if (piece !== "") pieces.push(piece);
+    at = comma + 1;
+  }
+  return pieces;
+}
+
+/** The index of the next comma outside quotes and angle brackets, or the value's length. */
+function commaAt(value: string, at: number): number {
   let quoted = false;
   let bracketed = false;
   for (; at < value.length; at++) {
@@ -202,7 +223,7 @@ function skipPastComma(value: string, at: number): number {
       if (char === ">") bracketed = false;
     } else if (char === '"') quoted = true;
     else if (char === "<") bracketed = true;
-    else if (char === ",") return at + 1;
+    else if (char === ",") return at;
   }
   return value.length;
 }
