@@ -79,6 +79,7 @@ export {
   type LearnedHintsOptions,
   routeKey,
 } from "./src/server/learned_hints.ts";
+export { shareable } from "./src/server/shareable.ts";
 export type {
   Context as HintContext,
   MiddlewareHandler as HintMiddleware,

@@ -366,6 +366,50 @@ for (const transport of TRANSPORTS) {
   });
 }
 
+test("only answers that are the same for everyone teach: one visitor's links never reach another", async () => {
+  const learned = learnedHints();
+  const handler = learned.wrap((request: Request) => {
+    const user = /user=(\w+)/.exec(request.headers.get("cookie") ?? "")?.[1];
+    if (user === undefined) return new Response("please sign in");
+    const cacheControl = request.headers.get("x-test-cache-control") ?? "private, no-store";
+    return new Response(`hello ${user}`, {
+      headers: {
+        link: `</private/${user}/avatar.jpg?sig=secret-${user}>; rel=preload; as=image`,
+        "cache-control": cacheControl,
+      },
+    });
+  });
+  await withServer(handler, {}, async (server) => {
+    const signedIn = { ...NAVIGATION, cookie: "user=alice" };
+    await visit(server.url, {}, signedIn);
+    assert.deepEqual((await visit(server.url)).hints, [], "alice's link went to a stranger");
+    assert.deepEqual(learned.entries(), []);
+    await visit(server.url, {}, { ...signedIn, "x-test-cache-control": "max-age=0" });
+    assert.equal(learned.entries().length, 1, "a shareable answer teaches");
+    // The sign-in page (no Link) answering Authorization is not for everyone:
+    // it neither teaches nor forgets.
+    await visit(server.url, {}, { ...NAVIGATION, authorization: "Bearer t" });
+    assert.equal(learned.entries().length, 1, "an answer to Authorization forgot the route");
+    assert.equal((await visit(server.url)).hints.length, 1, "the shareable links are replayed");
+  });
+  const trusting = learnedHints({ learnable: () => true });
+  const page = trusting.wrap(() =>
+    new Response("page", { headers: { link: STYLE, "cache-control": "private", vary: "Cookie" } })
+  );
+  await withServer(page, {}, async (server) => {
+    await visit(server.url);
+    assert.equal(
+      (await visit(server.url)).hints.length,
+      1,
+      "learnable: () => true learns private pages",
+    );
+  });
+  assert.throws(
+    () => learnedHints({ learnable: 1 } as unknown as LearnedHintsOptions),
+    /learnable must be a function/,
+  );
+});
+
 test("h2: the learned 103 goes out over HTTP/2 as its own HEADERS frame", async () => {
   const { hono } = app();
   const client = new Client({ tls: { ca } });

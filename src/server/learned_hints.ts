@@ -10,6 +10,7 @@
 import { type Context, hint, type MiddlewareHandler } from "./hono.ts";
 import { navigationsOnly } from "./hint_policy.ts";
 import { parseLinkHeader } from "./link_header.ts";
+import { shareable } from "./shareable.ts";
 import {
   type LearnedHintsBounds,
   type LearnedHintsEntry,
@@ -47,6 +48,17 @@ export interface LearnedHintsOptions {
   readonly replayTo?: (request: Request) => boolean;
   /** Requests to leave alone (no replay, no learning): a per-route opt-out. */
   readonly skip?: (request: Request) => boolean;
+  /**
+   * Which 2xx answers may teach: the links are replayed to every visitor of
+   * the route, so by default only answers that are the same for everyone,
+   * as a shared cache judges them ({@linkcode shareable}: no
+   * `Cache-Control: private` or `no-store`, no `Vary` but
+   * `Accept-Encoding`, no `Authorization` unless `public`). Pass
+   * `() => true` when your routes mark pages private but their `Link`
+   * headers never depend on the visitor. An answer that may not teach
+   * neither learns nor forgets.
+   */
+  readonly learnable?: (request: Request, response: Response) => boolean;
   /** The clock, in ms since the epoch. Default `Date.now`. */
   readonly now?: () => number;
 }
@@ -97,6 +109,12 @@ const HINTED_RELATIONS: ReadonlySet<string> = new Set(["preload", "modulepreload
  * - Links the handler hints itself later in the same request
  *   (`hint()`, `sendInformational`) are not sent twice: a 103 whose every
  *   field was already replayed is skipped with reason `"duplicate"`.
+ * - Only answers that are the same for every visitor teach (`learnable`,
+ *   by default {@linkcode shareable}): the links are replayed to everyone,
+ *   so a page marked `Cache-Control: private` or `no-store`, one that
+ *   varies on `Cookie`, or one answering `Authorization` never hands its
+ *   links to the next visitor. A route whose `Link` echoes the query or
+ *   the visitor must say so that way, or be left out with `skip`.
  * - Only links without an `anchor` are learned; at most
  *   `maxLinksPerEntry` links and `maxBytesPerEntry` bytes per route, and
  *   `maxEntries` routes.
@@ -109,7 +127,7 @@ const HINTED_RELATIONS: ReadonlySet<string> = new Set(["preload", "modulepreload
  * @param options Bounds, expiry, key and opt-outs.
  * @returns The middleware, with `wrap()`, `entries()`, `forget()` and `clear()`.
  * @throws {RangeError} When a bound is not a positive integer (`maxAge`: a positive number).
- * @throws {TypeError} When `key`, `replayTo`, `skip` or `now` is given and not a function.
+ * @throws {TypeError} When `key`, `replayTo`, `skip`, `learnable` or `now` is given and not a function.
  *
  * @example A Hono route with only a Link header gets a learned 103 on the next navigation
  * ```ts
@@ -169,6 +187,7 @@ export function learnedHints(options: LearnedHintsOptions = {}): LearnedHints {
   const keyOf = functionOption(options, "key") ?? routeKey;
   const replayTo = functionOption(options, "replayTo") ?? navigationsOnly;
   const skip = functionOption(options, "skip");
+  const learnable = functionOption(options, "learnable") ?? shareable;
 
   /** The key of a request this middleware handles, or `undefined`. */
   const keyFor = (request: Request): string | undefined => {
@@ -176,15 +195,13 @@ export function learnedHints(options: LearnedHintsOptions = {}): LearnedHints {
     return keyOf(request);
   };
 
-  /** After the final response: learn from a 2xx, forget on a redirect or error. */
-  const learnFrom = (key: string, response: Response | undefined): void => {
-    const status = response?.status ?? 500;
-    if (status === 304) return;
-    if (status < 200 || status > 299) {
+  /** After the final response: learn from a shareable 2xx, forget on a redirect or error. */
+  const learnFrom = (key: string, request: Request, response: Response | undefined): void => {
+    if (response === undefined || response.status >= 300 && response.status !== 304) {
       store.forget(key);
-      return;
+    } else if (response.status >= 200 && response.status < 300 && learnable(request, response)) {
+      store.learn(key, hintedLinks(response.headers.get("link")));
     }
-    store.learn(key, hintedLinks(response!.headers.get("link")));
   };
 
   const middleware = async (c: Context, next: () => Promise<void>): Promise<void> => {
@@ -199,10 +216,10 @@ export function learnedHints(options: LearnedHintsOptions = {}): LearnedHints {
     } catch (error) {
       // Hono answers a throw through onError before this sees it; a
       // framework that lets it through gets the same treatment as a 5xx.
-      learnFrom(key, undefined);
+      learnFrom(key, c.req.raw, undefined);
       throw error;
     }
-    learnFrom(key, c.res);
+    learnFrom(key, c.req.raw, c.res);
   };
 
   const wrap = <Rest extends unknown[]>(handler: FetchHandler<Rest>): FetchHandler<Rest> => {
@@ -222,7 +239,7 @@ export function learnedHints(options: LearnedHintsOptions = {}): LearnedHints {
         response = await handler(request, ...rest);
         return response;
       } finally {
-        learnFrom(key, response);
+        learnFrom(key, request, response);
       }
     };
   };
@@ -311,7 +328,7 @@ function positiveNumber(value: number | undefined, name: string, fallback: numbe
   return value;
 }
 
-function functionOption<Name extends "key" | "replayTo" | "skip" | "now">(
+function functionOption<Name extends "key" | "replayTo" | "skip" | "learnable" | "now">(
   options: LearnedHintsOptions,
   name: Name,
 ): LearnedHintsOptions[Name] {
