@@ -1,8 +1,10 @@
 /**
  * Hono helpers for HTTP interim responses: `hint(c)` sends a
  * `103 Early Hints` from a route with Go's header semantics, `earlyHints()`
- * and `preload()` are middleware that hint before the route runs, and
- * `preloadLinks()` builds `Link: rel=preload` values.
+ * and `preload()` are middleware that hint before the route runs,
+ * `preloadLinks()` builds `Link: rel=preload` values, and `learnedHints()`
+ * is middleware that replays, before the route runs, the links its last
+ * answer named (see `@interim/http/server` for an example).
  *
  * They work on any server that `serve()` starts (`@interim/http/server`) and
  * under `@hono/node-server`; elsewhere (plain `Deno.serve`, `Bun.serve`) they
@@ -42,6 +44,15 @@
  */
 
 export { earlyHints, hint, preload, preloadLinks } from "./src/server/hono.ts";
+export {
+  type FetchHandler,
+  type LearnedHints,
+  learnedHints,
+  type LearnedHintsEntry,
+  type LearnedHintsOptions,
+  routeKey,
+} from "./src/server/learned_hints.ts";
+export { shareable } from "./src/server/shareable.ts";
 export type {
   Context as HintContext,
   MiddlewareHandler as HintMiddleware,

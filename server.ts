@@ -9,6 +9,13 @@
  * - `sendInformational(request, status, headers)` writes a 1xx at once.
  * - `hint(c, headers?)` is the Hono helper, with Go's header semantics;
  *   `earlyHints()` and `preload()` are middleware.
+ * - `learnedHints()` (Hono middleware, or `.wrap(handler)`) replays in a 103,
+ *   before the handler runs, the links a route's last answer named.
+ * - `forward(request, upstream)` proxies a request and relays each upstream
+ *   1xx as it arrives.
+ * - `serve()`'s `hintPolicy` (with `navigationsOnly`,
+ *   `exceptKnownMishandlers` and others) decides per request whether hints
+ *   go out at all.
  *
  * @example A Hono app that tells the client which pod handles it, then answers
  * ```ts
