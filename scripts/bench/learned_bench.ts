@@ -11,6 +11,9 @@
  * - other requests (`Sec-Fetch-Mode: cors`, `Accept: *\/*`): the middleware
  *   only decides to pass them through.
  *
+ * A third app has a middleware that only awaits `next()`: Hono calls a lone
+ * route handler directly and runs the middleware chain only when there is
+ * one, so that row tells Hono's share of the cost from the middleware's own.
  * Both request kinds carry the same number of fields. `hey` counts final
  * responses only; that the learned `103` goes out (and only to navigations)
  * is checked once per server and kind before its warm-up. Figures as in
@@ -31,11 +34,15 @@ import {
 import { describeExchange, observeExchange } from "./http1_exchange.ts";
 import { type LoadGenerator, measureServers, type ServerCase } from "./server_bench.ts";
 
-/** With the middleware (`learned`) or without it (`plain`). */
-export type LearnedServerKind = "learned" | "plain";
+/**
+ * With the middleware (`learned`), with a middleware that only awaits
+ * `next()` (`noop`: Hono's own cost of any `app.use()`), or with neither
+ * (`plain`).
+ */
+export type LearnedServerKind = "learned" | "noop" | "plain";
 
 /** Ours with the middleware first, the app without it (the baseline) last. */
-export const LEARNED_SERVER_KINDS: readonly LearnedServerKind[] = ["learned", "plain"];
+export const LEARNED_SERVER_KINDS: readonly LearnedServerKind[] = ["learned", "noop", "plain"];
 
 /** The runtimes of this section: the Node that runs npm (20) is end-of-life. */
 export const LEARNED_RUNTIMES: readonly RuntimeName[] = ["deno", "bun", "node24", "node26"];
@@ -143,7 +150,7 @@ async function checkLearned(port: number, label: string, learned: boolean): Prom
  * Starts the app with or without the middleware.
  *
  * @param runtime The runtime that runs it.
- * @param kind With (`learned`) or without (`plain`).
+ * @param kind With (`learned`), with a no-op middleware (`noop`) or without (`plain`).
  * @param runtimeFlags Flags for the runtime (e.g. a CPU profiler).
  * @param env Extra environment variables (e.g. `BENCH_CPU_PROFILE`).
  * @returns The running child.

@@ -72,7 +72,8 @@ const PROXY_SERVER_NAMES: Record<string, string> = {
 };
 const LEARNED_SERVER_NAMES: Record<string, string> = {
   learned: "`app.use(learnedHints())`",
-  plain: "the same app without it",
+  noop: "`app.use(async (c, next) => { await next() })`",
+  plain: "the same app without middleware",
 };
 const CLIENT_NAMES: Record<string, string> = {
   ours: "interim `Client.fetch`",
@@ -686,13 +687,18 @@ function learnedSection(learned: readonly ServerCase[]): string[] {
       "with and without `app.use(learnedHints())` (default options). *navigation*: " +
       "`Sec-Fetch-Mode: navigate` and a browser's `Accept`, so with the middleware every " +
       "request after the first gets a learned `103` before the route runs (the row prices the " +
-      "middleware and that `103`, written on its own: the replay flushes it); *fetch*: " +
+      "middleware and that `103`, which the replay flushes so that it leaves before a slow " +
+      "route: one more socket write per request); *fetch*: " +
       "`Sec-Fetch-Mode: cors`, `Accept: */*`, which the middleware passes through (its cost " +
       "on requests it leaves alone). Checked once per app and kind before its warm-up: the " +
-      "second navigation gets the `103` with the link, nothing else gets one. `hey -c 32`, " +
-      "keep-alive, final responses counted. *vs without*: the app without the middleware's " +
-      "CPU per request divided by the row's, and the row's requests/s over the app without " +
-      "it's, per round (median, range): 1.00x means free. No target: issue 15 sets none.",
+      "second navigation gets the `103` with the link, nothing else gets one. A third app has " +
+      "a middleware that only awaits `next()`: Hono calls a lone route handler directly and " +
+      "builds its middleware chain only when there is one, so that row is what any " +
+      "`app.use()` costs, and the gap between it and `learnedHints()` is the middleware's " +
+      "own. `hey -c 32`, " +
+      "keep-alive, final responses counted. *vs without*: the app without middleware's " +
+      "CPU per request divided by the row's, and the row's requests/s over that app's, per " +
+      "round (median, range): 1.00x means free. No target: issue 15 sets none.",
   );
   out.push("");
   for (const runtime of [...new Set(learned.map((s) => s.runtime))]) {
