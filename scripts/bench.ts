@@ -33,7 +33,9 @@
  * Usage: `node --import tsx scripts/bench.ts [--quick] [--runtime=deno,bun,node,node24,node26]
  * [--only=server,client,latency,engine,hono,h2,proxy,learned] [--out=DIR]` or `--render=DIR` (re-write
  * `benchmarks.md` and `.svg` from that directory's `benchmarks.json` and
- * `scripts/bench/analysis.md`, measuring nothing); through npm,
+ * `scripts/bench/analysis.md`, measuring nothing; with `--merge=SRC`, first
+ * copy into it the sections SRC's run measured, marked with SRC's command,
+ * mode, date and load); through npm,
  * `npm run bench -- --quick` or `npm run bench --quick` (npm passes the
  * latter as `npm_config_quick`).
  *
@@ -62,7 +64,14 @@ import { HONO_RUNTIMES, runHonoBench } from "./bench/hono_bench.ts";
 import { runLatencyBench } from "./bench/latency_bench.ts";
 import { LEARNED_RUNTIMES, runLearnedBench } from "./bench/learned_bench.ts";
 import { PROXY_RUNTIMES, type ProxyCase, runProxyBench } from "./bench/proxy_bench.ts";
-import { type BenchResults, renderMarkdown, renderSvg, summaryTable } from "./bench/report.ts";
+import {
+  type BenchResults,
+  MERGEABLE_SECTIONS,
+  renderMarkdown,
+  renderSvg,
+  type SectionProvenance,
+  summaryTable,
+} from "./bench/report.ts";
 import { runServerBench, type ServerCase } from "./bench/server_bench.ts";
 import { checkTargets } from "./bench/targets.ts";
 
@@ -83,14 +92,15 @@ const HELP = `usage: npm run bench -- [options]
 Measures our server, client and engine against node:http, the runtimes'
 native servers and global fetch, and Go, a Hono app against the servers
 Hono users run, HTTP/2 against node:http2, forward() against Hono's proxy()
-and a Hono app with and without learnedHints() (full mode: about
-twenty-five minutes, seven of them the Hono rows, three the HTTP/2 rows,
-two each the proxy and learnedHints() rows).
+and a Hono app with and without learnedHints() (full mode: about thirty
+minutes, seven of them the Hono rows, three the HTTP/2 rows, four the proxy
+rows, five the learnedHints() rows).
 
-  --quick                 about seven minutes; writes .build/bench/ unless --out
+  --quick                 about ten minutes; writes .build/bench/ unless --out
                           (--quick --only=hono: the Hono rows alone, under three minutes;
                           --quick --only=h2: the HTTP/2 rows alone, about two minutes;
-                          --quick --only=proxy or --only=learned: about two minutes each)
+                          --quick --only=proxy: about a minute and a half;
+                          --quick --only=learned: about two minutes)
   --runtime=LIST          some of ${ALL_RUNTIMES.join(",")} (node: the Node that
                           runs the bench); by default the server, client, latency
                           and engine sections run on ${RUNTIMES.join(",")}, the hono
@@ -103,13 +113,16 @@ two each the proxy and learnedHints() rows).
                           (default: docs/, or .build/bench/ with --quick)
   --render=DIR            re-render DIR/benchmarks.{md,svg} from its
                           benchmarks.json and scripts/bench/analysis.md; measures nothing
+  --merge=SRC             with --render: first copy into DIR/benchmarks.json the
+                          sections (${MERGEABLE_SECTIONS.join(",")}) that SRC/benchmarks.json
+                          measured, each marked with SRC's command, mode, date and load
   -h, --help              print this help and exit
 
 Exit codes: 0 done, 2 bad arguments.
 `;
 
 /** Options with a value (`--name=value`) and flags, as the command line may give them. */
-const VALUE_OPTIONS = ["runtime", "only", "out", "render"];
+const VALUE_OPTIONS = ["runtime", "only", "out", "render", "merge"];
 const FLAGS = ["--quick", "--help", "-h"];
 
 // Before anything is measured: help, and a typo must not start a ten-minute
@@ -190,9 +203,11 @@ const SETTINGS = quick
     h2Seconds: 3,
     h2WarmupSeconds: 2,
     proxySeconds: 1,
-    proxyWarmupSeconds: 1,
+    // A forward warms two sides (server and client): after 1 s Deno still
+    // dropped from about 200 to 110 µs per request over the next rounds.
+    proxyWarmupSeconds: 2,
     learnedSeconds: 1,
-    learnedWarmupSeconds: 1,
+    learnedWarmupSeconds: 2,
   }
   : {
     rounds: 5,
@@ -230,10 +245,43 @@ function tryVersion(command: string, args: string[]): string {
   }
 }
 
-/** Re-renders `benchmarks.md` and `.svg` from `benchmarks.json` (after editing the analysis). */
-function render(dir: string): void {
+/**
+ * Re-renders `benchmarks.md` and `.svg` from `benchmarks.json` (after editing
+ * the analysis), after copying in the sections another run measured when
+ * `mergeFrom` is given (e.g. quick runs of new sections into the full run of
+ * `docs/`): each copied section keeps where it came from, and the report
+ * says so under its heading.
+ */
+function render(dir: string, mergeFrom: string | undefined): void {
   const file = path.join(dir, "benchmarks.json");
-  const results = JSON.parse(readFileSync(file, "utf8")) as BenchResults;
+  let results = JSON.parse(readFileSync(file, "utf8")) as BenchResults;
+  if (mergeFrom !== undefined) {
+    const source = JSON.parse(
+      readFileSync(path.join(mergeFrom, "benchmarks.json"), "utf8"),
+    ) as BenchResults;
+    const merged = MERGEABLE_SECTIONS.filter((name) => (source[name]?.length ?? 0) > 0);
+    if (merged.length === 0) {
+      console.error(`bench: ${mergeFrom}/benchmarks.json measured none of ${MERGEABLE_SECTIONS}`);
+      process.exit(2);
+    }
+    const provenance: SectionProvenance = {
+      command: source.command,
+      mode: source.mode,
+      startedAt: source.startedAt,
+      load: `${source.machine.loadBefore} / ${source.machine.loadAfter}`,
+      commit: source.versions["interim commit"] ?? "unknown",
+    };
+    results = {
+      ...results,
+      ...Object.fromEntries(merged.map((name) => [name, source[name]])),
+      sources: {
+        ...results.sources,
+        ...Object.fromEntries(merged.map((name) => [name, provenance])),
+      },
+    };
+    writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
+    console.log(`merged ${merged.join(", ")} from ${path.relative(ROOT, mergeFrom)}`);
+  }
   const targets = checkTargets(
     results.server,
     results.client?.cases ?? [],
@@ -265,7 +313,8 @@ function writeOutputs(dir: string, results: BenchResults): void {
 async function main(): Promise<void> {
   const renderDir = option("render");
   if (renderDir !== undefined) {
-    render(path.resolve(ROOT, renderDir));
+    const mergeFrom = option("merge");
+    render(path.resolve(ROOT, renderDir), mergeFrom && path.resolve(ROOT, mergeFrom));
     return;
   }
   const started = Date.now();

@@ -17,7 +17,7 @@ test("bench --help prints the usage and exits 0 without measuring", SPAWN, async
     });
     assert.equal(code, 0, stderr);
     assert.match(stdout, /^usage: npm run bench -- \[options\]/);
-    for (const option of ["--quick", "--runtime=", "--only=", "--out=", "--render="]) {
+    for (const option of ["--quick", "--runtime=", "--only=", "--out=", "--render=", "--merge="]) {
       assert.ok(stdout.includes(option), `help lists ${option}`);
     }
   }

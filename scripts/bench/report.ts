@@ -44,8 +44,40 @@ export interface BenchResults {
   readonly proxy?: readonly ProxyCase[];
   /** The `learnedHints()` cases (absent in results written before issue 15). */
   readonly learned?: readonly ServerCase[];
+  /**
+   * Sections copied in from another run (`--render=DIR --merge=SRC`), with
+   * where they were measured; absent when every section is this run's.
+   */
+  readonly sources?: Partial<Record<MergeableSection, SectionProvenance>>;
   readonly targets: readonly Target[];
   readonly skipped: readonly string[];
+}
+
+/** The sections `--merge` may copy from another run. */
+export const MERGEABLE_SECTIONS = ["hono", "h2", "proxy", "learned"] as const;
+
+/** One of {@linkcode MERGEABLE_SECTIONS}. */
+export type MergeableSection = typeof MERGEABLE_SECTIONS[number];
+
+/** Where a section copied in from another run was measured. */
+export interface SectionProvenance {
+  readonly command: string;
+  readonly mode: "quick" | "full";
+  readonly startedAt: string;
+  /** Load average before / after that run. */
+  readonly load: string;
+  readonly commit: string;
+}
+
+/** The line under a copied section's heading that says where it comes from. */
+function provenanceNote(results: BenchResults, section: MergeableSection): string[] {
+  const source = results.sources?.[section];
+  if (source === undefined) return [];
+  return [
+    `*Measured apart from the run above: \`${source.command}\` (${source.mode} mode) on ` +
+    `${source.startedAt}, commit ${source.commit}, load average before / after ${source.load}.*`,
+    "",
+  ];
 }
 
 const SERVER_NAMES: Record<string, string> = {
@@ -240,11 +272,11 @@ export function renderMarkdown(results: BenchResults, analysis: string): string 
   out.push("");
   out.push("```sh no-run: measures for minutes");
   out.push("npm run bench                 # full mode, writes docs/benchmarks.{md,json,svg}");
-  out.push("npm run bench -- --quick      # about five minutes, writes .build/bench/");
+  out.push("npm run bench -- --quick      # about ten minutes, writes .build/bench/");
   out.push("npm run bench -- --quick --only=hono   # the Hono-app rows alone, under three minutes");
   out.push("npm run bench -- --quick --only=h2     # the HTTP/2 rows alone, about two minutes");
   out.push(
-    "npm run bench -- --quick --only=proxy  # forward() against Hono's proxy(), about two minutes",
+    "npm run bench -- --quick --only=proxy  # forward() against Hono's proxy(), 1.5 minutes",
   );
   out.push(
     "npm run bench -- --quick --only=learned   # learnedHints() on and off, about two minutes",
@@ -483,13 +515,17 @@ export function renderMarkdown(results: BenchResults, analysis: string): string 
     );
     out.push("");
   }
-  if (results.hono !== undefined && results.hono.length > 0) out.push(...honoSection(results.hono));
-  if (results.h2 !== undefined && results.h2.length > 0) out.push(...h2Section(results.h2));
+  if (results.hono !== undefined && results.hono.length > 0) {
+    out.push(...honoSection(results.hono, provenanceNote(results, "hono")));
+  }
+  if (results.h2 !== undefined && results.h2.length > 0) {
+    out.push(...h2Section(results.h2, provenanceNote(results, "h2")));
+  }
   if (results.proxy !== undefined && results.proxy.length > 0) {
-    out.push(...proxySection(results.proxy));
+    out.push(...proxySection(results.proxy, provenanceNote(results, "proxy")));
   }
   if (results.learned !== undefined && results.learned.length > 0) {
-    out.push(...learnedSection(results.learned));
+    out.push(...learnedSection(results.learned, provenanceNote(results, "learned")));
   }
   if (analysis.trim() !== "") {
     out.push(analysis.trim());
@@ -499,10 +535,11 @@ export function renderMarkdown(results: BenchResults, analysis: string): string 
 }
 
 /** Section 5: the Hono app, one table per runtime, each row's CPU against the baseline's. */
-function honoSection(hono: readonly ServerCase[]): string[] {
+function honoSection(hono: readonly ServerCase[], note: readonly string[]): string[] {
   const out: string[] = [];
   out.push("## 5. A Hono app");
   out.push("");
+  out.push(...note);
   out.push(
     "One Hono app (`scripts/bench/hono_app.ts`: a router, `/plain` = `c.text`, `/user/:id` = " +
       "`c.json` of the parameter, `/hint` = the early-hints middleware, a `103` with one " +
@@ -547,10 +584,11 @@ function honoSection(hono: readonly ServerCase[]): string[] {
 }
 
 /** Section 6: HTTP/2 with one 103 per request, ours against the node:http2 bridge. */
-function h2Section(h2: readonly ServerCase[]): string[] {
+function h2Section(h2: readonly ServerCase[], note: readonly string[]): string[] {
   const out: string[] = [];
   out.push("## 6. HTTP/2");
   out.push("");
+  out.push(...note);
   out.push(
     "`h2load` (nghttp2-client) over TLS, ALPN `h2`, 8 connections with 8 streams each " +
       "(`-c 8 -m 8`), on `/hint`: one `103` with a `link`, then a small text `200`. Ours is " +
@@ -612,10 +650,11 @@ function ratiosTo(row: ServerCase, base: ServerCase | undefined): [string, strin
 }
 
 /** Section 7: forward() against Hono's proxy() helper, one table per runtime. */
-function proxySection(proxy: readonly ProxyCase[]): string[] {
+function proxySection(proxy: readonly ProxyCase[], note: readonly string[]): string[] {
   const out: string[] = [];
   out.push("## 7. Reverse proxy: `forward()` against Hono's `proxy()`");
   out.push("");
+  out.push(...note);
   out.push(
     "A Hono app whose one route forwards every path to one upstream, Go's `seed_server` " +
       "(`scripts/interop/go/seed_server`, `-delay 0s`), started once per run in its own " +
@@ -677,10 +716,11 @@ function proxySection(proxy: readonly ProxyCase[]): string[] {
 }
 
 /** Section 8: the app with learnedHints() against the same app without it. */
-function learnedSection(learned: readonly ServerCase[]): string[] {
+function learnedSection(learned: readonly ServerCase[], note: readonly string[]): string[] {
   const out: string[] = [];
   out.push("## 8. `learnedHints()`: what the middleware costs");
   out.push("");
+  out.push(...note);
   out.push(
     "One Hono app on our `serve()` (`scripts/bench/fixtures/learned_server.ts`) with a route " +
       "`/page` that sets `link: </style.css>; rel=preload; as=style` and answers `c.html()`, " +
