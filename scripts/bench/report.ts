@@ -99,7 +99,6 @@ const H2_SERVER_NAMES: Record<string, string> = {
 };
 const PROXY_SERVER_NAMES: Record<string, string> = {
   ours: "interim `forward(c.req.raw, upstream)` on `serve(app.fetch)`",
-  native: "Hono `proxy()` on `Deno.serve` / `Bun.serve`",
   "node-server": "Hono `proxy()` on `@hono/node-server`",
 };
 const LEARNED_SERVER_NAMES: Record<string, string> = {
@@ -697,7 +696,9 @@ function proxySection(proxy: readonly ProxyCase[], note: readonly string[]): str
           );
           const [cpuRatio, rpsRatio] = ratiosTo(s, base);
           return [
-            PROXY_SERVER_NAMES[s.server] ?? s.server,
+            s.server === "native"
+              ? `Hono \`proxy()\` on \`${runtime === "deno" ? "Deno" : "Bun"}.serve\``
+              : PROXY_SERVER_NAMES[s.server] ?? s.server,
             `\`${s.path}\``,
             s.observed === "" ? "n/a" : s.observed,
             range(s.cpuUs),
