@@ -728,15 +728,15 @@ function learnedSection(learned: readonly ServerCase[], note: readonly string[])
       "with and without `app.use(learnedHints())` (default options). *navigation*: " +
       "`Sec-Fetch-Mode: navigate` and a browser's `Accept`, so with the middleware every " +
       "request after the first gets a learned `103` before the route runs (the row prices the " +
-      "middleware and that `103`, which the replay flushes so that it leaves before a slow " +
-      "route: one more socket write per request); *fetch*: " +
+      "middleware and that `103`, which leaves in a socket write of its own: two writes per " +
+      "request instead of one); *fetch*: " +
       "`Sec-Fetch-Mode: cors`, `Accept: */*`, which the middleware passes through (its cost " +
       "on requests it leaves alone). Checked once per app and kind before its warm-up: the " +
       "second navigation gets the `103` with the link, nothing else gets one. A third app has " +
       "a middleware that only awaits `next()`: Hono calls a lone route handler directly and " +
       "builds its middleware chain only when there is one, so that row is what any " +
-      "`app.use()` costs, and the gap between it and `learnedHints()` is the middleware's " +
-      "own. `hey -c 32`, " +
+      "`app.use()` costs; the gap between it and `learnedHints()` is the middleware's own " +
+      "work, plus the `103` on navigations. `hey -c 32`, " +
       "keep-alive, final responses counted. *vs without*: the app without middleware's " +
       "CPU per request divided by the row's, and the row's requests/s over that app's, per " +
       "round (median, range): 1.00x means free. No target: issue 15 sets none.",
