@@ -20,6 +20,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import fc from "fast-check";
 import { RequestUrls } from "../src/server/request_url.ts";
+import { requestHeader } from "../src/server/request_factory.ts";
 import { allowLazyRequests, lazyRequestsWork } from "../src/server/lazy_request.ts";
 import { forceSignalAtConstruction, IncomingRequest } from "../src/server/incoming_request.ts";
 import { rawConnect, rawRequest, statusLines } from "./_support/server_raw.ts";
@@ -480,3 +481,28 @@ testEachWay(
     assert.equal(outcome.name, "AbortError", String(outcome));
   },
 );
+
+for (const transport of TRANSPORTS) {
+  test(`${transport.name}: requestHeader() reads a field as headers.get() does, repeats and case included`, async () => {
+    const seen: Array<[string | null, string | null]> = [];
+    await withServer(
+      (request) => {
+        // Read first through requestHeader (the lazy request still unbuilt), then
+        // through the built request's Headers.
+        const names = ["x-repeat", "sec-fetch-mode", "absent"];
+        const quick = names.map((name) => requestHeader(request, name));
+        for (const [i, name] of names.entries()) seen.push([quick[i]!, request.headers.get(name)]);
+        return new Response("ok");
+      },
+      transport.options,
+      async (_server, port) => {
+        const response = await rawRequest(
+          port,
+          "GET / HTTP/1.1\r\nHost: x\r\nX-Repeat: a\r\nSec-Fetch-Mode: navigate\r\nx-repeat: b\r\nConnection: close\r\n\r\n",
+        );
+        assert.match(response.text, /^HTTP\/1\.1 200/);
+      },
+    );
+    assert.deepEqual(seen, [["a, b", "a, b"], ["navigate", "navigate"], [null, null]]);
+  });
+}

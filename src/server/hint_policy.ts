@@ -38,6 +38,7 @@
  */
 
 import { isValidHeaderName } from "../http1/validate.ts";
+import { requestHeader } from "./request_factory.ts";
 import type { HintPolicy } from "./types.ts";
 
 /**
@@ -67,9 +68,9 @@ import type { HintPolicy } from "./types.ts";
  * ```
  */
 export const navigationsOnly: HintPolicy = (request: Request): boolean => {
-  const mode = request.headers.get("sec-fetch-mode");
+  const mode = requestHeader(request, "sec-fetch-mode");
   if (mode !== null) return mode.trim().toLowerCase() === "navigate";
-  return acceptsHtml(request.headers.get("accept"));
+  return acceptsHtml(requestHeader(request, "accept"));
 };
 
 /**
@@ -103,7 +104,7 @@ export const navigationsOnly: HintPolicy = (request: Request): boolean => {
  * ```
  */
 export const exceptKnownMishandlers: HintPolicy = (request: Request): boolean => {
-  const agent = request.headers.get("user-agent")?.trim().toLowerCase() ?? "";
+  const agent = requestHeader(request, "user-agent")?.trim().toLowerCase() ?? "";
   if (agent === "") return false;
   return !MISHANDLING_AGENT_PREFIXES.some((prefix) => agent.startsWith(prefix));
 };
@@ -139,9 +140,8 @@ export const exceptKnownMishandlers: HintPolicy = (request: Request): boolean =>
  * ```
  */
 export const onlyKnownHandlers: HintPolicy = (request: Request): boolean => {
-  const headers = request.headers;
-  if (FETCH_METADATA.some((name) => headers.has(name))) return true;
-  const agent = headers.get("user-agent");
+  if (FETCH_METADATA.some((name) => requestHeader(request, name) !== null)) return true;
+  const agent = requestHeader(request, "user-agent");
   if (agent === null) return false;
   const product = /^\s*([^\s/]+)/.exec(agent)?.[1]?.toLowerCase();
   return product !== undefined && HANDLING_PRODUCTS.has(product);
@@ -174,7 +174,7 @@ export function unlessHeader(name: string): HintPolicy {
     throw new TypeError(`unlessHeader: ${JSON.stringify(name)} is not a valid header field name`);
   }
   const field = name.toLowerCase();
-  return (request) => !request.headers.has(field);
+  return (request) => requestHeader(request, field) === null;
 }
 
 /**

@@ -90,6 +90,29 @@ export class LazyRequest {
     return this.#build().headers;
   }
 
+  /**
+   * One field's value as `headers.get(name)` gives it (repeated fields
+   * joined by `", "`), read from the parsed fields while the request is
+   * unbuilt: a middleware that only looks at a header (a hint policy, a
+   * navigation test) then costs no `Request`.
+   *
+   * @param name The field name, lower-case.
+   * @returns The value, or `null` when absent.
+   */
+  fieldValue(name: string): string | null {
+    if (this.#real !== undefined) return this.#real.headers.get(name);
+    let value: string | null = null;
+    const fields = this.#fields;
+    for (let i = 0; i < fields.length; i++) {
+      const [fieldName, fieldValue] = fields[i]!;
+      if (fieldName.length !== name.length) continue;
+      // The engine and HTTP/2 give lower-case names; node:http keeps the client's case.
+      if (fieldName !== name && fieldName.toLowerCase() !== name) continue;
+      value = value === null ? fieldValue : `${value}, ${fieldValue}`;
+    }
+    return value;
+  }
+
   /** The body stream, `null` when the request has none. */
   get body(): ReadableStream<Uint8Array> | null {
     if (this.#body === undefined && this.#real === undefined) return null;

@@ -88,3 +88,22 @@ export function interimTargetOf(request: Request): InterimTarget | undefined {
     ? request.interimTarget
     : undefined;
 }
+
+/**
+ * One header field of a request, as `request.headers.get(name)` gives it,
+ * without building a lazily made request.
+ *
+ * @param request Any request.
+ * @param name The field name, lower-case.
+ * @returns The value, or `null` when absent.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { requestHeader } from "./request_factory.ts";
+ * assert.equal(requestHeader(new Request("http://h/", { headers: { Accept: "text/html" } }), "accept"), "text/html");
+ * ```
+ */
+export function requestHeader(request: Request, name: string): string | null {
+  return request instanceof LazyRequest ? request.fieldValue(name) : request.headers.get(name);
+}

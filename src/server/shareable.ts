@@ -7,6 +7,8 @@
  * @module
  */
 
+import { requestHeader } from "./request_factory.ts";
+
 /**
  * Whether a shared cache could hand `response` to other clients:
  * - not when its `Cache-Control` has `no-store` or `private` (RFC 9111
@@ -47,7 +49,7 @@ export function shareable(request: Request, response: Response): boolean {
       if (name !== "" && name !== "accept-encoding") return false;
     }
   }
-  if (request.headers.has("authorization")) {
+  if (requestHeader(request, "authorization") !== null) {
     return directives.has("public") || directives.has("s-maxage") ||
       directives.has("must-revalidate");
   }
