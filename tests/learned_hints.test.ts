@@ -130,6 +130,16 @@ test("store: entries expire maxAge after they were last confirmed; replays are c
   assert.equal(memory.size, 0);
 });
 
+test("store: the same Link value confirms without parsing; another one does not", () => {
+  const { store: memory, clock } = store();
+  memory.learn("GET /", ["<a>; rel=preload"], "<a>;rel=preload");
+  clock.now += 4_000;
+  assert.equal(memory.confirm("GET /", "<a>;rel=preload"), true);
+  assert.equal(memory.entries()[0]?.expiresAt, clock.now + 5_000);
+  assert.equal(memory.confirm("GET /", "<b>;rel=preload"), false);
+  assert.equal(memory.confirm("GET /other", "<a>;rel=preload"), false);
+});
+
 // --- options ----------------------------------------------------------------
 
 test("learnedHints: bad bounds and non-function options are refused at once", () => {

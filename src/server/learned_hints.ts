@@ -200,7 +200,9 @@ export function learnedHints(options: LearnedHintsOptions = {}): LearnedHints {
     if (response === undefined || response.status >= 300 && response.status !== 304) {
       store.forget(key);
     } else if (response.status >= 200 && response.status < 300 && learnable(request, response)) {
-      store.learn(key, hintedLinks(response.headers.get("link")));
+      const field = response.headers.get("link");
+      if (field === null) store.forget(key);
+      else if (!store.confirm(key, field)) store.learn(key, hintedLinks(field), field);
     }
   };
 
@@ -280,8 +282,7 @@ export function routeKey(request: Request): string {
 }
 
 /** The link-values of a final response worth a 103, in canonical spelling. */
-function hintedLinks(field: string | null): string[] {
-  if (field === null) return [];
+function hintedLinks(field: string): string[] {
   const links: string[] = [];
   for (const link of parseLinkHeader(field)) {
     if (link.anchored || !link.rels.some((rel) => HINTED_RELATIONS.has(rel))) continue;

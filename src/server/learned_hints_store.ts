@@ -35,6 +35,8 @@ export interface LearnedHintsEntry {
 
 interface MutableEntry {
   links: readonly string[];
+  /** The `Link` field value they were read from, when given: the same value again needs no parsing. */
+  source: string | undefined;
   learnedAt: number;
   expiresAt: number;
   replays: number;
@@ -107,7 +109,7 @@ export class LearnedHintsStore {
    * @param key The route key.
    * @param links Link-values, each one `Link` field element.
    */
-  learn(key: string, links: readonly string[]): void {
+  learn(key: string, links: readonly string[], source?: string): void {
     const kept = this.#withinBounds(links);
     const known = this.#entries.get(key);
     this.#entries.delete(key);
@@ -115,10 +117,12 @@ export class LearnedHintsStore {
     const now = this.#now();
     if (known !== undefined && sameLinks(known.links, kept)) {
       known.expiresAt = now + this.#bounds.maxAge;
+      known.source = source;
       this.#entries.set(key, known);
     } else {
       this.#entries.set(key, {
         links: kept,
+        source,
         learnedAt: now,
         expiresAt: now + this.#bounds.maxAge,
         replays: 0,
@@ -128,6 +132,22 @@ export class LearnedHintsStore {
       const oldest = this.#entries.keys().next().value as string;
       this.#entries.delete(oldest);
     }
+  }
+
+  /**
+   * Pushes back the expiry of `key` when its links were last learned from
+   * this very `Link` field value, so a route answering as before costs no
+   * parsing.
+   *
+   * @param key The route key.
+   * @param source The response's `Link` field value.
+   * @returns Whether it was confirmed; `false` means learn it anew.
+   */
+  confirm(key: string, source: string): boolean {
+    const entry = this.#entries.get(key);
+    if (entry === undefined || entry.source !== source) return false;
+    entry.expiresAt = this.#now() + this.#bounds.maxAge;
+    return true;
   }
 
   /**
@@ -156,7 +176,8 @@ export class LearnedHintsStore {
     const list: LearnedHintsEntry[] = [];
     for (const [key, entry] of this.#entries) {
       if (now >= entry.expiresAt) continue;
-      list.push({ key, ...entry, links: [...entry.links] });
+      const { links, learnedAt, expiresAt, replays } = entry;
+      list.push({ key, links: [...links], learnedAt, expiresAt, replays });
     }
     return list;
   }
