@@ -791,3 +791,21 @@ test("forward() refuses a bad upstream and a bad bound as programming errors", a
     RangeError,
   );
 });
+
+test("an onError that throws still leaves the client its 502", async () => {
+  const printed: unknown[] = [];
+  const error = console.error;
+  console.error = (...args: unknown[]) => printed.push(args[0]);
+  try {
+    const response = await forward(new Request("http://edge.example/"), "http://127.0.0.1:1", {
+      onError: () => {
+        throw new Error("reporter failed (expected in this test)");
+      },
+    });
+    assert.equal(response.status, 502);
+    assert.equal(await response.text(), "Bad Gateway\n");
+  } finally {
+    console.error = error;
+  }
+  assert.deepEqual(printed, ["forward: onError threw while reporting a proxy error:"]);
+});

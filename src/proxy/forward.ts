@@ -310,8 +310,14 @@ function gatewayError(
     ? error.code === "HEADERS_TIMEOUT" || error.code === "CONNECT_TIMEOUT"
     : error instanceof DOMException && error.name === "TimeoutError";
   if (!request.signal.aborted) {
-    if (init.onError !== undefined) init.onError(error, request);
-    else console.error("forward: proxy error:", error);
+    try {
+      if (init.onError !== undefined) init.onError(error, request);
+      else console.error("forward: proxy error:", error);
+    } catch (failure) {
+      // The client still gets its 502/504: a reporter that throws must not
+      // turn the answer into a 500.
+      console.error("forward: onError threw while reporting a proxy error:", failure);
+    }
   }
   return timedOut ? plainResponse(504, "Gateway Timeout\n") : plainResponse(502, "Bad Gateway\n");
 }
