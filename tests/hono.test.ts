@@ -12,7 +12,16 @@ import { spawn } from "node:child_process";
 import http from "node:http";
 import { Hono } from "hono";
 import { fetch } from "../client.ts";
-import { earlyHints, hint, preload, preloadLinks, serve } from "../server.ts";
+import {
+  earlyHints,
+  hint,
+  learnedHints,
+  preload,
+  preloadLinks,
+  routeKey,
+  serve,
+  shareable,
+} from "../server.ts";
 import * as honoEntry from "../hono.ts";
 import { forgetWarnings } from "../src/server/warn_once.ts";
 import { goSkipReason, runGoClient } from "./_support/go.ts";
@@ -393,10 +402,16 @@ test("@interim/http/hono exports the same helpers as @interim/http/server", () =
   assert.deepEqual(Object.keys(honoEntry).sort(), [
     "earlyHints",
     "hint",
+    "learnedHints",
     "preload",
     "preloadLinks",
+    "routeKey",
+    "shareable",
   ]);
   assert.equal(honoEntry.hint, hint);
+  assert.equal(honoEntry.learnedHints, learnedHints);
+  assert.equal(honoEntry.routeKey, routeKey);
+  assert.equal(honoEntry.shareable, shareable);
   assert.equal(honoEntry.earlyHints, earlyHints);
   assert.equal(honoEntry.preload, preload);
   assert.equal(honoEntry.preloadLinks, preloadLinks);
