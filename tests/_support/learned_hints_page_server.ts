@@ -7,8 +7,7 @@
  * a page that uses `/style.css`, naming the stylesheet only in the `Link`
  * header of its final response. Any 103 comes from `learnedHints()`, which
  * sits in front of the route (as Hono middleware, or through
- * `learned.wrap()` around a plain fetch handler) unless the control turns it
- * off.
+ * `learned.wrap()` around a plain fetch handler).
  *
  * The log's `103 sent` is written by the server's `hintPolicy`, which the
  * exchange asks synchronously just before it writes the first interim
@@ -31,8 +30,6 @@ export const FINAL_DELAY_MS = 1_500;
 
 /** Options of {@linkcode startLearnedPageServer}. */
 export interface LearnedPageServerOptions {
-  /** Put `learnedHints()` in front of the route (the control runs without). */
-  readonly learned: boolean;
   /** A Hono app with `app.use(learned)`, or a plain handler through `learned.wrap()`. */
   readonly app: "hono" | "wrap";
   /** How long the page route takes; default {@linkcode FINAL_DELAY_MS}. */
@@ -47,8 +44,8 @@ export interface LearnedPageServer {
   readonly origin: string;
   /** Everything that happened so far, in order, over every visit. */
   readonly log: readonly LogEntry[];
-  /** The middleware in front of the route, when `learned` is on. */
-  readonly learned: LearnedHints | undefined;
+  /** The middleware in front of the route. */
+  readonly learned: LearnedHints;
   /** Closes the server. */
   close(): Promise<void>;
 }
@@ -66,7 +63,7 @@ export async function startLearnedPageServer(
   const now = () => performance.now();
   const note = (error: unknown) => log.push({ event: "error", detail: String(error), at: now() });
   const finalDelayMs = options.finalDelayMs ?? FINAL_DELAY_MS;
-  const learned = options.learned ? learnedHints() : undefined;
+  const learned = learnedHints();
 
   /** The page route: no hint code, only a Link header on the final response. */
   const page = async (): Promise<Response> => {
@@ -99,12 +96,12 @@ export async function startLearnedPageServer(
       arrive(c.req.raw);
       await next();
     });
-    if (learned !== undefined) app.use(learned);
+    app.use(learned);
     app.get("*", (c) => route(c.req.path));
     handler = async (request) => await app.fetch(request);
   } else {
     const inner = (request: Request) => route(new URL(request.url).pathname);
-    const wrapped = learned !== undefined ? learned.wrap(inner) : inner;
+    const wrapped = learned.wrap(inner);
     handler = async (request) => {
       arrive(request);
       return await wrapped(request);
