@@ -206,13 +206,21 @@ export function learnedHints(options: LearnedHintsOptions = {}): LearnedHints {
     }
   };
 
+  /** Sends the links remembered for `key`, flushed, through `send`. */
+  const replay = (
+    key: string,
+    request: Request,
+    send: (fields: { link: string }) => InformationalResult,
+  ): void => {
+    const links = store.replay(key);
+    if (links !== undefined) markReplayed(request, send({ link: links.join(", ") }), links);
+  };
+
   const middleware = async (c: Context, next: () => Promise<void>): Promise<void> => {
     const key = keyFor(c.req.raw);
     if (key === undefined) return await next();
-    const links = store.replay(key);
-    if (links !== undefined) {
-      markReplayed(c.req.raw, hint(c, { link: links.join(", ") }, { flush: true }), links);
-    }
+    // hint() also reaches @hono/node-server's ServerResponse.
+    replay(key, c.req.raw, (fields) => hint(c, fields, { flush: true }));
     try {
       await next();
     } catch (error) {
@@ -231,11 +239,7 @@ export function learnedHints(options: LearnedHintsOptions = {}): LearnedHints {
     return async (request, ...rest) => {
       const key = keyFor(request);
       if (key === undefined) return await handler(request, ...rest);
-      const links = store.replay(key);
-      if (links !== undefined) {
-        const result = sendInformational(request, 103, { link: links.join(", ") }, { flush: true });
-        markReplayed(request, result, links);
-      }
+      replay(key, request, (fields) => sendInformational(request, 103, fields, { flush: true }));
       let response: Response | undefined;
       try {
         response = await handler(request, ...rest);
