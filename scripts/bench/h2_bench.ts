@@ -13,15 +13,10 @@
 
 import http2 from "node:http2";
 import path from "node:path";
-import {
-  ROOT,
-  runtimeCommand,
-  type RuntimeName,
-  type ServerChild,
-  startServerChild,
-} from "./common.ts";
+import { ROOT, type RuntimeName } from "./common.ts";
 import { H2LOAD_LOAD } from "./h2load.ts";
-import { type LoadGenerator, measureServers, type ServerCase } from "./server_bench.ts";
+import { measureSection, type SectionBenchOptions, startSectionServer } from "./section_bench.ts";
+import type { LoadGenerator, ServerCase } from "./server_bench.ts";
 
 /** Which HTTP/2 server (see `fixtures/h2_server.ts`). */
 export type H2ServerKind = "ours" | "node-http2";
@@ -100,39 +95,6 @@ const CHECKED_H2LOAD: LoadGenerator = {
 };
 
 /**
- * Starts one HTTP/2 fixture server.
- *
- * @param runtime The runtime that runs it.
- * @param kind Which server.
- * @param runtimeFlags Flags for the runtime (e.g. a CPU profiler).
- * @param env Extra environment variables (e.g. `BENCH_CPU_PROFILE`).
- * @returns The running child.
- *
- * @example The baseline on Node 26
- * ```ts
- * const server = await startH2Server("node26", "node-http2");
- * await server.stop();
- * ```
- */
-export function startH2Server(
-  runtime: RuntimeName,
-  kind: H2ServerKind,
-  runtimeFlags: readonly string[] = [],
-  env: Record<string, string> = {},
-): Promise<ServerChild> {
-  const [command, args] = runtimeCommand(runtime, FIXTURE, [kind], runtimeFlags);
-  return startServerChild(command, args, `h2 ${kind} on ${runtime}`, env);
-}
-
-/** Options of the HTTP/2 section. */
-export interface H2BenchOptions {
-  readonly runtimes: readonly RuntimeName[];
-  readonly rounds: number;
-  readonly seconds: number;
-  readonly warmupSeconds: number;
-}
-
-/**
  * Runs the HTTP/2 section.
  *
  * @param options Runtimes (those not in {@linkcode H2_RUNTIMES} are skipped),
@@ -144,21 +106,13 @@ export interface H2BenchOptions {
  * const cases = await runH2Bench({ runtimes: ["bun"], rounds: 3, seconds: 1, warmupSeconds: 1 });
  * ```
  */
-export function runH2Bench(options: H2BenchOptions): Promise<ServerCase[]> {
-  const specs = options.runtimes.filter((r) => H2_RUNTIMES.includes(r)).flatMap((runtime) =>
-    H2_SERVER_KINDS.map((server) => ({
-      runtime,
-      server,
-      paths: H2_PATHS,
-      start: () => startH2Server(runtime, server),
-    }))
-  );
-  return measureServers(specs, {
-    rounds: options.rounds,
-    seconds: options.seconds,
-    warmupSeconds: options.warmupSeconds,
-    concurrencies: [H2_CONCURRENCY],
-    order: "path",
+export function runH2Bench(options: SectionBenchOptions): Promise<ServerCase[]> {
+  return measureSection({
+    runtimes: H2_RUNTIMES,
+    kinds: () => H2_SERVER_KINDS,
+    paths: () => H2_PATHS,
+    start: (runtime, server) => startSectionServer("h2", FIXTURE, runtime, [server]),
+    concurrency: H2_CONCURRENCY,
     load: CHECKED_H2LOAD,
-  });
+  }, options);
 }

@@ -12,16 +12,10 @@
  */
 
 import path from "node:path";
-import {
-  isNode,
-  ROOT,
-  runtimeCommand,
-  type RuntimeName,
-  type ServerChild,
-  startServerChild,
-} from "./common.ts";
+import { isNode, ROOT, type RuntimeName } from "./common.ts";
 import { HONO_PATHS } from "./hono_app.ts";
-import { measureServers, type ServerCase, type ServerSpec } from "./server_bench.ts";
+import { measureSection, type SectionBenchOptions, startSectionServer } from "./section_bench.ts";
+import type { ServerCase } from "./server_bench.ts";
 
 /** Which server carries the Hono app (see `fixtures/hono_server.ts`). */
 export type HonoServerKind = "ours" | "ours-node" | "ours-node-http" | "native" | "node-server";
@@ -56,39 +50,6 @@ export function honoServerKinds(runtime: RuntimeName): HonoServerKind[] {
 }
 
 /**
- * Starts the Hono app behind one server.
- *
- * @param runtime The runtime that runs it.
- * @param kind Which server.
- * @param runtimeFlags Flags for the runtime (e.g. a CPU profiler).
- * @param env Extra environment variables (e.g. `BENCH_CPU_PROFILE`).
- * @returns The running child.
- *
- * @example Ours on Deno
- * ```ts
- * const server = await startHonoServer("deno", "ours");
- * await server.stop();
- * ```
- */
-export function startHonoServer(
-  runtime: RuntimeName,
-  kind: HonoServerKind,
-  runtimeFlags: readonly string[] = [],
-  env: Record<string, string> = {},
-): Promise<ServerChild> {
-  const [command, args] = runtimeCommand(runtime, FIXTURE, [kind], runtimeFlags);
-  return startServerChild(command, args, `hono ${kind} on ${runtime}`, env);
-}
-
-/** Options of the Hono section. */
-export interface HonoBenchOptions {
-  readonly runtimes: readonly RuntimeName[];
-  readonly rounds: number;
-  readonly seconds: number;
-  readonly warmupSeconds: number;
-}
-
-/**
  * Runs the Hono section.
  *
  * @param options Runtimes (those not in {@linkcode HONO_RUNTIMES} are
@@ -100,22 +61,12 @@ export interface HonoBenchOptions {
  * const cases = await runHonoBench({ runtimes: ["bun"], rounds: 3, seconds: 0.5, warmupSeconds: 1 });
  * ```
  */
-export function runHonoBench(options: HonoBenchOptions): Promise<ServerCase[]> {
-  const specs: ServerSpec[] = options.runtimes.filter((r) => HONO_RUNTIMES.includes(r)).flatMap((
-    runtime,
-  ) =>
-    honoServerKinds(runtime).map((server) => ({
-      runtime,
-      server,
-      paths: server === "native" ? NATIVE_PATHS : HONO_PATHS,
-      start: () => startHonoServer(runtime, server),
-    }))
-  );
-  return measureServers(specs, {
-    rounds: options.rounds,
-    seconds: options.seconds,
-    warmupSeconds: options.warmupSeconds,
-    concurrencies: [HONO_CONCURRENCY],
-    order: "path",
-  });
+export function runHonoBench(options: SectionBenchOptions): Promise<ServerCase[]> {
+  return measureSection({
+    runtimes: HONO_RUNTIMES,
+    kinds: honoServerKinds,
+    paths: (server) => server === "native" ? NATIVE_PATHS : HONO_PATHS,
+    start: (runtime, server) => startSectionServer("hono", FIXTURE, runtime, [server]),
+    concurrency: HONO_CONCURRENCY,
+  }, options);
 }

@@ -23,16 +23,10 @@
  */
 
 import path from "node:path";
-import {
-  ROOT,
-  runHey,
-  runtimeCommand,
-  type RuntimeName,
-  type ServerChild,
-  startServerChild,
-} from "./common.ts";
+import { ROOT, runHey, type RuntimeName } from "./common.ts";
 import { describeExchange, observeExchange } from "./http1_exchange.ts";
-import { type LoadGenerator, measureServers, type ServerCase } from "./server_bench.ts";
+import { measureSection, type SectionBenchOptions, startSectionServer } from "./section_bench.ts";
+import type { LoadGenerator, ServerCase } from "./server_bench.ts";
 
 /**
  * With the middleware (`learned`), with a middleware that only awaits
@@ -147,39 +141,6 @@ async function checkLearned(port: number, label: string, learned: boolean): Prom
 }
 
 /**
- * Starts the app with or without the middleware.
- *
- * @param runtime The runtime that runs it.
- * @param kind With (`learned`), with a no-op middleware (`noop`) or without (`plain`).
- * @param runtimeFlags Flags for the runtime (e.g. a CPU profiler).
- * @param env Extra environment variables (e.g. `BENCH_CPU_PROFILE`).
- * @returns The running child.
- *
- * @example On Bun
- * ```ts
- * const server = await startLearnedServer("bun", "learned");
- * await server.stop();
- * ```
- */
-export function startLearnedServer(
-  runtime: RuntimeName,
-  kind: LearnedServerKind,
-  runtimeFlags: readonly string[] = [],
-  env: Record<string, string> = {},
-): Promise<ServerChild> {
-  const [command, args] = runtimeCommand(runtime, FIXTURE, [kind], runtimeFlags);
-  return startServerChild(command, args, `learned ${kind} on ${runtime}`, env);
-}
-
-/** Options of the learned section. */
-export interface LearnedBenchOptions {
-  readonly runtimes: readonly RuntimeName[];
-  readonly rounds: number;
-  readonly seconds: number;
-  readonly warmupSeconds: number;
-}
-
-/**
  * Runs the learned section.
  *
  * @param options Runtimes (those not in {@linkcode LEARNED_RUNTIMES} are
@@ -192,7 +153,7 @@ export interface LearnedBenchOptions {
  * const cases = await runLearnedBench({ runtimes: ["deno"], rounds: 3, seconds: 1, warmupSeconds: 1 });
  * ```
  */
-export function runLearnedBench(options: LearnedBenchOptions): Promise<ServerCase[]> {
+export function runLearnedBench(options: SectionBenchOptions): Promise<ServerCase[]> {
   const learnedPorts = new Set<number>();
   const load: LoadGenerator = {
     async warmUp(port, label, seconds) {
@@ -203,26 +164,16 @@ export function runLearnedBench(options: LearnedBenchOptions): Promise<ServerCas
       return runHey(learnedHeyArgs(port, label, seconds, concurrency), seconds * 1000 + 60_000);
     },
   };
-  const specs = options.runtimes.filter((r) => LEARNED_RUNTIMES.includes(r)).flatMap((
-    runtime,
-  ) =>
-    LEARNED_SERVER_KINDS.map((server) => ({
-      runtime,
-      server,
-      paths: Object.keys(LEARNED_REQUESTS),
-      start: async () => {
-        const child = await startLearnedServer(runtime, server);
-        if (server === "learned") learnedPorts.add(child.port);
-        return child;
-      },
-    }))
-  );
-  return measureServers(specs, {
-    rounds: options.rounds,
-    seconds: options.seconds,
-    warmupSeconds: options.warmupSeconds,
-    concurrencies: [LEARNED_CONCURRENCY],
-    order: "path",
+  return measureSection({
+    runtimes: LEARNED_RUNTIMES,
+    kinds: () => LEARNED_SERVER_KINDS,
+    paths: () => Object.keys(LEARNED_REQUESTS),
+    start: async (runtime, server) => {
+      const child = await startSectionServer("learned", FIXTURE, runtime, [server]);
+      if (server === "learned") learnedPorts.add(child.port);
+      return child;
+    },
+    concurrency: LEARNED_CONCURRENCY,
     load,
-  });
+  }, options);
 }

@@ -23,16 +23,10 @@
 
 import path from "node:path";
 import { buildGoProgram, startGoServer } from "../../tests/_support/go.ts";
-import {
-  isNode,
-  ROOT,
-  runtimeCommand,
-  type RuntimeName,
-  type ServerChild,
-  startServerChild,
-} from "./common.ts";
+import { isNode, ROOT, type RuntimeName } from "./common.ts";
 import { describeExchange, observeExchange } from "./http1_exchange.ts";
-import { HEY_LOAD, type LoadGenerator, measureServers, type ServerCase } from "./server_bench.ts";
+import { measureSection, type SectionBenchOptions, startSectionServer } from "./section_bench.ts";
+import { HEY_LOAD, type LoadGenerator, type ServerCase } from "./server_bench.ts";
 
 /** Which proxy (see `fixtures/proxy_server.ts`). */
 export type ProxyServerKind = "ours" | "native" | "node-server";
@@ -70,41 +64,6 @@ export function proxyServerKinds(runtime: RuntimeName): ProxyServerKind[] {
 }
 
 /**
- * Starts one proxy in front of `upstream`.
- *
- * @param runtime The runtime that runs it.
- * @param kind Which proxy.
- * @param upstream The upstream's base URL, `http://127.0.0.1:PORT`.
- * @param runtimeFlags Flags for the runtime (e.g. a CPU profiler).
- * @param env Extra environment variables (e.g. `BENCH_CPU_PROFILE`).
- * @returns The running child.
- *
- * @example Ours on Deno
- * ```ts
- * const server = await startProxyServer("deno", "ours", "http://127.0.0.1:8080");
- * await server.stop();
- * ```
- */
-export function startProxyServer(
-  runtime: RuntimeName,
-  kind: ProxyServerKind,
-  upstream: string,
-  runtimeFlags: readonly string[] = [],
-  env: Record<string, string> = {},
-): Promise<ServerChild> {
-  const [command, args] = runtimeCommand(runtime, FIXTURE, [kind, upstream], runtimeFlags);
-  return startServerChild(command, args, `proxy ${kind} on ${runtime}`, env);
-}
-
-/** Options of the proxy section. */
-export interface ProxyBenchOptions {
-  readonly runtimes: readonly RuntimeName[];
-  readonly rounds: number;
-  readonly seconds: number;
-  readonly warmupSeconds: number;
-}
-
-/**
  * Runs the proxy section.
  *
  * @param options Runtimes (those not in {@linkcode PROXY_RUNTIMES} are
@@ -119,7 +78,7 @@ export interface ProxyBenchOptions {
  * ```
  */
 export async function runProxyBench(
-  options: ProxyBenchOptions,
+  options: SectionBenchOptions,
 ): Promise<ProxyCase[] | undefined> {
   if ((await buildGoProgram("seed_server")) === undefined) return undefined;
   const upstream = await startGoServer(["-delay", "0s"]);
@@ -139,28 +98,18 @@ export async function runProxyBench(
   };
   const ports = new Map<string, number>();
   try {
-    const specs = options.runtimes.filter((r) => PROXY_RUNTIMES.includes(r)).flatMap((
-      runtime,
-    ) =>
-      proxyServerKinds(runtime).map((server) => ({
-        runtime,
-        server,
-        paths: PROXY_PATHS,
-        start: async () => {
-          const child = await startProxyServer(runtime, server, upstream.url);
-          ports.set(`${runtime} ${server}`, child.port);
-          return child;
-        },
-      }))
-    );
-    const cases = await measureServers(specs, {
-      rounds: options.rounds,
-      seconds: options.seconds,
-      warmupSeconds: options.warmupSeconds,
-      concurrencies: [PROXY_CONCURRENCY],
-      order: "path",
+    const cases = await measureSection({
+      runtimes: PROXY_RUNTIMES,
+      kinds: proxyServerKinds,
+      paths: () => PROXY_PATHS,
+      start: async (runtime, server) => {
+        const child = await startSectionServer("proxy", FIXTURE, runtime, [server, upstream.url]);
+        ports.set(`${runtime} ${server}`, child.port);
+        return child;
+      },
+      concurrency: PROXY_CONCURRENCY,
       load: checkedHey,
-    });
+    }, options);
     return cases.map((c) => ({
       ...c,
       observed: observed.get(`${ports.get(`${c.runtime} ${c.server}`)} ${c.path}`) ?? "",
