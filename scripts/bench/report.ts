@@ -7,10 +7,11 @@
  */
 
 import type { ClientCase } from "./client_bench.ts";
-import { type Spread, spread as spreadOf } from "./common.ts";
 import type { EngineCase, LongRunCase, MemoryCase } from "./engine_bench.ts";
 import type { LatencyCase } from "./latency_bench.ts";
 import type { ProxyCase } from "./proxy_bench.ts";
+import { figureColumns, PATH_COLUMN, ratioTable, ratioTablesPerRuntime } from "./ratio_table.ts";
+import { kilo, num, range, runtimeLabel, table } from "./report_format.ts";
 import type { ServerCase } from "./server_bench.ts";
 import type { Target } from "./targets.ts";
 
@@ -111,47 +112,6 @@ const CLIENT_NAMES: Record<string, string> = {
   fetch: "global `fetch`",
   "node-http": "`node:http.request` (keep-alive agent)",
 };
-
-function digits(value: number): number {
-  const abs = Math.abs(value);
-  return abs >= 100 ? 0 : abs >= 10 ? 1 : 2;
-}
-
-function num(value: number, fixed?: number): string {
-  if (!Number.isFinite(value)) return "n/a";
-  return value.toFixed(fixed ?? digits(value));
-}
-
-function kilo(value: number): string {
-  if (!Number.isFinite(value)) return "n/a";
-  return value >= 10_000 ? `${(value / 1000).toFixed(1)}k` : value.toFixed(0);
-}
-
-function range(s: Spread, format: (v: number) => string = (v) => num(v)): string {
-  if (s.n === 0) return "n/a";
-  return `${format(s.median)} (${format(s.min)}–${format(s.max)})`;
-}
-
-function table(header: string[], rows: string[][]): string {
-  const lines = [
-    `| ${header.join(" | ")} |`,
-    `| ${header.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
-  ];
-  for (const row of rows) lines.push(`| ${row.join(" | ")} |`);
-  return lines.join("\n");
-}
-
-function runtimeLabel(runtime: string): string {
-  return runtime === "deno"
-    ? "Deno"
-    : runtime === "bun"
-    ? "Bun"
-    : runtime === "node"
-    ? "Node"
-    : runtime.startsWith("node")
-    ? `Node ${runtime.slice(4)}`
-    : "Go";
-}
 
 function targetValue(target: Target): string {
   return target.unit === "x" ? `${num(target.measured, 2)}x` : `${num(target.measured, 0)} µs`;
@@ -533,251 +493,146 @@ export function renderMarkdown(results: BenchResults, analysis: string): string 
   return out.join("\n");
 }
 
+/**
+ * A section's opening: its heading, where it was measured when copied in
+ * from another run, and what it measures.
+ */
+function sectionOpening(heading: string, note: readonly string[], intro: string): string[] {
+  return [heading, "", ...note, intro, ""];
+}
+
+/** The baseline of sections 5 and 7: the native server, on Node `@hono/node-server`. */
+function nativeOrNodeServer(runtime: string): string {
+  return runtime === "deno" || runtime === "bun" ? "native" : "node-server";
+}
+
 /** Section 5: the Hono app, one table per runtime, each row's CPU against the baseline's. */
 function honoSection(hono: readonly ServerCase[], note: readonly string[]): string[] {
-  const out: string[] = [];
-  out.push("## 5. A Hono app");
-  out.push("");
-  out.push(...note);
-  out.push(
-    "One Hono app (`scripts/bench/hono_app.ts`: a router, `/plain` = `c.text`, `/user/:id` = " +
-      "`c.json` of the parameter, `/hint` = the early-hints middleware, a `103` with one " +
-      "`link`, then `c.text`) behind ours on each transport and behind what a Hono user runs " +
-      "today: `Deno.serve`, `Bun.serve` (they cannot send a 1xx: our `earlyHints()` sends " +
-      "nothing there, so they are compared on `/plain` and `/user/:id`), and `@hono/node-server` " +
-      "with its own Link-only `earlyHints`. `hey -c 32`, keep-alive; within a round the servers " +
-      "of a runtime and path run back to back. *vs baseline* is the baseline's CPU per request " +
-      "divided by the row's, per round (median, range): ours as a fraction of the baseline's " +
-      "speed, higher is better.",
-  );
-  out.push("");
-  for (const runtime of [...new Set(hono.map((s) => s.runtime))]) {
-    const baseline = runtime === "deno" || runtime === "bun" ? "native" : "node-server";
-    out.push(`### ${runtimeLabel(runtime)}`);
-    out.push("");
-    out.push(
-      table(
-        ["server", "path", "CPU µs/request", "vs baseline", "requests/s", "p99 ms", "errors"],
-        hono.filter((s) => s.runtime === runtime).map((s) => {
-          const base = hono.find((b) =>
-            b.runtime === runtime && b.server === baseline && b.path === s.path
-          );
-          const ratio = base === undefined || s.server === baseline ? undefined : spreadOf(
-            base.rounds.map((r, i) => r.cpuUs / (s.rounds[i]?.cpuUs ?? NaN)),
-          );
-          return [
-            HONO_SERVER_NAMES[s.server] ?? s.server,
-            `\`${s.path}\``,
-            range(s.cpuUs),
-            ratio === undefined ? "—" : range(ratio, (v) => `${num(v, 2)}x`),
-            range(s.rps, kilo),
-            range(s.p99Ms),
-            String(s.errors),
-          ];
-        }),
-      ),
-    );
-    out.push("");
-  }
-  return out;
+  return [
+    ...sectionOpening(
+      "## 5. A Hono app",
+      note,
+      "One Hono app (`scripts/bench/hono_app.ts`: a router, `/plain` = `c.text`, `/user/:id` = " +
+        "`c.json` of the parameter, `/hint` = the early-hints middleware, a `103` with one " +
+        "`link`, then `c.text`) behind ours on each transport and behind what a Hono user runs " +
+        "today: `Deno.serve`, `Bun.serve` (they cannot send a 1xx: our `earlyHints()` sends " +
+        "nothing there, so they are compared on `/plain` and `/user/:id`), and `@hono/node-server` " +
+        "with its own Link-only `earlyHints`. `hey -c 32`, keep-alive; within a round the servers " +
+        "of a runtime and path run back to back. *vs baseline* is the baseline's CPU per request " +
+        "divided by the row's, per round (median, range): ours as a fraction of the baseline's " +
+        "speed, higher is better.",
+    ),
+    ...ratioTablesPerRuntime(hono, [
+      { header: "server", cell: (s) => HONO_SERVER_NAMES[s.server] ?? s.server },
+      PATH_COLUMN,
+      ...figureColumns("baseline"),
+    ], nativeOrNodeServer),
+  ];
 }
 
 /** Section 6: HTTP/2 with one 103 per request, ours against the node:http2 bridge. */
 function h2Section(h2: readonly ServerCase[], note: readonly string[]): string[] {
-  const out: string[] = [];
-  out.push("## 6. HTTP/2");
-  out.push("");
-  out.push(...note);
-  out.push(
-    "`h2load` (nghttp2-client) over TLS, ALPN `h2`, 8 connections with 8 streams each " +
-      "(`-c 8 -m 8`), on `/hint`: one `103` with a `link`, then a small text `200`. Ours is " +
-      "`serve()` with a certificate (HTTP/2 on by default), the handler calling " +
-      "`sendInformational(request, 103, …)`; the baseline is the same runtime's `node:http2` " +
-      "`createSecureServer` behind a minimal Request/Response bridge " +
-      "(`scripts/bench/fixtures/h2_server.ts`) sending its `103` with " +
-      "`stream.additionalHeaders()`. On Deno both flush the `103` through the session " +
-      "handle's `sendPending()`. Requests are h2load's *succeeded* count (it files a hinted " +
-      "response under 3xx); latency from its per-request log. *vs baseline* is the baseline's " +
-      "CPU per request divided by ours, per round (median, range): ours as a fraction of the " +
-      "baseline's speed, higher is better.",
-  );
-  out.push("");
-  out.push(
-    table(
+  return [
+    ...sectionOpening(
+      "## 6. HTTP/2",
+      note,
+      "`h2load` (nghttp2-client) over TLS, ALPN `h2`, 8 connections with 8 streams each " +
+        "(`-c 8 -m 8`), on `/hint`: one `103` with a `link`, then a small text `200`. Ours is " +
+        "`serve()` with a certificate (HTTP/2 on by default), the handler calling " +
+        "`sendInformational(request, 103, …)`; the baseline is the same runtime's `node:http2` " +
+        "`createSecureServer` behind a minimal Request/Response bridge " +
+        "(`scripts/bench/fixtures/h2_server.ts`) sending its `103` with " +
+        "`stream.additionalHeaders()`. On Deno both flush the `103` through the session " +
+        "handle's `sendPending()`. Requests are h2load's *succeeded* count (it files a hinted " +
+        "response under 3xx); latency from its per-request log. *vs baseline* is the baseline's " +
+        "CPU per request divided by ours, per round (median, range): ours as a fraction of the " +
+        "baseline's speed, higher is better.",
+    ),
+    ratioTable(
+      h2,
       [
-        "runtime",
-        "server",
-        "CPU µs/request",
-        "vs baseline",
-        "requests/s",
-        "p50 ms",
-        "p99 ms",
-        "errors",
+        { header: "runtime", cell: (s) => runtimeLabel(s.runtime) },
+        { header: "server", cell: (s) => H2_SERVER_NAMES[s.server] ?? s.server },
+        ...figureColumns("baseline", { p50: true }),
       ],
-      h2.map((s) => {
-        const base = h2.find((b) =>
+      (s) =>
+        h2.find((b) =>
           b.runtime === s.runtime && b.server === "node-http2" && b.path === s.path &&
           b.concurrency === s.concurrency
-        );
-        const ratio = base === undefined || s === base ? undefined : spreadOf(
-          base.rounds.map((r, i) => r.cpuUs / (s.rounds[i]?.cpuUs ?? NaN)),
-        );
-        return [
-          runtimeLabel(s.runtime),
-          H2_SERVER_NAMES[s.server] ?? s.server,
-          range(s.cpuUs),
-          ratio === undefined ? "—" : range(ratio, (v) => `${num(v, 2)}x`),
-          range(s.rps, kilo),
-          range(s.p50Ms),
-          range(s.p99Ms),
-          String(s.errors),
-        ];
-      }),
+        ),
     ),
-  );
-  out.push("");
-  return out;
-}
-
-/** A row's ratios to its baseline, per round: the baseline's CPU over the row's, and rps row/baseline. */
-function ratiosTo(row: ServerCase, base: ServerCase | undefined): [string, string] {
-  if (base === undefined || base === row) return ["—", "—"];
-  const cpu = spreadOf(base.rounds.map((r, i) => r.cpuUs / (row.rounds[i]?.cpuUs ?? NaN)));
-  const rps = spreadOf(row.rounds.map((r, i) => r.rps / (base.rounds[i]?.rps ?? NaN)));
-  const x = (v: number) => `${num(v, 2)}x`;
-  return [range(cpu, x), range(rps, x)];
+    "",
+  ];
 }
 
 /** Section 7: forward() against Hono's proxy() helper, one table per runtime. */
 function proxySection(proxy: readonly ProxyCase[], note: readonly string[]): string[] {
-  const out: string[] = [];
-  out.push("## 7. Reverse proxy: `forward()` against Hono's `proxy()`");
-  out.push("");
-  out.push(...note);
-  out.push(
-    "A Hono app whose one route forwards every path to one upstream, Go's `seed_server` " +
-      "(`scripts/interop/go/seed_server`, `-delay 0s`), started once per run in its own " +
-      'process: `/plain` answers `200` "plain", `/hint` one `103` with a `link` and then ' +
-      '`200` "hint". Ours is `forward(c.req.raw, upstream)` on our `serve(app.fetch)`; the ' +
-      "baseline is what a Hono user runs today, Hono's `proxy()` (`hono/proxy`, which calls " +
-      "the runtime's global `fetch`) on the runtime's own server (`Deno.serve`, `Bun.serve`, " +
-      "`@hono/node-server`). Both send the upstream the same fields (hop-by-hop ones removed, " +
-      "`X-Forwarded-Host` and `-Proto` added) and stream its body back. `hey -c 32`, " +
-      "keep-alive; `hey` counts final responses only (Go's client reads a 1xx and waits for " +
-      "the final one), so on `/hint` both are timed on the same `200`s. *Client saw* is one " +
-      "request through that proxy before its warm-up: **ours relays the `103`, Hono's " +
-      "`proxy()` cannot** (the global `fetch` of every runtime drops 1xx responses), so on " +
-      "`/hint` ours does more work per request. CPU is the proxy process's alone; the upstream " +
-      "and `hey` share the two cores. *vs baseline*: the baseline's CPU per request divided by " +
-      "ours (ours as a fraction of its speed, higher is better); *requests/s vs baseline*: " +
-      "ours over theirs; both per round (median, range). No target: issue 15 sets none.",
-  );
-  out.push("");
-  for (const runtime of [...new Set(proxy.map((s) => s.runtime))]) {
-    const baseline = runtime === "deno" || runtime === "bun" ? "native" : "node-server";
-    out.push(`### ${runtimeLabel(runtime)}`);
-    out.push("");
-    out.push(
-      table(
-        [
-          "proxy",
-          "path",
-          "client saw",
-          "CPU µs/request",
-          "vs baseline",
-          "requests/s",
-          "requests/s vs baseline",
-          "p99 ms",
-          "errors",
-        ],
-        proxy.filter((s) => s.runtime === runtime).map((s) => {
-          const base = proxy.find((b) =>
-            b.runtime === runtime && b.server === baseline && b.path === s.path
-          );
-          const [cpuRatio, rpsRatio] = ratiosTo(s, base);
-          return [
-            s.server === "native"
-              ? `Hono \`proxy()\` on \`${runtime === "deno" ? "Deno" : "Bun"}.serve\``
-              : PROXY_SERVER_NAMES[s.server] ?? s.server,
-            `\`${s.path}\``,
-            s.observed === "" ? "n/a" : s.observed,
-            range(s.cpuUs),
-            cpuRatio,
-            range(s.rps, kilo),
-            rpsRatio,
-            range(s.p99Ms),
-            String(s.errors),
-          ];
-        }),
-      ),
-    );
-    out.push("");
-  }
-  return out;
+  return [
+    ...sectionOpening(
+      "## 7. Reverse proxy: `forward()` against Hono's `proxy()`",
+      note,
+      "A Hono app whose one route forwards every path to one upstream, Go's `seed_server` " +
+        "(`scripts/interop/go/seed_server`, `-delay 0s`), started once per run in its own " +
+        'process: `/plain` answers `200` "plain", `/hint` one `103` with a `link` and then ' +
+        '`200` "hint". Ours is `forward(c.req.raw, upstream)` on our `serve(app.fetch)`; the ' +
+        "baseline is what a Hono user runs today, Hono's `proxy()` (`hono/proxy`, which calls " +
+        "the runtime's global `fetch`) on the runtime's own server (`Deno.serve`, `Bun.serve`, " +
+        "`@hono/node-server`). Both send the upstream the same fields (hop-by-hop ones removed, " +
+        "`X-Forwarded-Host` and `-Proto` added) and stream its body back. `hey -c 32`, " +
+        "keep-alive; `hey` counts final responses only (Go's client reads a 1xx and waits for " +
+        "the final one), so on `/hint` both are timed on the same `200`s. *Client saw* is one " +
+        "request through that proxy before its warm-up: **ours relays the `103`, Hono's " +
+        "`proxy()` cannot** (the global `fetch` of every runtime drops 1xx responses), so on " +
+        "`/hint` ours does more work per request. CPU is the proxy process's alone; the upstream " +
+        "and `hey` share the two cores. *vs baseline*: the baseline's CPU per request divided by " +
+        "ours (ours as a fraction of its speed, higher is better); *requests/s vs baseline*: " +
+        "ours over theirs; both per round (median, range). No target: issue 15 sets none.",
+    ),
+    ...ratioTablesPerRuntime<ProxyCase>(proxy, [
+      {
+        header: "proxy",
+        cell: (s) =>
+          s.server === "native"
+            ? `Hono \`proxy()\` on \`${s.runtime === "deno" ? "Deno" : "Bun"}.serve\``
+            : PROXY_SERVER_NAMES[s.server] ?? s.server,
+      },
+      PATH_COLUMN,
+      { header: "client saw", cell: (s) => s.observed === "" ? "n/a" : s.observed },
+      ...figureColumns("baseline", { rpsRatio: true }),
+    ], nativeOrNodeServer),
+  ];
 }
 
 /** Section 8: the app with learnedHints() against the same app without it. */
 function learnedSection(learned: readonly ServerCase[], note: readonly string[]): string[] {
-  const out: string[] = [];
-  out.push("## 8. `learnedHints()`: what the middleware costs");
-  out.push("");
-  out.push(...note);
-  out.push(
-    "One Hono app on our `serve()` (`scripts/bench/fixtures/learned_server.ts`) with a route " +
-      "`/page` that sets `link: </style.css>; rel=preload; as=style` and answers `c.html()`, " +
-      "with and without `app.use(learnedHints())` (default options). *navigation*: " +
-      "`Sec-Fetch-Mode: navigate` and a browser's `Accept`, so with the middleware every " +
-      "request after the first gets a learned `103` before the route runs (the row prices the " +
-      "middleware and that `103`, which leaves in a socket write of its own: two writes per " +
-      "request instead of one); *fetch*: " +
-      "`Sec-Fetch-Mode: cors`, `Accept: */*`, which the middleware passes through (its cost " +
-      "on requests it leaves alone). Checked once per app and kind before its warm-up: the " +
-      "second navigation gets the `103` with the link, nothing else gets one. A third app has " +
-      "a middleware that only awaits `next()`: Hono calls a lone route handler directly and " +
-      "builds its middleware chain only when there is one, so that row is what any " +
-      "`app.use()` costs; the gap between it and `learnedHints()` is the middleware's own " +
-      "work, plus the `103` on navigations. `hey -c 32`, " +
-      "keep-alive, final responses counted. *vs without*: the app without middleware's " +
-      "CPU per request divided by the row's, and the row's requests/s over that app's, per " +
-      "round (median, range): 1.00x means free. No target: issue 15 sets none.",
-  );
-  out.push("");
-  for (const runtime of [...new Set(learned.map((s) => s.runtime))]) {
-    out.push(`### ${runtimeLabel(runtime)}`);
-    out.push("");
-    out.push(
-      table(
-        [
-          "app",
-          "requests",
-          "CPU µs/request",
-          "vs without",
-          "requests/s",
-          "requests/s vs without",
-          "p99 ms",
-          "errors",
-        ],
-        learned.filter((s) => s.runtime === runtime).map((s) => {
-          const base = learned.find((b) =>
-            b.runtime === runtime && b.server === "plain" && b.path === s.path
-          );
-          const [cpuRatio, rpsRatio] = ratiosTo(s, base);
-          return [
-            LEARNED_SERVER_NAMES[s.server] ?? s.server,
-            s.path.replace(/^(\S+) \((\w+)\)$/, "`$1`, $2"),
-            range(s.cpuUs),
-            cpuRatio,
-            range(s.rps, kilo),
-            rpsRatio,
-            range(s.p99Ms),
-            String(s.errors),
-          ];
-        }),
-      ),
-    );
-    out.push("");
-  }
-  return out;
+  return [
+    ...sectionOpening(
+      "## 8. `learnedHints()`: what the middleware costs",
+      note,
+      "One Hono app on our `serve()` (`scripts/bench/fixtures/learned_server.ts`) with a route " +
+        "`/page` that sets `link: </style.css>; rel=preload; as=style` and answers `c.html()`, " +
+        "with and without `app.use(learnedHints())` (default options). *navigation*: " +
+        "`Sec-Fetch-Mode: navigate` and a browser's `Accept`, so with the middleware every " +
+        "request after the first gets a learned `103` before the route runs (the row prices the " +
+        "middleware and that `103`, which leaves in a socket write of its own: two writes per " +
+        "request instead of one); *fetch*: " +
+        "`Sec-Fetch-Mode: cors`, `Accept: */*`, which the middleware passes through (its cost " +
+        "on requests it leaves alone). Checked once per app and kind before its warm-up: the " +
+        "second navigation gets the `103` with the link, nothing else gets one. A third app has " +
+        "a middleware that only awaits `next()`: Hono calls a lone route handler directly and " +
+        "builds its middleware chain only when there is one, so that row is what any " +
+        "`app.use()` costs; the gap between it and `learnedHints()` is the middleware's own " +
+        "work, plus the `103` on navigations. `hey -c 32`, " +
+        "keep-alive, final responses counted. *vs without*: the app without middleware's " +
+        "CPU per request divided by the row's, and the row's requests/s over that app's, per " +
+        "round (median, range): 1.00x means free. No target: issue 15 sets none.",
+    ),
+    ...ratioTablesPerRuntime(learned, [
+      { header: "app", cell: (s) => LEARNED_SERVER_NAMES[s.server] ?? s.server },
+      { header: "requests", cell: (s) => s.path.replace(/^(\S+) \((\w+)\)$/, "`$1`, $2") },
+      ...figureColumns("without", { rpsRatio: true }),
+    ], () => "plain"),
+  ];
 }
 
 /** At most 12 evenly spaced samples, always with the first and the last. */
