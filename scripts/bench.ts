@@ -72,6 +72,7 @@ import {
   type SectionProvenance,
   summaryTable,
 } from "./bench/report.ts";
+import type { SectionBenchOptions } from "./bench/section_bench.ts";
 import { runServerBench, type ServerCase } from "./bench/server_bench.ts";
 import { checkTargets } from "./bench/targets.ts";
 
@@ -231,6 +232,15 @@ const SETTINGS = quick
     learnedSeconds: 2,
     learnedWarmupSeconds: 2,
   };
+
+/** The options of sections 5-8 in this mode. */
+function sectionOptions(
+  runtimes: readonly RuntimeName[],
+  seconds: number,
+  warmupSeconds: number,
+): SectionBenchOptions {
+  return { runtimes, rounds: SETTINGS.rounds, seconds, warmupSeconds };
+}
 
 function loadAverage(): string {
   return os.loadavg().map((v) => v.toFixed(2)).join(" ");
@@ -406,12 +416,9 @@ async function main(): Promise<void> {
     if (HEY === undefined) {
       skipped.push("hono section: `hey` is not installed (apt-get install hey)");
     } else {
-      hono = await runHonoBench({
-        runtimes: honoRuntimes,
-        rounds: SETTINGS.rounds,
-        seconds: SETTINGS.honoSeconds,
-        warmupSeconds: SETTINGS.honoWarmupSeconds,
-      });
+      hono = await runHonoBench(
+        sectionOptions(honoRuntimes, SETTINGS.honoSeconds, SETTINGS.honoWarmupSeconds),
+      );
     }
   }
   let h2: ServerCase[] = [];
@@ -419,12 +426,9 @@ async function main(): Promise<void> {
     if (H2LOAD === undefined) {
       skipped.push("h2 section: `h2load` is not installed (apt-get install nghttp2-client)");
     } else {
-      h2 = await runH2Bench({
-        runtimes: h2Runtimes,
-        rounds: SETTINGS.rounds,
-        seconds: SETTINGS.h2Seconds,
-        warmupSeconds: SETTINGS.h2WarmupSeconds,
-      });
+      h2 = await runH2Bench(
+        sectionOptions(h2Runtimes, SETTINGS.h2Seconds, SETTINGS.h2WarmupSeconds),
+      );
     }
   }
   let proxy: ProxyCase[] = [];
@@ -432,12 +436,9 @@ async function main(): Promise<void> {
     if (HEY === undefined) {
       skipped.push("proxy section: `hey` is not installed (apt-get install hey)");
     } else {
-      const cases = await runProxyBench({
-        runtimes: proxyRuntimes,
-        rounds: SETTINGS.rounds,
-        seconds: SETTINGS.proxySeconds,
-        warmupSeconds: SETTINGS.proxyWarmupSeconds,
-      });
+      const cases = await runProxyBench(
+        sectionOptions(proxyRuntimes, SETTINGS.proxySeconds, SETTINGS.proxyWarmupSeconds),
+      );
       if (cases === undefined) {
         skipped.push("proxy section: `go` is not installed (the upstream is Go's seed_server)");
       } else proxy = cases;
@@ -448,12 +449,9 @@ async function main(): Promise<void> {
     if (HEY === undefined) {
       skipped.push("learned section: `hey` is not installed (apt-get install hey)");
     } else {
-      learned = await runLearnedBench({
-        runtimes: learnedRuntimes,
-        rounds: SETTINGS.rounds,
-        seconds: SETTINGS.learnedSeconds,
-        warmupSeconds: SETTINGS.learnedWarmupSeconds,
-      });
+      learned = await runLearnedBench(
+        sectionOptions(learnedRuntimes, SETTINGS.learnedSeconds, SETTINGS.learnedWarmupSeconds),
+      );
     }
   }
   const targets = checkTargets(server, client?.cases ?? [], latency, longRun, hono, h2);
