@@ -452,3 +452,44 @@ for (const { name, options } of TRANSPORTS) {
     }
   });
 }
+
+const nodeServerSkip = RUNTIME === "node"
+  ? undefined
+  : "@hono/node-server is the Node peer (Deno and Bun users serve Hono with serve() or their own server)";
+
+test(
+  "learnedHints() under the real @hono/node-server: the second navigation gets the learned 103 through its ServerResponse",
+  { skip: nodeServerSkip },
+  async () => {
+    const { serve: nodeServe } = await import("@hono/node-server");
+    const learned = learnedHints();
+    const app = new Hono();
+    app.use(learned);
+    app.get("/", (c) => {
+      c.header("link", "</app.css>; rel=preload; as=style");
+      return c.html("<link rel=stylesheet href=/app.css>");
+    });
+    const server = await new Promise<ReturnType<typeof nodeServe>>((resolve) => {
+      const started = nodeServe(
+        { fetch: app.fetch, port: 0, hostname: "127.0.0.1" },
+        () => resolve(started),
+      );
+    });
+    try {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      const navigation = "GET / HTTP/1.1\r\nHost: x\r\nSec-Fetch-Mode: navigate\r\n" +
+        "Accept: text/html\r\nConnection: close\r\n\r\n";
+      assert.deepEqual(statusLines((await rawRequest(port, navigation)).text), [
+        "HTTP/1.1 200 OK",
+      ]);
+      const second = (await rawRequest(port, navigation)).text;
+      assert.deepEqual(statusLines(second), ["HTTP/1.1 103 Early Hints", "HTTP/1.1 200 OK"]);
+      assert.deepEqual(fieldLines(second.split("\r\n\r\n")[0]!), [
+        "link: </app.css>; rel=preload; as=style",
+      ]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  },
+);
