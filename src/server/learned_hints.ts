@@ -120,8 +120,9 @@ const HINTED_RELATIONS: ReadonlySet<string> = new Set(["preload", "modulepreload
  *   `maxEntries` routes.
  * - The server's `hintPolicy` still decides whether the 103 goes out.
  *
- * On `@hono/node-server` the replay goes through its `ServerResponse`
- * (Node 24.19+ / 26.2+, as `hint()`); duplicate suppression needs this
+ * On `@hono/node-server` the replay goes through its `ServerResponse`, as
+ * `hint()` does (on Node 22 too: a learned 103 always carries a `link`,
+ * which `writeEarlyHints` needs); duplicate suppression needs this
  * package's `serve()`.
  *
  * @param options Bounds, expiry, key and opt-outs.
