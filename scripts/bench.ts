@@ -233,6 +233,15 @@ const SETTINGS = quick
     learnedWarmupSeconds: 2,
   };
 
+/** A load generator a section needs: its command, where it is, its Debian package. */
+interface LoadTool {
+  readonly name: string;
+  readonly path: string | undefined;
+  readonly aptPackage: string;
+}
+const HEY_TOOL: LoadTool = { name: "hey", path: HEY, aptPackage: "hey" };
+const H2LOAD_TOOL: LoadTool = { name: "h2load", path: H2LOAD, aptPackage: "nghttp2-client" };
+
 /** The options of sections 5-8 in this mode. */
 function sectionOptions(
   runtimes: readonly RuntimeName[],
@@ -358,19 +367,27 @@ async function main(): Promise<void> {
   versions["interim commit"] = commit +
     (dirty !== "" && dirty !== "not installed" ? " (src/ modified)" : "");
 
+  /**
+   * Whether `section` is asked for and its load generator installed; one
+   * that is not is listed as skipped.
+   */
+  const canRun = (section: Section, tool: LoadTool): boolean => {
+    if (!sections.includes(section)) return false;
+    if (tool.path !== undefined) return true;
+    skipped.push(
+      `${section} section: \`${tool.name}\` is not installed (apt-get install ${tool.aptPackage})`,
+    );
+    return false;
+  };
   let server: ServerCase[] = [];
-  if (sections.includes("server")) {
-    if (HEY === undefined) {
-      skipped.push("server section: `hey` is not installed (apt-get install hey)");
-    } else {
-      server = await runServerBench({
-        runtimes,
-        rounds: SETTINGS.rounds,
-        seconds: SETTINGS.serverSeconds,
-        warmupSeconds: SETTINGS.serverWarmupSeconds,
-        concurrencies: [1, 64],
-      });
-    }
+  if (canRun("server", HEY_TOOL)) {
+    server = await runServerBench({
+      runtimes,
+      rounds: SETTINGS.rounds,
+      seconds: SETTINGS.serverSeconds,
+      warmupSeconds: SETTINGS.serverWarmupSeconds,
+      concurrencies: [1, 64],
+    });
   }
   let client: { server: string; cases: ClientCase[] } | null = null;
   if (sections.includes("client")) {
@@ -412,47 +429,29 @@ async function main(): Promise<void> {
     longRun = result.longRun;
   }
   let hono: BenchResults["hono"] = [];
-  if (sections.includes("hono")) {
-    if (HEY === undefined) {
-      skipped.push("hono section: `hey` is not installed (apt-get install hey)");
-    } else {
-      hono = await runHonoBench(
-        sectionOptions(honoRuntimes, SETTINGS.honoSeconds, SETTINGS.honoWarmupSeconds),
-      );
-    }
+  if (canRun("hono", HEY_TOOL)) {
+    hono = await runHonoBench(
+      sectionOptions(honoRuntimes, SETTINGS.honoSeconds, SETTINGS.honoWarmupSeconds),
+    );
   }
   let h2: ServerCase[] = [];
-  if (sections.includes("h2")) {
-    if (H2LOAD === undefined) {
-      skipped.push("h2 section: `h2load` is not installed (apt-get install nghttp2-client)");
-    } else {
-      h2 = await runH2Bench(
-        sectionOptions(h2Runtimes, SETTINGS.h2Seconds, SETTINGS.h2WarmupSeconds),
-      );
-    }
+  if (canRun("h2", H2LOAD_TOOL)) {
+    h2 = await runH2Bench(sectionOptions(h2Runtimes, SETTINGS.h2Seconds, SETTINGS.h2WarmupSeconds));
   }
   let proxy: ProxyCase[] = [];
-  if (sections.includes("proxy")) {
-    if (HEY === undefined) {
-      skipped.push("proxy section: `hey` is not installed (apt-get install hey)");
-    } else {
-      const cases = await runProxyBench(
-        sectionOptions(proxyRuntimes, SETTINGS.proxySeconds, SETTINGS.proxyWarmupSeconds),
-      );
-      if (cases === undefined) {
-        skipped.push("proxy section: `go` is not installed (the upstream is Go's seed_server)");
-      } else proxy = cases;
-    }
+  if (canRun("proxy", HEY_TOOL)) {
+    const cases = await runProxyBench(
+      sectionOptions(proxyRuntimes, SETTINGS.proxySeconds, SETTINGS.proxyWarmupSeconds),
+    );
+    if (cases === undefined) {
+      skipped.push("proxy section: `go` is not installed (the upstream is Go's seed_server)");
+    } else proxy = cases;
   }
   let learned: ServerCase[] = [];
-  if (sections.includes("learned")) {
-    if (HEY === undefined) {
-      skipped.push("learned section: `hey` is not installed (apt-get install hey)");
-    } else {
-      learned = await runLearnedBench(
-        sectionOptions(learnedRuntimes, SETTINGS.learnedSeconds, SETTINGS.learnedWarmupSeconds),
-      );
-    }
+  if (canRun("learned", HEY_TOOL)) {
+    learned = await runLearnedBench(
+      sectionOptions(learnedRuntimes, SETTINGS.learnedSeconds, SETTINGS.learnedWarmupSeconds),
+    );
   }
   const targets = checkTargets(server, client?.cases ?? [], latency, longRun, hono, h2);
   const userArgs = process.argv.slice(2).filter((arg) => !arg.startsWith("--out="));
