@@ -11,16 +11,15 @@
  * @module
  */
 
-import { Http1Error } from "../http1/errors.ts";
 import type { HeaderList } from "../http1/types.ts";
 import { CONNECTION_SPECIFIC_FIELDS } from "../http1/validate.ts";
 import { flushInterim, type H2Fields, type H2Stream } from "../runtime/node_http2.ts";
-import { BodyPace } from "../runtime/body_pace.ts";
 import type { SocketAddress } from "../runtime/types.ts";
 import { httpDate } from "./date.ts";
 import { drainOrClose } from "./drain_or_close.ts";
 import { Exchange, type ExchangeHost } from "./exchange.ts";
 import { CLOSED, SENT } from "./informational_results.ts";
+import { PacedBody } from "./paced_body.ts";
 import type { CompleteBody, FinalHead, ResponseChannel } from "./response_channel.ts";
 import type { InformationalResult } from "./types.ts";
 
@@ -73,11 +72,8 @@ export class H2Exchange implements ResponseChannel {
   readonly #stream: H2Stream;
   readonly #host: H2Host;
   readonly #method: string;
-  /** The request body's stream controller, while the handler may read it. */
-  #body: ReadableStreamDefaultController<Uint8Array> | undefined;
-  #bodyBytes = 0;
-  /** The body's pace, while it is read or dropped (`bodyTimeout`, `minBodyRate`). */
-  #pace: BodyPace | undefined;
+  /** The request body, once the handler's request has one. */
+  #body: PacedBody | undefined;
   /** Since when a write waits for the peer to take data (`sendTimeout`); 0 when none does. */
   #sendWaitingSince = 0;
 
@@ -101,9 +97,9 @@ export class H2Exchange implements ResponseChannel {
     this.core = new Exchange(this, host, { method, expectContinue, remoteAddr });
     stream.once("close", () => {
       // Made only when someone is left to tell: a normal close builds nothing.
-      if (this.#body !== undefined || !this.core.finished) {
+      if (this.#body?.readable === true || !this.core.finished) {
         const closed = new DOMException("the stream closed", "AbortError");
-        this.#bodyError(closed);
+        this.#body?.fail(closed);
         // A stream reset (or a session gone) before our response was out.
         if (!this.core.finished) this.core.abort(closed);
       }
@@ -121,66 +117,30 @@ export class H2Exchange implements ResponseChannel {
    */
   bodyStream(): ReadableStream<Uint8Array> {
     const stream = this.#stream;
-    this.#pace = new BodyPace(Date.now());
-    stream.pause();
-    stream.on("data", (chunk) => {
-      this.#pace?.received(chunk.byteLength, Date.now());
-      this.#bodyBytes += chunk.byteLength;
-      const limit = this.#host.limits.maxBodyBytes;
-      if (this.#bodyBytes > limit) {
-        this.#bodyError(new Http1Error("BODY_TOO_LARGE", `request body over ${limit} bytes`));
-        stream.pause();
-        return;
-      }
-      const body = this.#body;
-      if (body === undefined) return;
-      body.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      if ((body.desiredSize ?? 0) <= 0) stream.pause();
-    });
-    stream.once("end", () => {
-      this.#pace = undefined;
-      const body = this.#body;
-      this.#body = undefined;
-      body?.close();
-    });
-    let first = true;
-    return new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        this.#body = controller;
-      },
-      pull: () => {
-        if (first) {
-          first = false;
-          this.core.bodyWanted();
-        }
-        // Waiting for the client from now, until bytes come.
-        this.#pace?.wait(Date.now());
-        stream.resume();
-      },
-      cancel: () => {
-        this.#body = undefined;
+    const body = new PacedBody(stream, this.#host.limits.maxBodyBytes);
+    this.#body = body;
+    stream.on("data", (chunk: Uint8Array) => body.received(chunk));
+    stream.once("end", () => body.ended());
+    return body.stream({
+      firstPull: () => this.core.bodyWanted(),
+      cancelled: () => {
         // Unread bytes are dropped as they come; flow control stays open.
-        this.#pace?.drain(Date.now());
+        body.drain();
         stream.resume();
       },
-    }, { highWaterMark: 0 });
+    });
   }
 
   /** The response is out: a body the handler left unread is dropped as it comes. */
   #responseSent = (): void => {
-    if (this.#body === undefined) return;
-    this.#bodyError(
+    const body = this.#body;
+    if (body?.readable !== true) return;
+    body.fail(
       new TypeError("the request body can no longer be read: the response was already sent"),
     );
-    this.#pace?.drain(Date.now());
+    body.drain();
     this.#stream.resume();
   };
-
-  #bodyError(error: unknown): void {
-    const body = this.#body;
-    this.#body = undefined;
-    body?.error(error);
-  }
 
   // --- deadlines -------------------------------------------------------------
 
@@ -193,7 +153,7 @@ export class H2Exchange implements ResponseChannel {
   checkDeadlines(now: number): void {
     this.core.checkHandlerDeadline(now);
     const limits = this.#host.limits;
-    const why = this.#pace?.verdict(now, limits);
+    const why = this.#body?.verdict(now, limits);
     if (why !== undefined) {
       this.#bodyTimedOut(why);
       return;
@@ -214,8 +174,7 @@ export class H2Exchange implements ResponseChannel {
    */
   #bodyTimedOut(why: string): void {
     const error = new DOMException(`the request body ${why}`, "TimeoutError");
-    this.#pace = undefined;
-    this.#bodyError(error);
+    this.#body?.abandon(error);
     const answerable = this.core.answerable && !this.#stream.headersSent;
     this.core.abort(error);
     if (answerable) this.core.answer(408, false);

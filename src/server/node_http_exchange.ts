@@ -13,10 +13,10 @@
 import { Http1Error } from "../http1/errors.ts";
 import type { HeaderList } from "../http1/types.ts";
 import type { HttpIncoming, HttpOutgoing } from "../runtime/http_message.ts";
-import { BodyPace } from "../runtime/body_pace.ts";
 import { drainOrClose } from "./drain_or_close.ts";
 import { Exchange, type ExchangeHost } from "./exchange.ts";
 import { HTTP10, SENT } from "./informational_results.ts";
+import { PacedBody } from "./paced_body.ts";
 import type { CompleteBody, FinalHead, ResponseChannel } from "./response_channel.ts";
 import { writeInterimToServerResponse } from "./server_response_interim.ts";
 import type { InformationalResult } from "./types.ts";
@@ -86,10 +86,8 @@ export class NodeHttpExchange implements ResponseChannel {
   readonly #incoming: HttpIncoming;
   readonly #outgoing: HttpOutgoing;
   readonly #host: NodeHttpHost;
-  /** The request body's stream controller, while the handler may read it. */
-  #body: ReadableStreamDefaultController<Uint8Array> | undefined;
-  /** The body's pace, while it is read or drained (`bodyTimeout`, `minBodyRate`). */
-  #pace: BodyPace | undefined;
+  /** The request body, once the handler's request has one. */
+  #body: PacedBody | undefined;
   #requestDone = true;
   /** Since when a write waits for the peer to take data (`sendTimeout`); 0 when none does. */
   #sendWaitingSince = 0;
@@ -97,8 +95,6 @@ export class NodeHttpExchange implements ResponseChannel {
   #sendProgressAt = 0;
   /** When the socket we ended is destroyed if the client has not closed; 0 when not lingering. */
   #lingerUntil = 0;
-  /** Body bytes received, against `maxBodyBytes`. */
-  #bodyBytes = 0;
   /** The connection closes after this exchange (`maxRequestsPerConnection`). */
   readonly #lastOnConnection: boolean;
 
@@ -147,72 +143,33 @@ export class NodeHttpExchange implements ResponseChannel {
    */
   bodyStream(): ReadableStream<Uint8Array> {
     const incoming = this.#incoming;
-    this.#pace = new BodyPace(Date.now());
+    const body = new PacedBody(incoming, this.#host.limits.maxBodyBytes);
+    this.#body = body;
     this.#requestDone = false;
-    incoming.pause();
     incoming.on("data", this.#onBodyData);
     incoming.once("end", () => {
       this.#requestDone = true;
-      this.#pace = undefined;
-      const body = this.#body;
-      this.#body = undefined;
-      body?.close();
+      body.ended();
     });
-    incoming.once("error", (error) => {
-      this.#pace = undefined;
-      this.#bodyError(error);
+    incoming.once("error", (error) => body.abandon(error));
+    return body.stream({
+      firstPull: () => this.core.bodyWanted(),
+      cancelled: () => this.#drainBody(),
     });
-    let first = true;
-    return new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        this.#body = controller;
-      },
-      pull: () => {
-        if (first) {
-          first = false;
-          this.core.bodyWanted();
-        }
-        // Waiting for the client from now, until bytes come.
-        this.#pace?.wait(Date.now());
-        incoming.resume();
-      },
-      cancel: () => {
-        this.#body = undefined;
-        this.#drainBody();
-      },
-    }, { highWaterMark: 0 });
   }
 
   /** Body bytes: counted, then given to the handler while it may read them, else dropped. */
   #onBodyData = (chunk: Uint8Array): void => {
-    this.#pace?.received(chunk.byteLength, Date.now());
-    this.#bodyBytes += chunk.byteLength;
-    if (this.#bodyBytes > this.#host.limits.maxBodyBytes) {
-      // A chunked body past the limit: the handler's read fails with 413
-      // (its status if it rethrows), and the connection closes.
-      const limit = this.#host.limits.maxBodyBytes;
-      this.#outgoing.shouldKeepAlive = false;
-      this.#bodyError(new Http1Error("BODY_TOO_LARGE", `request body over ${limit} bytes`));
-      this.#incoming.pause();
-      return;
-    }
-    const body = this.#body;
-    if (body === undefined) return;
-    body.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    if ((body.desiredSize ?? 0) <= 0) this.#incoming.pause();
+    // A chunked body past the limit: the handler's read fails with 413 (its
+    // status if it rethrows), and the connection closes.
+    if (this.#body?.received(chunk) === false) this.#outgoing.shouldKeepAlive = false;
   };
-
-  #bodyError(error: unknown): void {
-    const body = this.#body;
-    this.#body = undefined;
-    body?.error(error);
-  }
 
   /** Reads the rest of the body and drops it, counting it against the body limits. */
   #drainBody(): void {
     if (this.#requestDone) return;
     const incoming = this.#incoming;
-    this.#pace?.drain(Date.now());
+    this.#body?.drain();
     // node:http's own drain of an unread body removes the data listeners.
     if (!incoming.listeners("data").includes(this.#onBodyData)) {
       incoming.on("data", this.#onBodyData);
@@ -230,10 +187,10 @@ export class NodeHttpExchange implements ResponseChannel {
     if (!this.core.answerable) return false;
     this.#outgoing.shouldKeepAlive = false;
     this.#requestDone = true;
-    this.#pace = undefined;
     const failure = new Http1Error("BAD_SYNTAX", `malformed request body: ${error.message}`);
-    if (this.#body !== undefined) this.#bodyError(failure);
-    else this.core.fail(failure);
+    const reading = this.#body?.readable === true;
+    this.#body?.abandon(failure);
+    if (!reading) this.core.fail(failure);
     return true;
   }
 
@@ -241,7 +198,7 @@ export class NodeHttpExchange implements ResponseChannel {
   responseFinished(): void {
     this.#sendWaitingSince = 0;
     if (this.#requestDone) return;
-    this.#bodyError(
+    this.#body?.fail(
       new TypeError("the request body can no longer be read: the response was already sent"),
     );
     this.#drainBody();
@@ -275,7 +232,7 @@ export class NodeHttpExchange implements ResponseChannel {
       socket.destroy();
       return false;
     }
-    const why = this.#pace?.verdict(now, limits);
+    const why = this.#body?.verdict(now, limits);
     if (why !== undefined) this.#bodyTimedOut(why);
     return this.hasDeadline;
   }
@@ -290,8 +247,7 @@ export class NodeHttpExchange implements ResponseChannel {
   /** The client stopped sending a body the server waits for, or sends it too slowly. */
   #bodyTimedOut(why: string): void {
     const error = new DOMException(`the request body ${why}`, "TimeoutError");
-    this.#pace = undefined;
-    this.#bodyError(error);
+    this.#body?.abandon(error);
     const outgoing = this.#outgoing;
     const draining = outgoing.writableFinished;
     const answerable = this.core.answerable && !outgoing.headersSent;
