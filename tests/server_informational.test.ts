@@ -15,7 +15,7 @@ import { rawRequest, statusLines } from "./_support/server_raw.ts";
 import { arrivalTimes, busyFor } from "./_support/arrival_times.ts";
 import { delay, within, withServer } from "./_support/server_util.ts";
 import { bunNodeHttpGap, TRANSPORTS } from "./_support/transports.ts";
-import { interimHeads, pipelinedInterim } from "./_support/interim_heads.ts";
+import { assertPipelinedInterim, pipelinedInterimHandler } from "./_support/interim_heads.ts";
 
 /** A handler sending three 103s (and a 102) apart, then 200. */
 async function threeHints(request: Request): Promise<Response> {
@@ -120,32 +120,9 @@ for (const { name, options } of TRANSPORTS) {
 for (const { name, options } of TRANSPORTS) {
   test(`${name}: any 1xx with any fields reaches the client in order before its final response, pipelined`, async () => {
     await withServer(
-      async (request) => {
-        const which = new URL(request.url).pathname;
-        sendInformational(request, 110, [["x-a", "1"], ["x-a", "2"], ["x-b", "caf\u00e9"]]);
-        await delay(5);
-        sendInformational(request, 103, { "x-hint": which });
-        sendInformational(request, 102);
-        await delay(5);
-        sendInformational(request, 199);
-        return new Response(`final ${which}`);
-      },
+      pipelinedInterimHandler,
       options,
-      async (_server, port) => {
-        const { text } = await rawRequest(
-          port,
-          "GET /one HTTP/1.1\r\nHost: x\r\n\r\n" +
-            "GET /two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-          { until: (received) => received.endsWith("final /two") },
-        );
-        assert.deepEqual(interimHeads(text), [
-          ...pipelinedInterim("/one"),
-          "200",
-          ...pipelinedInterim("/two"),
-          "200",
-        ]);
-        assert.match(text, /final \/one[^]*final \/two$/);
-      },
+      async (_server, port) => await assertPipelinedInterim(port),
     );
   });
 }

@@ -8,10 +8,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import { sendInformational } from "../server.ts";
-import { interimHeads, pipelinedInterim } from "./_support/interim_heads.ts";
-import { rawRequest } from "./_support/server_raw.ts";
-import { delay, withServer } from "./_support/server_util.ts";
+import { assertPipelinedInterim, pipelinedInterimHandler } from "./_support/interim_heads.ts";
+import { withServer } from "./_support/server_util.ts";
 import { writeInformationTakesLists } from "../src/runtime/write_information.ts";
 
 const NODE_HTTP = { adapter: "node-http" } as const;
@@ -66,32 +64,9 @@ for (const path of INFORMATION_PATHS) {
       }
       try {
         await withServer(
-          async (request) => {
-            const which = new URL(request.url).pathname;
-            sendInformational(request, 110, [["x-a", "1"], ["x-a", "2"], ["x-b", "caf\u00e9"]]);
-            await delay(5);
-            sendInformational(request, 103, { "x-hint": which });
-            sendInformational(request, 102);
-            await delay(5);
-            sendInformational(request, 199);
-            return new Response(`final ${which}`);
-          },
+          pipelinedInterimHandler,
           NODE_HTTP,
-          async (_server, port) => {
-            const { text } = await rawRequest(
-              port,
-              "GET /one HTTP/1.1\r\nHost: x\r\n\r\n" +
-                "GET /two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-              { until: (received) => received.endsWith("final /two") },
-            );
-            assert.deepEqual(interimHeads(text), [
-              ...pipelinedInterim("/one"),
-              "200",
-              ...pipelinedInterim("/two"),
-              "200",
-            ]);
-            assert.match(text, /final \/one[^]*final \/two$/);
-          },
+          async (_server, port) => await assertPipelinedInterim(port),
         );
       } finally {
         if (own !== undefined) Object.defineProperty(prototype, "writeInformation", own);
